@@ -1,0 +1,24 @@
+"""embedcon: a fast Jupyter console for Qt applications.
+
+Importing the package is cheap; the widgets and kernels are imported from
+their modules (``embedcon.widgets``, ``embedcon.manager``, ...).
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["keep", "release", "__version__"]
+
+
+def keep(obj):
+    """Hold a Qt object (e.g. a window made in the console) until it is
+    destroyed or, for a top-level window, closed.  Returns ``obj``."""
+    from .references import keep as _keep
+
+    return _keep(obj)
+
+
+def release(obj):
+    """Let go of an object held by :func:`keep`."""
+    from .references import release as _release
+
+    return _release(obj)

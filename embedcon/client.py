@@ -1,0 +1,202 @@
+"""A jupyter_client kernel client whose channel traffic arrives as Qt signals.
+
+The sockets live on jupyter_client's I/O thread.  Each channel appends the
+messages it receives to a queue and wakes the GUI thread once; the GUI thread
+drains the whole queue in one go and emits ``message_received`` per message.
+A burst of messages therefore costs one cross-thread wake-up, not one per
+message, and nothing ever blocks the GUI thread.
+
+Messages that fail authentication, cannot be decoded, or do not have the
+shape of a Jupyter message are dropped and logged here; they never reach the
+widgets and never raise into the host's event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+
+from jupyter_client.channels import HBChannel
+from jupyter_client.threaded import ThreadedKernelClient, ThreadedZMQSocketChannel
+from qtpy import QtCore
+from traitlets import Type
+
+log = logging.getLogger("embedcon.client")
+
+__all__ = ["QtKernelClient", "QtZMQSocketChannel", "QtHBChannel", "validate_message"]
+
+
+def validate_message(msg) -> str | None:
+    """Return why ``msg`` is not a well-formed Jupyter message, or None."""
+    if not isinstance(msg, dict):
+        return "message is not a dict"
+    header = msg.get("header")
+    if not isinstance(header, dict):
+        return "header is not a dict"
+    if not isinstance(header.get("msg_type"), str):
+        return "header has no msg_type"
+    if not isinstance(msg.get("parent_header"), dict):
+        return "parent_header is not a dict"
+    if not isinstance(msg.get("content"), dict):
+        return "content is not a dict"
+    if not isinstance(msg.get("msg_type", header["msg_type"]), str):
+        return "msg_type is not a string"
+    return None
+
+
+class _Bridge(QtCore.QObject):
+    """Lives on the GUI thread; carries one channel's messages to it."""
+
+    message_received = QtCore.Signal(object)
+    _wake = QtCore.Signal()
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+        self._queue: deque = deque()
+        self._lock = threading.Lock()
+        self._scheduled = False
+        self.dropped = 0
+        self._wake.connect(self._drain, QtCore.Qt.ConnectionType.QueuedConnection)
+
+    def post(self, msg) -> None:
+        """Called on the I/O thread."""
+        with self._lock:
+            self._queue.append(msg)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self._wake.emit()
+
+    def _drain(self) -> None:
+        with self._lock:
+            batch = list(self._queue)
+            self._queue.clear()
+            self._scheduled = False
+        for msg in batch:
+            try:
+                self.message_received.emit(msg)
+            except Exception:  # a handler must never take the host down
+                log.exception("error while handling a %s message", self.name)
+
+
+class QtZMQSocketChannel(ThreadedZMQSocketChannel):
+    """A threaded channel whose messages arrive on the GUI thread as signals."""
+
+    def __init__(self, socket, session, loop):
+        self._bridge = _Bridge(type(self).__name__)
+        super().__init__(socket, session, loop)
+
+    @property
+    def message_received(self):
+        """Signal(dict): emitted on the GUI thread for every valid message."""
+        return self._bridge.message_received
+
+    @property
+    def dropped(self) -> int:
+        """How many messages were dropped as unauthenticated or malformed."""
+        return self._bridge.dropped
+
+    def _handle_recv(self, msg_list) -> None:
+        # runs on the I/O thread
+        try:
+            _ident, smsg = self.session.feed_identities(msg_list)
+            msg = self.session.deserialize(smsg)
+        except Exception as exc:
+            self._bridge.dropped += 1
+            log.warning("dropped a message that failed to decode or authenticate: %s", exc)
+            return
+        problem = validate_message(msg)
+        if problem:
+            self._bridge.dropped += 1
+            log.warning("dropped a malformed message: %s", problem)
+            return
+        if self._inspect:
+            try:
+                self._inspect(msg)
+            except Exception:
+                log.exception("error inspecting message")
+        self.call_handlers(msg)
+
+    def call_handlers(self, msg) -> None:
+        self._bridge.post(msg)
+
+    def flush(self, timeout: float = 1.0) -> None:
+        """Deliver everything received so far (used by tests and shutdown)."""
+        try:
+            super().flush(timeout)
+        except OSError:
+            return
+        self._bridge._drain()
+
+
+class _HBBridge(QtCore.QObject):
+    kernel_died = QtCore.Signal(float)
+
+
+class QtHBChannel(HBChannel):
+    """Heartbeat channel emitting ``kernel_died(seconds_since_last_beat)``."""
+
+    def __init__(self, *args, **kwargs):
+        self._bridge = _HBBridge()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def kernel_died(self):
+        return self._bridge.kernel_died
+
+    def call_handlers(self, since_last_heartbeat: float) -> None:
+        # runs on the heartbeat thread; the signal is queued to the GUI thread
+        try:
+            self._bridge.kernel_died.emit(since_last_heartbeat)
+        except RuntimeError:  # bridge deleted at interpreter exit
+            pass
+
+
+class _ClientSignals(QtCore.QObject):
+    started_channels = QtCore.Signal()
+    stopped_channels = QtCore.Signal()
+
+
+class QtKernelClient(ThreadedKernelClient):
+    """Kernel client for Qt: every channel's messages arrive as GUI-thread signals.
+
+    Signals (through attributes, like the Jupyter Qt Console):
+    ``iopub_channel.message_received``, ``shell_channel.message_received``,
+    ``stdin_channel.message_received``, ``control_channel.message_received``,
+    ``hb_channel.kernel_died``, ``started_channels``, ``stopped_channels``.
+    """
+
+    iopub_channel_class = Type(QtZMQSocketChannel)
+    shell_channel_class = Type(QtZMQSocketChannel)
+    stdin_channel_class = Type(QtZMQSocketChannel)
+    control_channel_class = Type(QtZMQSocketChannel)
+    hb_channel_class = Type(QtHBChannel)
+
+    def __init__(self, **kwargs):
+        self._signals = _ClientSignals()
+        super().__init__(**kwargs)
+
+    @property
+    def started_channels(self):
+        return self._signals.started_channels
+
+    @property
+    def stopped_channels(self):
+        return self._signals.stopped_channels
+
+    def start_channels(self, *args, **kwargs) -> None:
+        super().start_channels(*args, **kwargs)
+        self._signals.started_channels.emit()
+
+    def stop_channels(self) -> None:
+        super().stop_channels()
+        self._signals.stopped_channels.emit()
+
+    def interrupt_via_control(self) -> str:
+        """Ask the kernel to interrupt itself with a control-channel
+        ``interrupt_request`` (works for kernels this process did not start)."""
+        msg = self.session.msg("interrupt_request", {})
+        self.control_channel.send(msg)
+        return msg["header"]["msg_id"]

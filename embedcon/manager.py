@@ -1,0 +1,207 @@
+"""Kernel manager for Qt: starts, watches, interrupts and restarts a kernel.
+
+Built on jupyter_client's :class:`KernelManager` (connection files, ports,
+HMAC keys and kernelspecs are all jupyter_client's).  What this adds:
+
+* a Qt watchdog that polls the kernel *process* every ``poll_interval``
+  seconds and emits ``kernel_died`` when it goes away, then restarts it
+  (bounded: a kernel that keeps dying shortly after start is given up, with
+  the tail of its stderr in ``restart_failed``);
+* the kernel's stderr is captured to a private temporary file so that a
+  kernel that fails to start can tell the user why;
+* kernels launched through ipykernel get our fixed Qt event-loop
+  integration (see :mod:`embedcon.kernel_launcher`), on by default and turned
+  off with ``fix_qt_event_loop = False``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+
+from jupyter_client import KernelManager
+from qtpy import QtCore
+from traitlets import Bool, DottedObjectName, Float, Integer
+
+log = logging.getLogger("embedcon.manager")
+
+__all__ = ["QtKernelManager"]
+
+
+class _ManagerSignals(QtCore.QObject):
+    kernel_died = QtCore.Signal(str)
+    kernel_restarted = QtCore.Signal()
+    restart_failed = QtCore.Signal(str)
+    started_kernel = QtCore.Signal()
+
+
+class QtKernelManager(KernelManager):
+    """A :class:`jupyter_client.KernelManager` that reports through Qt signals.
+
+    Signals: ``kernel_died(str reason)``, ``kernel_restarted()``,
+    ``restart_failed(str kernel_stderr)``, ``started_kernel()``.
+    """
+
+    client_class = DottedObjectName("embedcon.client.QtKernelClient")
+
+    poll_interval = Float(0.2, config=True, help="Seconds between checks that the kernel process lives.")
+    restart_limit = Integer(
+        3, config=True,
+        help="Give up after this many consecutive deaths within `stable_start_time` of a start.",
+    )
+    stable_start_time = Float(
+        10.0, config=True,
+        help="A kernel alive this long after a start counts as started successfully.",
+    )
+    fix_qt_event_loop = Bool(
+        True, config=True,
+        help="Launch ipykernel with embedcon's Qt event-loop integration, which fixes "
+             "requests stalling after `%gui qt` / `%matplotlib qt` in ipykernel.",
+    )
+
+    def __init__(self, **kwargs):
+        self._signals = _ManagerSignals()
+        super().__init__(**kwargs)
+        self._watch_timer: QtCore.QTimer | None = None
+        self._stderr_file = None
+        self._stderr_offset = 0
+        self._fast_deaths = 0
+        self._started_at = 0.0
+        self._given_up = False
+
+    # -- signals ---------------------------------------------------------
+    @property
+    def kernel_died(self):
+        return self._signals.kernel_died
+
+    @property
+    def kernel_restarted(self):
+        return self._signals.kernel_restarted
+
+    @property
+    def restart_failed(self):
+        return self._signals.restart_failed
+
+    @property
+    def started_kernel(self):
+        return self._signals.started_kernel
+
+    # -- launching ---------------------------------------------------------
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if self.fix_qt_event_loop:
+            from . import kernel_launcher
+
+            cmd = kernel_launcher.patch_kernel_cmd(cmd)
+        return cmd
+
+    def start_kernel(self, **kw):
+        if "stderr" not in kw:
+            if self._stderr_file is None:
+                self._stderr_file = tempfile.TemporaryFile(prefix="embedcon-kernel-stderr-")
+            kw["stderr"] = self._stderr_file
+        self._note_start()
+        super().start_kernel(**kw)
+        self._signals.started_kernel.emit()
+
+    def _note_start(self) -> None:
+        if self._stderr_file is not None:
+            try:
+                self._stderr_offset = self._stderr_file.seek(0, os.SEEK_END)
+            except (OSError, ValueError):
+                self._stderr_offset = 0
+        self._started_at = time.monotonic()
+        self._given_up = False
+
+    def kernel_stderr(self, max_chars: int = 4000) -> str:
+        """What the kernel wrote to stderr since it was last (re)started."""
+        f = self._stderr_file
+        if f is None:
+            return ""
+        try:
+            end = f.seek(0, os.SEEK_END)
+            start = max(self._stderr_offset, end - max_chars)
+            f.seek(start)
+            data = f.read(end - start)
+            f.seek(0, os.SEEK_END)
+        except (OSError, ValueError):
+            return ""
+        return data.decode("utf-8", "replace")
+
+    # -- watchdog (replaces jupyter_client's restarter) --------------------
+    def start_restarter(self) -> None:
+        if self._watch_timer is None:
+            self._watch_timer = QtCore.QTimer()
+            self._watch_timer.timeout.connect(self._poll)
+        self._watch_timer.start(max(20, int(self.poll_interval * 1000)))
+
+    def stop_restarter(self) -> None:
+        if self._watch_timer is not None:
+            self._watch_timer.stop()
+
+    def _poll(self) -> None:
+        try:
+            if self.shutting_down or not self.has_kernel or self.is_alive():
+                if self._started_at and time.monotonic() - self._started_at > self.stable_start_time:
+                    self._fast_deaths = 0
+                return
+        except Exception:
+            log.exception("could not poll the kernel process")
+            return
+        self.stop_restarter()
+        code = self._exit_code()
+        reason = "Kernel died" + (f" (exit code {code})" if code is not None else "")
+        self._signals.kernel_died.emit(reason)
+        if not self.autorestart:
+            return
+        if time.monotonic() - self._started_at < self.stable_start_time:
+            self._fast_deaths += 1
+        else:
+            self._fast_deaths = 1
+        if self._fast_deaths > self.restart_limit:
+            self._given_up = True
+            err = self.kernel_stderr()
+            self._signals.restart_failed.emit(err)
+            return
+        fast_deaths = self._fast_deaths
+        try:
+            self.restart_kernel(now=True)
+        except Exception as exc:
+            log.exception("restart failed")
+            self._given_up = True
+            self._signals.restart_failed.emit(f"{exc}\n{self.kernel_stderr()}")
+            return
+        self._fast_deaths = fast_deaths
+        self._signals.kernel_restarted.emit()
+
+    def _exit_code(self):
+        prov = self.provisioner
+        proc = getattr(prov, "process", None)
+        try:
+            return proc.poll() if proc is not None else None
+        except Exception:
+            return None
+
+    @property
+    def given_up(self) -> bool:
+        """True once automatic restarts were abandoned."""
+        return self._given_up
+
+    def restart_kernel(self, now: bool = True, newports: bool = False, **kw) -> None:
+        """Restart the kernel.  ``now=True`` (the default here) kills it at once,
+        so the GUI never waits for a graceful shutdown."""
+        self.stop_restarter()
+        self._note_start()
+        super().restart_kernel(now=now, newports=newports, **kw)
+
+    def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        self.stop_restarter()
+        super().shutdown_kernel(now=now, restart=restart)
+        if not restart and self._stderr_file is not None:
+            try:
+                self._stderr_file.close()
+            except OSError:
+                pass
+            self._stderr_file = None
