@@ -1,0 +1,1 @@
+"""Console models: pure Python, no widgets (ANSI parsing, history, kill ring, key map)."""

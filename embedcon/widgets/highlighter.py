@@ -1,0 +1,146 @@
+"""Syntax highlighting of the input region only, block by block, with pygments.
+
+A QSyntaxHighlighter would run a Python callback for every block the
+document gains, output included (a 100k-line flood means 100k calls).  This
+highlighter listens to ``contentsChange`` and returns at once for changes
+outside the input region; inside it, only the edited lines are re-lexed and
+their formats set on the block layouts.  Each line is lexed on its own (a
+cache keyed by the line text makes repeated lines free), so a keystroke in a
+500-line input costs one line's lexing.  Pygments is imported on first use.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from qtpy import QtGui
+
+__all__ = ["InputHighlighter"]
+
+
+class InputHighlighter:
+    def __init__(self, console, style: str = "default", lexer: str = "python"):
+        self._console = console
+        self._doc = console._control.document()
+        self.enabled = False
+        self._style_name = style
+        self._lexer_name = lexer
+        self._lexer = None
+        self._formats: dict = {}
+        self._doc.contentsChange.connect(self._changed)
+
+    def set_style(self, style: str) -> None:
+        self._style_name = style
+        self._formats.clear()
+        self._lex_line.cache_clear()
+        self.rehighlight()
+
+    def set_language(self, name: str) -> None:
+        if name and name != self._lexer_name:
+            self._lexer_name = name
+            self._lexer = None
+            self._lex_line.cache_clear()
+            self.rehighlight()
+
+    def freeze(self) -> None:
+        """The input became transcript: keep its colours, stop following it."""
+        self.enabled = False
+
+    def rehighlight(self) -> None:
+        c = self._console
+        if self.enabled and c._input_cursor is not None:
+            self._highlight_range(c._input_cursor.position(), c._end())
+
+    def _changed(self, pos: int, removed: int, added: int) -> None:
+        if not self.enabled:
+            return
+        c = self._console
+        if c._input_cursor is None:
+            return
+        start = c._input_cursor.position()
+        end = pos + added
+        if end < start:
+            return
+        self._highlight_range(max(pos, start), end)
+
+    def _highlight_range(self, start: int, end: int) -> None:
+        doc = self._doc
+        block = doc.findBlock(start)
+        last = doc.findBlock(end)
+        console = self._console
+        while block.isValid():
+            self._highlight_block(block, console._line_start(block) - block.position())
+            if block == last:
+                break
+            block = block.next()
+
+    def _highlight_block(self, block: QtGui.QTextBlock, offset: int) -> None:
+        text = block.text()[offset:]
+        ranges = []
+        for start, length, fmt in self._lex_line(text):
+            r = QtGui.QTextLayout.FormatRange()
+            r.start = start + offset
+            r.length = length
+            r.format = fmt
+            ranges.append(r)
+        layout = block.layout()
+        if layout is None:
+            return
+        layout.setFormats(ranges)
+        self._doc.markContentsDirty(block.position(), block.length())
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - the cache is per process and bounded
+    def _lex_line(self, text: str):
+        if not text.strip():
+            return ()
+        lexer = self._get_lexer()
+        if lexer is None:
+            return ()
+        out = []
+        pos = 0
+        for ttype, value in lexer.get_tokens(text):
+            n = len(value)
+            if pos + n > len(text):
+                n = len(text) - pos  # pygments appends a final newline
+            fmt = self._format_for(ttype)
+            if fmt is not None and n > 0:
+                out.append((pos, n, fmt))
+            pos += len(value)
+        return tuple(out)
+
+    def _get_lexer(self):
+        if self._lexer is None:
+            try:
+                from pygments.lexers import get_lexer_by_name
+                from pygments.util import ClassNotFound
+
+                try:
+                    self._lexer = get_lexer_by_name(self._lexer_name, stripnl=False, ensurenl=False)
+                except ClassNotFound:
+                    self._lexer = get_lexer_by_name("text", stripnl=False, ensurenl=False)
+            except ImportError:
+                return None
+        return self._lexer
+
+    def _format_for(self, ttype):
+        if ttype in self._formats:
+            return self._formats[ttype]
+        from pygments.styles import get_style_by_name
+        from pygments.util import ClassNotFound
+
+        try:
+            style = get_style_by_name(self._style_name)
+        except ClassNotFound:
+            style = get_style_by_name("default")
+        spec = style.style_for_token(ttype)
+        fmt = None
+        if spec.get("color") or spec.get("bold") or spec.get("italic"):
+            fmt = QtGui.QTextCharFormat()
+            if spec.get("color"):
+                fmt.setForeground(QtGui.QColor("#" + spec["color"]))
+            if spec.get("bold"):
+                fmt.setFontWeight(QtGui.QFont.Weight.Bold)
+            if spec.get("italic"):
+                fmt.setFontItalic(True)
+        self._formats[ttype] = fmt
+        return fmt

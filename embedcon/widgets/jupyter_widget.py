@@ -1,0 +1,741 @@
+"""JupyterWidget: the console wired to a kernel through the messaging protocol.
+
+Every request is asynchronous; replies and IOPub traffic arrive as Qt signals
+from the client (see :mod:`embedcon.client`).  The GUI thread never waits.
+"""
+
+from __future__ import annotations
+
+import codeop
+import time
+import warnings
+
+from qtpy import QtCore, QtGui
+from traitlets import Bool, Float, Integer, Unicode
+
+from .. import __version__
+from .console_widget import ConsoleSettings, ConsoleWidget
+from .editor import settings_properties
+
+__all__ = ["JupyterWidget", "JupyterSettings", "KERNEL_STATES"]
+
+KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not responding")
+
+
+class JupyterSettings(ConsoleSettings):
+    banner = Unicode(f"embedcon {__version__} \u2014 a Jupyter console\n", config=True,
+                     help="Text shown above the kernel's own banner.")
+    in_prompt = Unicode("In [%i]: ", config=True, help="Input prompt; %i is the execution count.")
+    out_prompt = Unicode("Out[%i]: ", config=True, help="Output prompt; %i is the execution count.")
+    continuation_prompt = Unicode("...: ", config=True, help="Prompt of continuation lines.")
+    execute_on_complete_input = Bool(
+        True, config=True,
+        help="Enter executes when the kernel says the input is complete "
+             "(else Enter always adds a line and Shift+Enter executes).")
+    include_other_output = Bool(
+        False, config=True, help="Show inputs and outputs of other clients of the kernel.")
+    confirm_restart = Bool(False, config=True, help="Ask before restarting the kernel.")
+    is_complete_timeout = Float(
+        1.0, config=True,
+        help="Seconds to wait for the kernel's is_complete reply before deciding locally.")
+    history_load_length = Integer(1000, config=True, help="History entries loaded from the kernel.")
+    interrupt_notice_delay = Float(
+        1.0, config=True,
+        help="Seconds after an interrupt with the kernel still busy before saying it is pending.")
+
+
+JupyterSettings.__name__ = JupyterSettings.__qualname__ = "JupyterWidget"
+
+
+@settings_properties
+class JupyterWidget(ConsoleWidget):
+    """A console on a Jupyter kernel."""
+
+    settings_class = JupyterSettings
+
+    executing = QtCore.Signal(str)
+    executed = QtCore.Signal(dict)
+    exit_requested = QtCore.Signal(object)
+    kernel_state_changed = QtCore.Signal(str)
+
+    def __init__(self, parent=None, config=None, **traits):
+        super().__init__(parent, config=config, **traits)
+        self._kernel_manager = None
+        self._kernel_client = None
+        self._requests: dict[str, str] = {}
+        self._executing_id: str | None = None
+        self._reply: dict | None = None
+        self._idle_seen = False
+        self._exec_queue: list[str] = []
+        self._is_complete: tuple[str, str] | None = None
+        self._queued_keys: list[QtGui.QKeyEvent] = []
+        self._kernel_state = "starting"
+        self._banner_shown = False
+        self._completion_id: str | None = None
+        self._language = "python"
+        self.keep_kernel_on_exit = False
+        self._is_complete_timer = QtCore.QTimer(self)
+        self._is_complete_timer.setSingleShot(True)
+        self._is_complete_timer.timeout.connect(self._is_complete_timed_out)
+        self._idle_timer = QtCore.QTimer(self)
+        self._idle_timer.setSingleShot(True)
+        self._idle_timer.timeout.connect(self._idle_timed_out)
+        self._hb_timer = QtCore.QTimer(self)
+        self._hb_timer.timeout.connect(self._check_heartbeat)
+        self._interrupt_timer = QtCore.QTimer(self)
+        self._interrupt_timer.setSingleShot(True)
+        self._interrupt_timer.timeout.connect(self._interrupt_pending)
+        from .completion import CompletionPopup
+
+        self._completion = CompletionPopup(self)
+
+    # ------------------------------------------------------------------
+    # kernel wiring
+    @property
+    def kernel_manager(self):
+        return self._kernel_manager
+
+    @kernel_manager.setter
+    def kernel_manager(self, km) -> None:
+        old = self._kernel_manager
+        if old is not None:
+            for sig, slot in self._manager_slots():
+                try:
+                    getattr(old, sig).disconnect(slot)
+                except (AttributeError, TypeError, RuntimeError):
+                    pass
+        self._kernel_manager = km
+        if km is not None:
+            for sig, slot in self._manager_slots():
+                signal = getattr(km, sig, None)
+                if signal is not None:
+                    signal.connect(slot)
+
+    def _manager_slots(self):
+        return (("kernel_died", self._on_kernel_died),
+                ("kernel_restarted", self._on_kernel_restarted),
+                ("restart_failed", self._on_restart_failed))
+
+    @property
+    def kernel_client(self):
+        return self._kernel_client
+
+    @kernel_client.setter
+    def kernel_client(self, kc) -> None:
+        old = self._kernel_client
+        if old is not None:
+            for sig, slot in self._client_slots(old):
+                try:
+                    sig.disconnect(slot)
+                except (TypeError, RuntimeError):
+                    pass
+        self._kernel_client = kc
+        if kc is None:
+            return
+        for sig, slot in self._client_slots(kc):
+            sig.connect(slot)
+        if kc.channels_running:
+            self._started_channels()
+
+    def _client_slots(self, kc):
+        out = []
+        for name, slot in (("iopub_channel", self._on_iopub), ("shell_channel", self._on_shell),
+                           ("stdin_channel", self._on_stdin)):
+            chan = getattr(kc, name, None)
+            sig = getattr(chan, "message_received", None)
+            if sig is not None:
+                out.append((sig, slot))
+        hb = getattr(getattr(kc, "hb_channel", None), "kernel_died", None)
+        if hb is not None:
+            out.append((hb, self._on_heartbeat_failed))
+        started = getattr(kc, "started_channels", None)
+        if started is not None:
+            out.append((started, self._started_channels))
+        return out
+
+    def _started_channels(self) -> None:
+        self._set_state("starting")
+        self._request_startup_info(banner=not self._banner_shown)
+
+    def _request_startup_info(self, banner: bool) -> None:
+        kc = self._kernel_client
+        self._requests[kc.kernel_info()] = "kernel_info" if banner else "kernel_info_quiet"
+        self._requests[kc.execute("", silent=True, store_history=False)] = "prompt"
+        if self.settings.history_load_length > 0:
+            self._requests[kc.history(hist_access_type="tail", n=self.settings.history_load_length,
+                                      raw=True, output=False)] = "history"
+
+    # ------------------------------------------------------------------
+    # state
+    @property
+    def kernel_state(self) -> str:
+        """One of starting, idle, busy, dead, restarting, not responding."""
+        return self._kernel_state
+
+    def _set_state(self, state: str) -> None:
+        if state != self._kernel_state:
+            self._kernel_state = state
+            self.kernel_state_changed.emit(state)
+
+    def _from_here(self, msg) -> bool:
+        kc = self._kernel_client
+        return kc is not None and msg["parent_header"].get("session") == kc.session.session
+
+    # ------------------------------------------------------------------
+    # public API
+    def execute(self, source: str | None = None, hidden: bool = False, interactive: bool = False):
+        """Execute ``source`` (default: the input buffer).
+
+        ``hidden``: run silently, nothing shown.  ``interactive``: like
+        pressing Enter (asks the kernel whether the input is complete).
+        Returns the request's msg_id (None when queued or deferred).
+        """
+        kc = self._kernel_client
+        if kc is None:
+            raise RuntimeError("no kernel client: set kernel_client first")
+        if hidden:
+            msg_id = kc.execute(source or "", silent=True, store_history=False, allow_stdin=False)
+            self._requests[msg_id] = "hidden"
+            return msg_id
+        if self._executing_id is not None or self._input_cursor is None or \
+                self._prompt_kind != "input":
+            if source is not None:
+                self._exec_queue.append(source)
+            return None
+        if source is not None:
+            self.input_buffer = source
+        else:
+            source = self.input_buffer
+        if interactive:
+            self._ask_is_complete(source)
+            return None
+        return self._do_execute(source)
+
+    def interrupt_kernel(self) -> None:
+        """Interrupt the running cell: through the manager when this console
+        started the kernel, else with a control-channel interrupt_request."""
+        km = self._kernel_manager
+        try:
+            if km is not None and getattr(km, "has_kernel", False) and \
+                    getattr(km, "owns_kernel", True):
+                km.interrupt_kernel()
+            elif self._kernel_client is not None:
+                self._kernel_client.interrupt_via_control() if hasattr(
+                    self._kernel_client, "interrupt_via_control") else \
+                    self._kernel_client.control_channel.send(
+                        self._kernel_client.session.msg("interrupt_request", {}))
+        except Exception as exc:
+            self.write_notice(f"Could not interrupt the kernel: {exc}")
+            return
+        if self._executing_id is not None:
+            self._interrupt_timer.start(int(self.settings.interrupt_notice_delay * 1000))
+
+    def _interrupt_pending(self) -> None:
+        if self._executing_id is not None:
+            self.write_notice("Interrupt sent; the kernel has not stopped yet "
+                              "(a long call in compiled code finishes first).")
+
+    def restart_kernel(self, message: str = "Restarting kernel\u2026") -> bool:
+        """Restart the kernel (only when this console owns it)."""
+        km = self._kernel_manager
+        if km is None or not getattr(km, "has_kernel", False):
+            self.write_notice("This console did not start the kernel, so it cannot restart it.")
+            return False
+        if self.settings.confirm_restart:
+            from qtpy import QtWidgets
+
+            answer = QtWidgets.QMessageBox.question(self, "Restart kernel?",
+                                                    "Restart the kernel? Its variables are lost.")
+            if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+                return False
+        self._set_state("restarting")
+        self.write_notice(message)
+        self._abort_execution("restarted")
+        try:
+            km.restart_kernel(now=True)
+        except Exception as exc:
+            self.write_notice(f"Restart failed: {exc}")
+            self._set_state("dead")
+            return False
+        self._on_kernel_restarted(notice=False)
+        return True
+
+    # ------------------------------------------------------------------
+    # keys
+    def _handle_key(self, ev) -> bool:
+        if self._is_complete is not None:
+            # keys typed while the kernel decides about Enter are replayed after
+            self._queued_keys.append(QtGui.QKeyEvent(ev.type(), ev.key(), ev.modifiers(), ev.text(),
+                                                     ev.isAutoRepeat(), ev.count()))
+            return True
+        if self._completion.isVisible() and self._completion.handle_key(ev):
+            return True
+        return super()._handle_key(ev)
+
+    def _after_default_key(self, ev) -> None:
+        if self._completion.isVisible():
+            self._completion.refilter()
+
+    def cmd_enter(self):
+        if self._prompt_kind == "stdin":
+            self._send_input()
+            return True
+        if not self._editing():
+            return True
+        if not self.settings.execute_on_complete_input:
+            self.cmd_newline()
+            return True
+        c = self._cursor()
+        after = self._text_range(c.position(), self._end())
+        if after.strip() and "\n" in self._text_range(self._input_cursor.position(), self._end()):
+            self.cmd_newline()  # Enter in the middle of a multi-line input
+            return True
+        self.execute(interactive=True)
+        return True
+
+    def cmd_execute(self):
+        if self._prompt_kind == "stdin":
+            self._send_input()
+        elif self._editing():
+            self.execute()
+        return True
+
+    def cmd_interrupt_or_copy(self):
+        if self._executing_id is not None and not self._cursor().hasSelection():
+            self.interrupt_kernel()
+            return True
+        return self.cmd_copy()
+
+    def cmd_interrupt(self):
+        self.interrupt_kernel()
+        return True
+
+    def cmd_restart_kernel(self):
+        self.restart_kernel()
+        return True
+
+    def cmd_exit_or_delete(self):
+        if self._prompt_kind == "stdin" and not self.input_buffer:
+            self.input_buffer = "\x04"
+            self._send_input()
+            return True
+        if self._prompt_kind == "input" and not self.input_buffer:
+            self.keep_kernel_on_exit = False
+            self.exit_requested.emit(self)
+            return True
+        return self.cmd_delete()
+
+    def cmd_cancel(self):
+        if self._completion.isVisible():
+            self._completion.hide()
+            return True
+        return super().cmd_cancel()
+
+    def cmd_complete_or_indent(self):
+        if not self._editing() or self._prompt_kind != "input":
+            return True
+        c = self._cursor()
+        before = self._text_range(self._line_start(c.block()), c.position()) \
+            if self._in_input(c.position()) else ""
+        if not before.strip() or c.hasSelection():
+            return self.cmd_indent()
+        code, pos = self._buffer_and_offset()
+        self._completion_id = self._kernel_client.complete(code, pos)
+        self._requests[self._completion_id] = "complete"
+        return True
+
+    def _buffer_and_offset(self) -> tuple[str, int]:
+        """The input buffer and the cursor's offset in it."""
+        start = self._input_cursor.position()
+        pos = self._cursor().position()
+        head = self._strip_cont(self._text_range(start, pos))
+        return self.input_buffer, len(head)
+
+    # ------------------------------------------------------------------
+    # execution
+    def _ask_is_complete(self, source: str) -> None:
+        kc = self._kernel_client
+        msg_id = kc.is_complete(source)
+        self._requests[msg_id] = "is_complete"
+        self._is_complete = (msg_id, source)
+        self._is_complete_timer.start(int(self.settings.is_complete_timeout * 1000))
+
+    def _resolve_is_complete(self, status: str, indent: str = "") -> None:
+        self._is_complete_timer.stop()
+        self._is_complete = None
+        if status == "incomplete":
+            c = self._cursor()
+            c.movePosition(QtGui.QTextCursor.MoveOperation.End)
+            self._set_cursor(c)
+            self._insert_newline(indent)
+        else:
+            self._do_execute(self.input_buffer)
+        keys, self._queued_keys = self._queued_keys, []
+        for ev in keys:
+            self._control.keyPressEvent(ev)
+
+    def _is_complete_timed_out(self) -> None:
+        if self._is_complete is None:
+            return
+        source = self._is_complete[1]
+        status = "complete"
+        if self._language == "python":
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    if codeop.compile_command(source, symbol="exec") is None:
+                        status = "incomplete"
+            except (SyntaxError, ValueError, OverflowError):
+                status = "invalid"
+        indent = " " * self.settings.tab_width if source.rstrip().endswith(":") else ""
+        self._resolve_is_complete(status, indent)
+
+    def _do_execute(self, source: str):
+        kc = self._kernel_client
+        self._completion.hide()
+        self._finish_input()
+        self.history.append(source.rstrip("\n"))
+        msg_id = kc.execute(source, silent=False, store_history=True, allow_stdin=True)
+        self._requests[msg_id] = "user"
+        self._executing_id = msg_id
+        self._reply = None
+        self._idle_seen = False
+        self.executing.emit(source)
+        return msg_id
+
+    def _maybe_finish(self) -> None:
+        if self._reply is not None and self._idle_seen:
+            self._finish_execution(self._reply)
+        elif self._reply is not None and not self._idle_timer.isActive():
+            self._idle_timer.start(500)  # IOPub idle lost (e.g. just after a restart)
+
+    def _idle_timed_out(self) -> None:
+        if self._reply is not None:
+            self._finish_execution(self._reply)
+
+    def _finish_execution(self, reply: dict) -> None:
+        self._idle_timer.stop()
+        self._interrupt_timer.stop()
+        self._executing_id = None
+        self._reply = None
+        self.flush_output()
+        content = reply.get("content", {})
+        if self._prompt_kind == "stdin":
+            self._finish_input()
+        status = content.get("status")
+        if status == "aborted":
+            self.write_notice("Execution aborted.")
+        for payload in content.get("payload", []) or []:
+            self._handle_payload(payload)
+        count = content.get("execution_count")
+        self._show_input_prompt(count + 1 if isinstance(count, int) else None)
+        self.executed.emit(reply)
+        self._run_queued()
+
+    def _run_queued(self) -> None:
+        if self._exec_queue and self._executing_id is None and self._prompt_kind == "input":
+            self.execute(self._exec_queue.pop(0))
+
+    def _abort_execution(self, why: str) -> None:
+        """The running cell will never get a reply (kernel died or restarted)."""
+        self._is_complete_timer.stop()
+        self._is_complete = None
+        self._queued_keys = []
+        if self._executing_id is None:
+            return
+        msg_id = self._executing_id
+        self._executing_id = None
+        self._reply = None
+        self.flush_output()
+        if self._prompt_kind == "stdin":
+            self._finish_input()
+        self.write_notice(f"[cell aborted: the kernel {why}]")
+        self.executed.emit({"content": {"status": "aborted", "reason": why},
+                            "parent_header": {"msg_id": msg_id}, "msg_type": "execute_reply",
+                            "header": {"msg_type": "execute_reply"}})
+
+    def _show_input_prompt(self, count: int | None) -> None:
+        if count is not None:
+            self._next_count = count
+        n = getattr(self, "_next_count", 1)
+        self._show_prompt(self._format_prompt(self.settings.in_prompt, n), "input",
+                          self.settings.continuation_prompt)
+
+    @staticmethod
+    def _format_prompt(template: str, n) -> str:
+        try:
+            return template % n if "%" in template else template
+        except (TypeError, ValueError):
+            return template
+
+    def _handle_payload(self, payload: dict) -> None:
+        source = payload.get("source")
+        if source == "ask_exit":
+            self.keep_kernel_on_exit = bool(payload.get("keepkernel", False))
+            self.exit_requested.emit(self)
+        elif source == "set_next_input":
+            text = payload.get("text", "")
+            if isinstance(text, str):
+                self._pending_input = text
+        elif source == "page":
+            data = payload.get("data", {})
+            text = data.get("text/plain") if isinstance(data, dict) else None
+            if isinstance(text, str):
+                self.write_text(text + "\n")
+
+    # ------------------------------------------------------------------
+    # stdin
+    def _send_input(self) -> None:
+        value = self.input_buffer
+        self._finish_input()
+        try:
+            self._kernel_client.input(value)
+        except Exception as exc:
+            self.write_notice(f"Could not send input: {exc}")
+
+    def _on_stdin(self, msg) -> None:
+        if msg["header"]["msg_type"] != "input_request" or not self._from_here(msg):
+            return
+        content = msg["content"]
+        prompt = content.get("prompt", "")
+        self.flush_output()
+        # the prompt goes on the line where output left off, like a terminal
+        self._show_prompt(prompt if isinstance(prompt, str) else "", "stdin",
+                          password=bool(content.get("password")))
+        self._control.setFocus()
+
+    # ------------------------------------------------------------------
+    # shell replies
+    def _on_shell(self, msg) -> None:
+        parent = msg["parent_header"].get("msg_id")
+        kind = self._requests.pop(parent, None)
+        if kind is None:
+            return
+        content = msg["content"]
+        if kind == "user":
+            if parent == self._executing_id:
+                self._reply = msg
+                self._maybe_finish()
+        elif kind == "is_complete":
+            if self._is_complete and self._is_complete[0] == parent:
+                status = content.get("status", "complete")
+                indent = content.get("indent", "")
+                self._resolve_is_complete(status, indent if isinstance(indent, str) else "")
+        elif kind == "prompt":
+            if self._set_state_from_startup():
+                pass
+            count = content.get("execution_count")
+            if self._prompt_kind is None and self._executing_id is None:
+                self._show_input_prompt(count + 1 if isinstance(count, int) else 1)
+            elif isinstance(count, int):
+                self._next_count = count + 1
+            self._run_queued()
+        elif kind in ("kernel_info", "kernel_info_quiet"):
+            self._on_kernel_info(content, show_banner=kind == "kernel_info")
+        elif kind == "history":
+            items = content.get("history") or []
+            self.history.load([h[2] for h in items if isinstance(h, (list, tuple)) and len(h) >= 3
+                               and isinstance(h[2], str)])
+        elif kind == "complete":
+            if parent == self._completion_id:
+                self._completion.show_reply(content)
+        elif kind == "inspect":
+            pass
+
+    def _set_state_from_startup(self) -> bool:
+        if self._kernel_state in ("starting", "restarting", "dead", "not responding"):
+            self._set_state("idle")
+            return True
+        return False
+
+    def _on_kernel_info(self, content: dict, show_banner: bool) -> None:
+        info = content.get("language_info") or {}
+        lexer = info.get("pygments_lexer") or info.get("name") or "python"
+        if isinstance(lexer, str):
+            self._language = info.get("name", "python")
+            self._highlighter.set_language(lexer)
+        if show_banner and not self._banner_shown:
+            self._banner_shown = True
+            banner = content.get("banner", "")
+            text = self.settings.banner + (banner if isinstance(banner, str) else "")
+            self._insert_output(lambda c: c.insertText(text.rstrip("\n") + "\n", self._plain_format))
+        self._set_state_from_startup()
+
+    # ------------------------------------------------------------------
+    # IOPub
+    def _on_iopub(self, msg) -> None:
+        msg_type = msg["header"]["msg_type"]
+        content = msg["content"]
+        if msg_type == "status":
+            state = content.get("execution_state")
+            if state in ("busy", "idle") and self._kernel_state not in ("dead", "restarting"):
+                self._set_state(state)
+            if state == "idle" and msg["parent_header"].get("msg_id") == self._executing_id:
+                self._idle_seen = True
+                self._maybe_finish()
+            return
+        here = self._from_here(msg)
+        parent_id = msg["parent_header"].get("msg_id")
+        if here and self._requests.get(parent_id) == "hidden":
+            return
+        if not here and not self.settings.include_other_output:
+            return
+        handler = getattr(self, "_iopub_" + msg_type, None)
+        if handler is not None:
+            handler(content, here)
+
+    def _iopub_stream(self, content, here) -> None:
+        text = content.get("text")
+        if isinstance(text, list):
+            text = "".join(t for t in text if isinstance(t, str))
+        if not isinstance(text, str):
+            self.log.warning("dropped a stream message without text")
+            return
+        name = content.get("name")
+        self.append_stream(text, "stderr" if name == "stderr" else "stdout")
+
+    def _iopub_execute_input(self, content, here) -> None:
+        if here:
+            count = content.get("execution_count")
+            if isinstance(count, int):
+                self._next_count = count + 1
+            return
+        code = content.get("code", "")
+        count = content.get("execution_count", "?")
+        prompt = self._format_prompt(self.settings.in_prompt, count)
+
+        def w(c):
+            c.insertText(f"[other client] {prompt}", self._prompt_format)
+            c.insertText(str(code) + "\n", self._plain_format)
+        self._insert_output(w)
+
+    def _iopub_execute_result(self, content, here) -> None:
+        count = content.get("execution_count")
+        self._render_result(content.get("data"), content.get("metadata") or {},
+                            count if isinstance(count, int) else None)
+
+    def _iopub_display_data(self, content, here) -> None:
+        self._render_display(content.get("data"), content.get("metadata") or {})
+
+    _iopub_update_display_data = _iopub_display_data
+
+    def _iopub_error(self, content, here) -> None:
+        tb = content.get("traceback")
+        if isinstance(tb, list) and all(isinstance(t, str) for t in tb):
+            text = "\n".join(tb)
+        else:
+            text = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"
+        self.flush_output()
+        self.write_text(text.rstrip("\n") + "\n", "stderr")
+
+    def _iopub_clear_output(self, content, here) -> None:
+        self.flush_output()
+        if self._prompt_cursor is None and self._overwrite_floor_cell is not None:
+            c = QtGui.QTextCursor(self._doc)
+            c.setPosition(min(self._overwrite_floor_cell, self._end()))
+            c.movePosition(QtGui.QTextCursor.MoveOperation.End, QtGui.QTextCursor.MoveMode.KeepAnchor)
+            c.removeSelectedText()
+            self._end_cursor = c
+
+    @property
+    def _overwrite_floor_cell(self):
+        return getattr(self, "_cell_output_start", None)
+
+    def _finish_input(self) -> str:
+        text = super()._finish_input()
+        self._cell_output_start = self._end()
+        return text
+
+    # rendering hooks (the rich widget adds pictures, HTML and Markdown) -------------
+    def _render_result(self, data, metadata, count) -> None:
+        if not isinstance(data, dict):
+            self.log.warning("dropped an execute_result without a data dict")
+            return
+        text = data.get("text/plain", "")
+        if not isinstance(text, str):
+            text = str(text)
+        prompt = self._format_prompt(self.settings.out_prompt, count if count is not None else "?")
+
+        def w(c):
+            c.insertText(prompt, self._out_prompt_format)
+            c.setCharFormat(self._plain_format)
+            body = ("\n" + text) if "\n" in text else text
+            self.writer.write(c, body + "\n")
+        self._insert_output(w)
+
+    def _render_display(self, data, metadata) -> None:
+        if not isinstance(data, dict):
+            self.log.warning("dropped a display_data without a data dict")
+            return
+        text = data.get("text/plain")
+        if isinstance(text, str):
+            self.write_text(text.rstrip("\n") + "\n")
+
+    # ------------------------------------------------------------------
+    # kernel faults
+    def _on_kernel_died(self, reason: str = "Kernel died") -> None:
+        self._hb_timer.stop()
+        self._set_state("dead")
+        self.write_notice(f"{reason}. Restarting\u2026" if getattr(
+            self._kernel_manager, "autorestart", False) else f"{reason}.")
+        self._abort_execution("died")
+
+    def _on_kernel_restarted(self, notice: bool = True) -> None:
+        self._set_state("restarting")
+        self._requests = {k: v for k, v in self._requests.items() if v == "hidden"}
+        if notice:
+            self.write_notice("Kernel restarted.")
+        else:
+            self.write_notice("Kernel restarted.")
+        if self._prompt_kind is None and self._executing_id is None:
+            self._next_count = 1
+            self._show_input_prompt(1)
+        if self._kernel_client is not None:
+            self._request_startup_info(banner=False)
+
+    def _on_restart_failed(self, stderr: str) -> None:
+        self._set_state("dead")
+        msg = "The kernel keeps dying at start; giving up."
+        if stderr.strip():
+            msg += " Its error output:"
+        self.write_notice(msg)
+        if stderr.strip():
+            self.write_text(stderr.rstrip("\n") + "\n", "stderr")
+
+    def _on_heartbeat_failed(self, since: float) -> None:
+        if self._kernel_state in ("dead", "restarting", "not responding"):
+            return
+        km = self._kernel_manager
+        if km is not None and getattr(km, "has_kernel", False):
+            try:
+                if not km.is_alive():
+                    return  # the manager's watchdog reports the death
+            except Exception:
+                pass
+        self._state_before_hang = self._kernel_state
+        self._set_state("not responding")
+        self.write_notice(f"The kernel is not responding (no heartbeat for {since:.1f} s). "
+                          "It may be hung; wait, interrupt or restart it.")
+        self._hb_timer.start(300)
+
+    def _check_heartbeat(self) -> None:
+        kc = self._kernel_client
+        if kc is None or self._kernel_state != "not responding":
+            self._hb_timer.stop()
+            return
+        if kc.hb_channel.is_beating():
+            self._hb_timer.stop()
+            self._set_state(getattr(self, "_state_before_hang", "idle"))
+            self.write_notice("The kernel is responding again.")
+
+    # ------------------------------------------------------------------
+    def shutdown_kernel(self) -> None:
+        """Stop the kernel when this console owns it (used on close)."""
+        kc, km = self._kernel_client, self._kernel_manager
+        if kc is not None:
+            kc.stop_channels()
+        if km is not None and getattr(km, "has_kernel", False):
+            km.shutdown_kernel(now=True)
+
+    def time_now(self) -> float:  # hook for tests
+        return time.monotonic()

@@ -1,0 +1,266 @@
+"""Putting kernel output into the console's document, fast and safely.
+
+* Stream text is queued and written once per frame (``flush_interval``), so a
+  burst of messages costs one document edit.
+* Text without escape or control characters skips the ANSI parser.
+* Before anything reaches Qt's layout, lines longer than ``fold_width`` are
+  folded into several blocks (marked so that export and copy join them
+  again), and a line longer than ``max_line_chars`` is elided: the rest is
+  kept in :attr:`OutputWriter.elided` where it can be saved or shown.
+* Scrollback is bounded: after each write the oldest blocks beyond
+  ``buffer_size`` are removed in one edit, and queued text that would be
+  trimmed anyway is dropped before it is laid out.
+"""
+
+from __future__ import annotations
+
+import time
+
+from qtpy import QtCore, QtGui
+
+from ..models.ansi import AnsiParser, Backspace, CarriageReturn, CursorUp, EraseLine, Style, Text
+
+__all__ = ["OutputWriter", "FOLDED", "ANSI_COLOURS"]
+
+# block user state marking a block that continues the previous block's line
+FOLDED = 1
+
+ANSI_COLOURS = [
+    "#000000", "#cd3131", "#0dbc79", "#c4a000", "#2472c8", "#bc3fbc", "#11a8cd", "#b0b0b0",
+    "#666666", "#f14c4c", "#23d18b", "#dcc600", "#3b8eea", "#d670d6", "#29b8db", "#ffffff",
+]
+
+
+def _xterm_colour(n: int) -> str:
+    if n < 16:
+        return ANSI_COLOURS[n]
+    if n < 232:
+        n -= 16
+        levels = (0, 95, 135, 175, 215, 255)
+        return "#%02x%02x%02x" % (levels[n // 36], levels[(n // 6) % 6], levels[n % 6])
+    v = 8 + (n - 232) * 10
+    return "#%02x%02x%02x" % (v, v, v)
+
+
+class OutputWriter:
+    """Writes styled text into a QTextDocument at a cursor, with the rules above."""
+
+    def __init__(self, document: QtGui.QTextDocument, *, fold_width: int = 2000,
+                 max_line_chars: int = 1_000_000, buffer_size: int = 10_000,
+                 stderr_colour: str = "#b22222", max_elided: int = 20):
+        self.document = document
+        self.fold_width = fold_width
+        self.max_line_chars = max_line_chars
+        self.buffer_size = buffer_size
+        self.stderr_colour = stderr_colour
+        self.max_elided = max_elided
+        self.default_fg = None
+        self.elided: list[str] = []
+        self.folded_blocks = 0
+        self._parsers = {"stdout": AnsiParser(), "stderr": AnsiParser()}
+        self._formats: dict = {}
+        self._line_chars = 0  # length of the logical line being written
+
+    # -- formats ---------------------------------------------------------
+    def char_format(self, style: Style, stream: str = "stdout") -> QtGui.QTextCharFormat:
+        key = (style, stream)
+        fmt = self._formats.get(key)
+        if fmt is not None:
+            return fmt
+        fmt = QtGui.QTextCharFormat()
+        fg, bg = style.fg, style.bg
+        if style.inverse:
+            fg, bg = (bg if bg is not None else "bg"), (fg if fg is not None else "fg")
+        colour = self._colour(fg)
+        if colour is None and stream == "stderr":
+            colour = QtGui.QColor(self.stderr_colour)
+        if fg == "bg":
+            colour = QtGui.QColor("#ffffff")
+        if colour is not None:
+            fmt.setForeground(colour)
+        bcolour = QtGui.QColor("#202020") if bg == "fg" else self._colour(bg)
+        if bcolour is not None:
+            fmt.setBackground(bcolour)
+        if style.bold:
+            fmt.setFontWeight(QtGui.QFont.Weight.Bold)
+        if style.italic:
+            fmt.setFontItalic(True)
+        if style.underline:
+            fmt.setFontUnderline(True)
+        if style.faint and colour is None:
+            fmt.setForeground(QtGui.QColor("#808080"))
+        self._formats[key] = fmt
+        return fmt
+
+    @staticmethod
+    def _colour(c):
+        if c is None or isinstance(c, str):
+            return None
+        if isinstance(c, tuple):
+            return QtGui.QColor(*c)
+        return QtGui.QColor(_xterm_colour(c))
+
+    # -- writing ---------------------------------------------------------
+    def reset_state(self) -> None:
+        for p in self._parsers.values():
+            p.reset()
+        self._line_chars = 0
+
+    def discard(self, text: str, stream: str) -> None:
+        """Parse text that will never be shown, to keep the colour state right."""
+        if "\x1b" in text:
+            self._parsers.setdefault(stream, AnsiParser()).feed(text)
+
+    def write(self, cursor: QtGui.QTextCursor, text: str, stream: str = "stdout",
+              overwrite_floor: int = 0) -> None:
+        """Write ``text`` at ``cursor`` (moved past it).  ``overwrite_floor``
+        is the position carriage returns and cursor-up never move before."""
+        parser = self._parsers.setdefault(stream, AnsiParser())
+        for action in parser.feed(text):
+            if type(action) is Text:
+                self._insert(cursor, action.text, self.char_format(action.style, stream))
+            elif type(action) is CarriageReturn:
+                pos = max(cursor.block().position(), overwrite_floor)
+                cursor.setPosition(pos)
+                self._line_chars = 0
+            elif type(action) is Backspace:
+                if cursor.positionInBlock() > 0 and cursor.position() > overwrite_floor:
+                    cursor.movePosition(QtGui.QTextCursor.MoveOperation.Left)
+            elif type(action) is EraseLine:
+                self._erase_line(cursor, action.mode, overwrite_floor)
+            elif type(action) is CursorUp:
+                self._cursor_up(cursor, action.lines, overwrite_floor)
+
+    def _erase_line(self, cursor, mode: int, floor: int) -> None:
+        c = QtGui.QTextCursor(cursor)
+        start = max(c.block().position(), floor)
+        end = c.block().position() + c.block().length() - 1
+        if mode in (1, 2):
+            c.setPosition(start)
+        c.setPosition(end if mode in (0, 2) else cursor.position(), QtGui.QTextCursor.MoveMode.KeepAnchor)
+        c.removeSelectedText()
+
+    def _cursor_up(self, cursor, lines: int, floor: int) -> None:
+        col = cursor.positionInBlock()
+        block = cursor.block()
+        floor_block = self.document.findBlock(floor).blockNumber()
+        target = max(block.blockNumber() - lines, floor_block)
+        block = self.document.findBlockByNumber(target)
+        cursor.setPosition(max(block.position() + min(col, block.length() - 1), floor))
+
+    def _insert(self, cursor: QtGui.QTextCursor, text: str, fmt) -> None:
+        if self._line_chars + len(text) >= self.fold_width:
+            self._fold_insert(cursor, text, fmt)
+            return
+        nl = text.rfind("\n")
+        self._line_chars = len(text) - nl - 1 if nl >= 0 else self._line_chars + len(text)
+        if not cursor.atBlockEnd():
+            # overwrite what follows on this line (after \r or cursor movement)
+            first = text.find("\n")
+            n = len(text) if first < 0 else first
+            room = cursor.block().position() + cursor.block().length() - 1 - cursor.position()
+            cursor.movePosition(QtGui.QTextCursor.MoveOperation.Right,
+                                QtGui.QTextCursor.MoveMode.KeepAnchor, min(n, room))
+        cursor.insertText(text, fmt)
+
+    def _fold_insert(self, cursor: QtGui.QTextCursor, text: str, fmt) -> None:
+        """Insert text whose lines are long: fold them into blocks of
+        ``fold_width`` characters (flagged FOLDED) and elide beyond
+        ``max_line_chars``."""
+        width = self.fold_width
+        pieces: list[str] = []
+        continuation: list[int] = []
+        for i, line in enumerate(text.split("\n")):
+            if i:
+                self._line_chars = 0
+            room = self.max_line_chars - self._line_chars
+            if len(line) > room:
+                rest = line[max(room, 0):]
+                self._remember_elided(rest)
+                line = line[:max(room, 0)] + (
+                    f" \u2026 [{len(rest):,} more characters elided; "
+                    f"see elided_outputs() or 'Save elided output']")
+            used = self._line_chars % width
+            first = width - used if (used or not self._line_chars) else 0
+            pieces.append(line[:first])
+            for j in range(first, len(line), width):
+                continuation.append(len(pieces))
+                pieces.append(line[j:j + width])
+            self._line_chars += len(line)
+        start_block = cursor.blockNumber()
+        if not cursor.atBlockEnd():
+            cursor.movePosition(QtGui.QTextCursor.MoveOperation.EndOfBlock,
+                                QtGui.QTextCursor.MoveMode.KeepAnchor)
+        cursor.insertText("\n".join(pieces), fmt)
+        if continuation:
+            block = self.document.findBlockByNumber(start_block)
+            k = 0
+            for idx in continuation:
+                while k < idx:
+                    block = block.next()
+                    k += 1
+                block.setUserState(FOLDED)
+            self.folded_blocks += len(continuation)
+
+    def _remember_elided(self, text: str) -> None:
+        self.elided.append(text)
+        del self.elided[: -self.max_elided]
+
+    # -- scrollback --------------------------------------------------------
+    def trim(self, keep_from_position: int | None = None) -> int:
+        """Remove the oldest blocks beyond ``buffer_size``; returns blocks removed."""
+        if self.buffer_size <= 0:
+            return 0
+        doc = self.document
+        excess = doc.blockCount() - self.buffer_size
+        if excess <= 0:
+            return 0
+        end_block = doc.findBlockByNumber(excess)
+        end = end_block.position()
+        if keep_from_position is not None:
+            end = min(end, keep_from_position)
+        if end <= 0:
+            return 0
+        c = QtGui.QTextCursor(doc)
+        c.setPosition(0)
+        c.setPosition(end, QtGui.QTextCursor.MoveMode.KeepAnchor)
+        c.removeSelectedText()
+        return excess
+
+
+class StreamQueue(QtCore.QObject):
+    """Collects stream text and hands it on once per frame."""
+
+    def __init__(self, flush, interval_ms: int = 16, parent=None):
+        super().__init__(parent)
+        self._items: list[list] = []  # [stream, text] with same-stream runs merged
+        self._lines = 0
+        self._flush_cb = flush
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.flush)
+        self.last_flush_seconds = 0.0
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def add(self, stream: str, text: str) -> None:
+        if self._items and self._items[-1][0] == stream:
+            self._items[-1][1].append(text)
+        else:
+            self._items.append([stream, [text]])
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def take(self) -> list[tuple[str, str]]:
+        items = [(s, "".join(parts)) for s, parts in self._items]
+        self._items = []
+        self._timer.stop()
+        return items
+
+    def flush(self) -> None:
+        if self._items:
+            t = time.perf_counter()
+            self._flush_cb(self.take())
+            self.last_flush_seconds = time.perf_counter() - t
