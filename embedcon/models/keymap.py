@@ -23,7 +23,7 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Backtab": "dedent",
     "Backspace": "backspace",
     "Shift+Backspace": "backspace",
-    "Delete": "delete",
+    "Del": "delete",
     "Ctrl+H": "backspace",
     "Left": "left",
     "Right": "right",
@@ -37,7 +37,7 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Alt+>": "document_end",
     "Ctrl+Up": "scroll_top",
     "Ctrl+Down": "scroll_bottom",
-    "Escape": "cancel",
+    "Esc": "cancel",
     "Ctrl+G": "cancel",
     # history
     "Up": "history_previous",
@@ -51,7 +51,7 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Ctrl+U": "kill_line_backward",
     "Ctrl+Backspace": "kill_word_backward",
     "Alt+Backspace": "kill_word_backward",
-    "Ctrl+Delete": "kill_word_forward",
+    "Ctrl+Del": "kill_word_forward",
     "Alt+D": "kill_word_forward",
     "Ctrl+Y": "yank",
     "Alt+Y": "yank_pop",
@@ -149,6 +149,10 @@ class KeyMap:
 
 
 _MOD_ORDER = ("Ctrl", "Alt", "Shift", "Meta")
+# QKeySequence's portable names for keys people spell differently
+_KEY_ALIASES = {"esc": "Esc", "escape": "Esc", "delete": "Del", "del": "Del", "insert": "Ins",
+                "ins": "Ins", "pageup": "PgUp", "pagedown": "PgDown", "pgup": "PgUp",
+                "pgdown": "PgDown"}
 
 
 def normalize_chord(chord: str) -> str:
@@ -165,8 +169,8 @@ def normalize_chord(chord: str) -> str:
         key = key.upper()
     elif key.lower() in ("enter", "return"):
         key = "Return"
-    elif key.lower() in ("esc", "escape"):
-        key = "Escape"
+    elif key.lower() in _KEY_ALIASES:
+        key = _KEY_ALIASES[key.lower()]
     else:
         key = key[0].upper() + key[1:]
     return "+".join([m for m in _MOD_ORDER if m in mods] + [key])

@@ -24,7 +24,12 @@ from .output import OutputWriter, StreamQueue
 
 __all__ = ["ConsoleWidget", "ConsoleSettings"]
 
-_WORD = re.compile(r"\w+|[^\w\s]+")
+# commands that edit the input: typed while a cell runs they wait for the next prompt
+_TYPEAHEAD = frozenset({
+    "enter", "execute", "newline", "complete_or_indent", "dedent", "backspace", "delete",
+    "left", "right", "home", "end", "kill_line", "kill_line_backward", "kill_word_backward",
+    "kill_word_forward", "yank", "word_left", "word_right", "history_previous", "history_next"})
+_MAX_TYPEAHEAD = 10_000
 
 
 class ConsoleSettings(LoggingConfigurable):
@@ -80,6 +85,7 @@ class ConsoleWidget(QtWidgets.QWidget):
         self._password: str | None = None
         self._last_yank: tuple[int, int] | None = None
         self._history_needle: str | None = None
+        self._typeahead: list[QtGui.QKeyEvent] = []
         self.history = History(self.settings.history_size)
         self.kill_ring = KillRing()
         self.keymap = KeyMap(self.settings.key_bindings)
@@ -278,6 +284,7 @@ class ConsoleWidget(QtWidgets.QWidget):
         if c.positionInBlock() > 0:
             c.insertText("\n", self._plain_format)
         self._prompt_cursor = QtGui.QTextCursor(c)
+        self._prompt_cursor.setKeepPositionOnInsert(True)
         c.insertText(prompt, self._prompt_format if kind == "input" else self._plain_format)
         c.setCharFormat(self._plain_format)
         self._input_cursor = QtGui.QTextCursor(c)
@@ -296,6 +303,23 @@ class ConsoleWidget(QtWidgets.QWidget):
             self.input_buffer = pending
         if emit and kind == "input":
             self.prompt_ready.emit()
+        keys, self._typeahead = self._typeahead, []
+        for ev in keys:
+            self._control.keyPressEvent(ev)
+
+    def _replace_prompt(self, prompt: str) -> None:
+        """Change the text of the live prompt (e.g. its number), keeping the input."""
+        if self._prompt_cursor is None or self._prompt_text() == prompt:
+            return
+        c = QtGui.QTextCursor(self._doc)
+        c.setPosition(self._prompt_cursor.position())
+        c.setPosition(self._input_cursor.position(), _KEEP)
+        self._prompt_cursor.setKeepPositionOnInsert(True)
+        self._input_cursor.setKeepPositionOnInsert(False)
+        c.insertText(prompt, self._prompt_format)
+        self._prompt_cursor.setKeepPositionOnInsert(False)
+        self._input_cursor.setKeepPositionOnInsert(True)
+        self._highlighter.rehighlight()
 
     def _finish_input(self) -> str:
         """End editing: the input becomes transcript; returns its text."""
@@ -402,6 +426,12 @@ class ConsoleWidget(QtWidgets.QWidget):
         """Dispatch a key press; True when handled here."""
         chord = key_chord(ev)
         command = self.keymap.lookup(chord) if chord else None
+        if not self._editing() and (command in _TYPEAHEAD or (
+                command is None and ev.text() and ev.text().isprintable())):
+            if len(self._typeahead) < _MAX_TYPEAHEAD:  # replayed at the next prompt
+                self._typeahead.append(QtGui.QKeyEvent(
+                    ev.type(), ev.key(), ev.modifiers(), ev.text(), ev.isAutoRepeat(), ev.count()))
+            return True
         if command != "yank_pop" and command != "yank":
             self._last_yank = None
         if command is not None:
@@ -597,6 +627,7 @@ class ConsoleWidget(QtWidgets.QWidget):
     def cmd_cancel(self):
         if self._editing() and self._password is None:
             self.input_buffer = ""
+            self.history.reset()
         return True
 
     def cmd_complete_or_indent(self):

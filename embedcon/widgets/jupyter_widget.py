@@ -257,7 +257,7 @@ class JupyterWidget(ConsoleWidget):
             self.write_notice(f"Restart failed: {exc}")
             self._set_state("dead")
             return False
-        self._on_kernel_restarted(notice=False)
+        self._on_kernel_restarted()
         return True
 
     # ------------------------------------------------------------------
@@ -525,10 +525,13 @@ class JupyterWidget(ConsoleWidget):
             if self._set_state_from_startup():
                 pass
             count = content.get("execution_count")
+            n = count + 1 if isinstance(count, int) else 1
             if self._prompt_kind is None and self._executing_id is None:
-                self._show_input_prompt(count + 1 if isinstance(count, int) else 1)
-            elif isinstance(count, int):
-                self._next_count = count + 1
+                self._show_input_prompt(n)
+            else:
+                self._next_count = n
+                if self._prompt_kind == "input" and self._executing_id is None:
+                    self._replace_prompt(self._format_prompt(self.settings.in_prompt, n))
             self._run_queued()
         elif kind in ("kernel_info", "kernel_info_quiet"):
             self._on_kernel_info(content, show_banner=kind == "kernel_info")
@@ -680,16 +683,15 @@ class JupyterWidget(ConsoleWidget):
             self._kernel_manager, "autorestart", False) else f"{reason}.")
         self._abort_execution("died")
 
-    def _on_kernel_restarted(self, notice: bool = True) -> None:
+    def _on_kernel_restarted(self) -> None:
         self._set_state("restarting")
         self._requests = {k: v for k, v in self._requests.items() if v == "hidden"}
-        if notice:
-            self.write_notice("Kernel restarted.")
-        else:
-            self.write_notice("Kernel restarted.")
+        self.write_notice("Kernel restarted.")
+        self._next_count = 1
         if self._prompt_kind is None and self._executing_id is None:
-            self._next_count = 1
             self._show_input_prompt(1)
+        elif self._prompt_kind == "input":
+            self._replace_prompt(self._format_prompt(self.settings.in_prompt, 1))
         if self._kernel_client is not None:
             self._request_startup_info(banner=False)
 
@@ -703,7 +705,7 @@ class JupyterWidget(ConsoleWidget):
             self.write_text(stderr.rstrip("\n") + "\n", "stderr")
 
     def _on_heartbeat_failed(self, since: float) -> None:
-        if self._kernel_state in ("dead", "restarting", "not responding"):
+        if self._kernel_state in ("starting", "dead", "restarting", "not responding"):
             return
         km = self._kernel_manager
         if km is not None and getattr(km, "has_kernel", False):

@@ -1,0 +1,197 @@
+"""The standalone console: ``embedcon`` / ``python -m embedcon``.
+
+Command-line handling, connection files, ``--existing``, ``--ssh`` and
+``--kernel`` come from jupyter_client's :class:`JupyterConsoleApp` and
+jupyter_core's :class:`JupyterApp`, so the options and ``--help`` read like
+the other Jupyter applications (``--generate-config`` included).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from jupyter_client.consoleapp import JupyterConsoleApp
+from jupyter_client.consoleapp import aliases as console_aliases
+from jupyter_client.consoleapp import flags as console_flags
+from jupyter_core.application import JupyterApp, base_aliases, base_flags
+from traitlets import Bool, Dict, List, Type, Unicode, default
+
+from . import __version__
+
+__all__ = ["EmbedconApp", "MainWindow", "main"]
+
+_examples = """
+embedcon                              # a console on a new python3 kernel
+embedcon --kernel ir                  # another kernelspec
+embedcon --existing                   # attach to the most recent running kernel
+embedcon --existing kernel-1234.json  # attach to a given kernel
+embedcon --style monokai              # pygments style for the input
+embedcon --generate-config            # write a config file to edit
+"""
+
+aliases = dict(base_aliases)
+aliases.update(console_aliases)
+aliases.update({
+    "style": "RichJupyterWidget.syntax_style",
+    "font-size": "RichJupyterWidget.font_size",
+    "font-family": "RichJupyterWidget.font_family",
+    "buffer-size": "RichJupyterWidget.buffer_size",
+})
+flags = dict(base_flags)
+flags.update(console_flags)
+flags.update({
+    "plain": ({"EmbedconApp": {"plain": True}}, "Text-only output (no pictures or HTML)."),
+})
+
+
+def _main_window_class():
+    from qtpy import QtCore, QtWidgets
+
+    class MainWindow(QtWidgets.QMainWindow):
+        """A window around one console; asks before stopping a kernel it owns."""
+
+        def __init__(self, console, owns_kernel: bool, confirm_exit: bool = True):
+            super().__init__()
+            self.console = console
+            self.owns_kernel = owns_kernel
+            self.confirm_exit = confirm_exit
+            self._closing_by_exit = False
+            self.setCentralWidget(console)
+            self.resize(900, 700)
+            self.setWindowTitle("embedcon")
+            self._state = QtWidgets.QLabel("starting")
+            self.statusBar().addPermanentWidget(self._state)
+            console.kernel_state_changed.connect(self._state.setText)
+            console.exit_requested.connect(self._exit_requested)
+            kernel = self.menuBar().addMenu("&Kernel")
+            kernel.addAction("&Interrupt", console.interrupt_kernel)
+            if owns_kernel:
+                kernel.addAction("&Restart", console.restart_kernel)
+            kernel.addAction("&Shut down kernel", self._shutdown_kernel)
+            view = self.menuBar().addMenu("&View")
+            view.addAction("Clear", console.clear)
+            view.addAction("Bigger font", lambda: console.change_font_size(1))
+            view.addAction("Smaller font", lambda: console.change_font_size(-1))
+            console.setFocus()
+
+        def _shutdown_kernel(self) -> None:
+            kc = self.console.kernel_client
+            if kc is not None:
+                kc.shutdown()
+            self.console.write_notice("Shutdown request sent to the kernel.")
+
+        def _exit_requested(self, _console=None) -> None:
+            self._closing_by_exit = True
+            self.close()
+
+        def closeEvent(self, ev) -> None:
+            stop_kernel = self.owns_kernel
+            if self._closing_by_exit:
+                stop_kernel = stop_kernel and not self.console.keep_kernel_on_exit
+            elif self.owns_kernel and self.confirm_exit:
+                box = QtWidgets.QMessageBox(self)
+                box.setWindowTitle("Close console")
+                box.setText("Stop the kernel too?")
+                stop = box.addButton("Close and stop kernel", QtWidgets.QMessageBox.ButtonRole.YesRole)
+                keep = box.addButton("Close, keep kernel running",
+                                     QtWidgets.QMessageBox.ButtonRole.NoRole)
+                box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+                box.setDefaultButton(stop)
+                box.exec()
+                clicked = box.clickedButton()
+                if clicked not in (stop, keep):
+                    ev.ignore()
+                    return
+                stop_kernel = clicked is stop
+            kc = self.console.kernel_client
+            if kc is not None:
+                kc.stop_channels()
+            km = self.console.kernel_manager
+            if stop_kernel and km is not None:
+                km.shutdown_kernel(now=True)
+            ev.accept()
+            QtCore.QTimer.singleShot(0, QtWidgets.QApplication.instance().quit)
+
+    return MainWindow
+
+
+class EmbedconApp(JupyterApp, JupyterConsoleApp):
+    name = "embedcon"
+    version = __version__
+    description = ("A fast Jupyter console. Starts a kernel (or attaches to one with "
+                   "--existing) and opens a console window on it.")
+    examples = _examples
+    aliases = Dict(aliases)
+    flags = Dict(flags)
+    classes = List()
+
+    @default("classes")
+    def _classes_default(self):
+        from jupyter_client.session import Session
+
+        from .manager import QtKernelManager
+        from .widgets.rich_widget import RichSettings
+
+        return [JupyterConsoleApp, QtKernelManager, Session, RichSettings]
+
+    kernel_manager_class = Type("embedcon.manager.QtKernelManager", config=True,
+                                help="The kernel manager class.")
+    kernel_client_class = Type("embedcon.client.QtKernelClient", config=True,
+                               help="The kernel client class.")
+    plain = Bool(False, config=True, help="Text-only console (no pictures, HTML or Markdown).")
+    window_title = Unicode("embedcon", config=True, help="Title of the main window.")
+
+    subcommands = Dict()
+
+    def parse_command_line(self, argv=None):
+        super().parse_command_line(argv)
+        self.build_kernel_argv(self.extra_args)
+
+    def initialize(self, argv=None):
+        super().initialize(argv)
+        if self._dispatching:
+            return
+        # no kernel-side argv is forwarded except what the user gave after the options
+        JupyterConsoleApp.initialize(self, argv)
+        self.init_qt_app()
+        self.init_window()
+
+    def init_qt_app(self) -> None:
+        from qtpy import QtWidgets
+
+        self.app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(
+            [sys.argv[0] if sys.argv else "embedcon"])
+        self.app.setApplicationName("embedcon")
+
+    def init_window(self) -> None:
+        from .widgets import JupyterWidget, RichJupyterWidget
+
+        cls = JupyterWidget if self.plain else RichJupyterWidget
+        self.widget = cls(config=self.config)
+        self.widget.kernel_manager = self.kernel_manager
+        self.widget.kernel_client = self.kernel_client
+        self.window = _main_window_class()(self.widget, owns_kernel=self.kernel_manager is not None,
+                                           confirm_exit=self.confirm_exit)
+        title = self.window_title
+        if self.existing:
+            title += f" \u2014 {os.path.basename(self.connection_file)}"
+        self.window.setWindowTitle(title)
+
+    def start(self) -> None:
+        super().start()
+        self.window.show()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        self.app.exec()
+
+
+MainWindow = None  # created lazily with Qt; see _main_window_class
+
+
+def main(argv=None) -> None:
+    EmbedconApp.launch_instance(argv)
+
+
+if __name__ == "__main__":
+    main()

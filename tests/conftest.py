@@ -1,0 +1,119 @@
+"""Shared fixtures: real kernels, real widgets, keys typed into the editor."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+import pytest  # noqa: E402
+from qtpy import QtCore  # noqa: E402
+
+from embedcon.manager import QtKernelManager  # noqa: E402
+
+Key = QtCore.Qt.Key
+Mod = QtCore.Qt.KeyboardModifier
+
+
+class Console:
+    """A RichJupyterWidget on a kernel, with helpers that act like a user."""
+
+    def __init__(self, qtbot, widget, km=None, kc=None):
+        self.qtbot = qtbot
+        self.w = widget
+        self.km = km
+        self.kc = kc
+        self.executed = []
+        self.states = []
+        widget.executed.connect(self.executed.append)
+        widget.kernel_state_changed.connect(self.states.append)
+
+    @property
+    def editor(self):
+        return self.w.focusProxy()
+
+    def text(self):
+        return self.w.export_text()
+
+    def type(self, text):
+        self.qtbot.keyClicks(self.editor, text)
+
+    def key(self, key, mods=Mod.NoModifier):
+        self.qtbot.keyClick(self.editor, key, mods)
+
+    def wait_prompt(self, n=None, timeout=20000):
+        want = f"In [{n}]: " if n is not None else "In ["
+
+        def ok():
+            return self.w._prompt_kind == "input" and want in self.w._prompt_text()
+        self.qtbot.waitUntil(ok, timeout=timeout)
+
+    def wait_text(self, needle, timeout=20000):
+        self.qtbot.waitUntil(lambda: needle in self.text(), timeout=timeout)
+
+    def run(self, code, timeout=20000):
+        """Type a (single-line) cell, press Enter, wait until it finished."""
+        before = len(self.executed)
+        self.type(code)
+        self.key(Key.Key_Return)
+        self.qtbot.waitUntil(lambda: len(self.executed) > before, timeout=timeout)
+        self.wait_prompt()
+        return self.executed[-1]
+
+    def output_of_last_cell(self):
+        text = self.text()
+        head, _, _ = text.rpartition("In [")
+        return head.rsplit("In [", 1)[-1]
+
+
+def start_kernel(**kw):
+    km = QtKernelManager(kernel_name="python3", **kw)
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    return km, kc
+
+
+def stop_kernel(km, kc):
+    try:
+        kc.stop_channels()
+    finally:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+
+
+@pytest.fixture
+def kernel(qapp):
+    km, kc = start_kernel()
+    yield km, kc
+    stop_kernel(km, kc)
+
+
+@pytest.fixture
+def make_console(qtbot):
+    """make_console(km, kc, **traits) -> Console waiting at its first prompt."""
+    from embedcon.widgets import RichJupyterWidget
+
+    made = []
+
+    def make(km=None, kc=None, wait=True, **traits):
+        w = RichJupyterWidget(**traits)
+        qtbot.addWidget(w)
+        w.resize(900, 700)
+        w.show()
+        if km is not None:
+            w.kernel_manager = km
+        if kc is not None:
+            w.kernel_client = kc
+        c = Console(qtbot, w, km, kc)
+        if wait:
+            c.wait_prompt(1 if kc is not None else None)
+        made.append(c)
+        return c
+
+    yield make
+
+
+@pytest.fixture
+def console(kernel, make_console):
+    km, kc = kernel
+    return make_console(km, kc)

@@ -1,0 +1,290 @@
+"""The console as a user drives it: keys into the editor, text read back.
+
+Every test runs the real RichJupyterWidget on a real ipykernel subprocess.
+"""
+
+import pytest
+from conftest import Key, Mod
+from qtpy import QtGui
+
+
+def test_banner_and_prompts(console):
+    text = console.text()
+    assert "IPython" in text  # the kernel's banner
+    assert text.rstrip().endswith("In [1]:")
+    console.run("1+1")
+    assert "In [1]: 1+1\nOut[1]: 2\n" in console.text()
+    assert console.text().endswith("In [2]: ")
+
+
+def test_enter_on_incomplete_input_opens_indented_line(console):
+    console.type("for i in range(3):")
+    console.key(Key.Key_Return)
+    console.qtbot.waitUntil(lambda: "\n" in console.w.input_buffer)
+    assert console.w.input_buffer == "for i in range(3):\n    "
+    assert not console.executed
+    console.type("print(i * 10)")
+    console.key(Key.Key_Return)  # still incomplete: a new indented line
+    console.qtbot.waitUntil(lambda: console.w.input_buffer.count("\n") == 2)
+    console.key(Key.Key_Return)  # blank line closes the block: executes
+    console.qtbot.waitUntil(lambda: bool(console.executed))
+    console.wait_prompt(2)
+    assert "0\n10\n20\n" in console.text()
+    assert "   ...:     print(i * 10)" in console.text()
+
+
+def test_keys_typed_while_waiting_for_is_complete_are_not_lost(console):
+    console.type("1+2")
+    console.key(Key.Key_Return)
+    console.type("abc")  # before the is_complete reply arrives
+    console.qtbot.waitUntil(lambda: bool(console.executed))
+    console.wait_prompt(2)
+    assert "Out[1]: 3" in console.text()
+    assert console.w.input_buffer == "abc"
+
+
+def test_ctrl_enter_inserts_newline_and_shift_enter_executes(console):
+    console.type("a = 5")
+    console.key(Key.Key_Return, Mod.ControlModifier)
+    assert console.w.input_buffer == "a = 5\n"
+    console.type("a * 2")
+    console.key(Key.Key_Home)
+    console.key(Key.Key_Return, Mod.ShiftModifier)  # executes though the cursor is mid-input
+    console.qtbot.waitUntil(lambda: bool(console.executed))
+    console.wait_prompt(2)
+    assert "Out[1]: 10" in console.text()
+
+
+def _colour_of(widget, needle):
+    doc = widget._doc
+    found = doc.find(needle, doc.characterCount(), QtGui.QTextDocument.FindFlag.FindBackward)
+    assert not found.isNull(), needle
+    c = QtGui.QTextCursor(doc)
+    c.setPosition(found.selectionStart() + 1)
+    return c.charFormat().foreground().color().name()
+
+
+def test_stdout_and_stderr_are_shown_and_distinct(console):
+    console.run("import sys; print('to-out'); print('to-err', file=sys.stderr)")
+    text = console.text()
+    assert "to-out\n" in text and "to-err\n" in text
+    assert _colour_of(console.w, "to-err") != _colour_of(console.w, "to-out")
+
+
+def test_error_traceback_keeps_ansi_colours(console):
+    reply = console.run("1/0")
+    assert reply["content"]["status"] == "error"
+    text = console.text()
+    assert "ZeroDivisionError" in text and "\x1b" not in text
+    colours = {_colour_of(console.w, "ZeroDivisionError: division by zero"),
+               _colour_of(console.w, "Traceback")}
+    assert len(colours) >= 1 and colours != {"#000000"}
+
+
+def test_input_through_stdin_channel(console):
+    console.type("name = input('Your name? ')")
+    console.key(Key.Key_Return)
+    console.qtbot.waitUntil(lambda: console.w._prompt_kind == "stdin", timeout=10000)
+    assert console.text().endswith("Your name? ")
+    console.type("Ada")
+    console.key(Key.Key_Return)
+    console.qtbot.waitUntil(lambda: bool(console.executed))
+    console.wait_prompt(2)
+    console.run("name.upper()")
+    assert "Out[2]: 'ADA'" in console.text()
+
+
+def test_getpass_is_masked(console):
+    console.type("import getpass; pw = getpass.getpass('Password: ')")
+    console.key(Key.Key_Return)
+    console.qtbot.waitUntil(lambda: console.w._prompt_kind == "stdin", timeout=10000)
+    console.type("hunter2")
+    assert "hunter2" not in console.text()
+    assert "\u2022" * 7 in console.text()
+    console.key(Key.Key_Return)
+    console.qtbot.waitUntil(lambda: bool(console.executed))
+    console.wait_prompt(2)
+    console.run("len(pw), pw[0]")
+    assert "Out[2]: (7, 'h')" in console.text()
+    assert "hunter2" not in console.text()
+
+
+def test_history_up_down_with_prefix(console):
+    console.run("alpha = 1")
+    console.run("beta = 2")
+    console.run("alpha + beta")
+    console.key(Key.Key_Up)
+    assert console.w.input_buffer == "alpha + beta"
+    console.key(Key.Key_Up)
+    assert console.w.input_buffer == "beta = 2"
+    console.key(Key.Key_Down)
+    assert console.w.input_buffer == "alpha + beta"
+    console.key(Key.Key_Down)
+    assert console.w.input_buffer == ""
+    console.type("be")
+    console.key(Key.Key_Up)  # prefix search: only entries starting with "be"
+    assert console.w.input_buffer == "beta = 2"
+    console.key(Key.Key_Escape)
+    console.type("a + b")
+    console.key(Key.Key_Up, Mod.ShiftModifier)  # substring search
+    assert console.w.input_buffer == "alpha + beta"
+
+
+def test_history_is_loaded_from_the_kernel(kernel, make_console):
+    km, kc = kernel
+    first = make_console(km, kc)
+    first.run("marker_for_history = 42")
+    from embedcon.client import QtKernelClient
+
+    kc2 = QtKernelClient()
+    kc2.load_connection_info(km.get_connection_info())
+    kc2.start_channels()
+    try:
+        second = make_console(None, kc2, wait=False)
+        second.wait_prompt()
+        second.qtbot.waitUntil(lambda: "marker_for_history = 42" in second.w.history.items)
+        second.key(Key.Key_Up)
+        assert second.w.input_buffer == "marker_for_history = 42"
+    finally:
+        kc2.stop_channels()
+
+
+def test_ctrl_l_clears_but_keeps_the_input(console):
+    console.run("print('old output')")
+    console.type("draft")
+    console.key(Key.Key_L, Mod.ControlModifier)
+    assert "old output" not in console.text()
+    assert console.text() == "In [2]: draft"
+    console.key(Key.Key_Return)
+    console.qtbot.waitUntil(lambda: len(console.executed) == 2)
+
+
+@pytest.mark.parametrize("word", ["exit", "quit"])
+def test_exit_and_quit_emit_exit_requested(console, word):
+    with console.qtbot.waitSignal(console.w.exit_requested, timeout=10000):
+        console.type(word)
+        console.key(Key.Key_Return)
+
+
+def test_ctrl_d_on_empty_input_requests_exit(console):
+    with console.qtbot.waitSignal(console.w.exit_requested, timeout=2000):
+        console.key(Key.Key_D, Mod.ControlModifier)
+
+
+def test_kernel_state_signal(console):
+    console.run("import time; time.sleep(0.2)")
+    assert "busy" in console.states and console.states[-1] == "idle"
+    assert console.w.kernel_state == "idle"
+
+
+def test_ctrl_c_interrupts_a_running_cell(console):
+    console.type("while True: pass")
+    console.key(Key.Key_Return)
+    console.qtbot.waitUntil(lambda: console.w.kernel_state == "busy", timeout=10000)
+    console.qtbot.wait(200)
+    console.key(Key.Key_C, Mod.ControlModifier)
+    console.qtbot.waitUntil(lambda: bool(console.executed), timeout=10000)
+    console.wait_prompt(2)
+    assert "KeyboardInterrupt" in console.text()
+    console.run("40 + 2")
+    assert "Out[2]: 42" in console.text()
+
+
+def test_ctrl_dot_restarts_the_kernel(console):
+    console.run("secret = 123")
+    pid = console.km.provisioner.process.pid
+    console.key(Key.Key_Period, Mod.ControlModifier)
+    console.wait_text("Kernel restarted.")
+    console.wait_prompt(1)
+    assert console.km.provisioner.process.pid != pid
+    console.run("'secret' in dir()")
+    assert "Out[1]: False" in console.text()
+
+
+def test_custom_key_binding_from_config(kernel, make_console):
+    from traitlets.config import Config
+
+    cfg = Config()
+    cfg.RichJupyterWidget.key_bindings = {"Ctrl+Return": "execute", "Shift+Return": "newline"}
+    km, kc = kernel
+    c = make_console(km, kc, config=cfg)
+    c.type("6 * 7")
+    c.key(Key.Key_Return, Mod.ShiftModifier)
+    assert c.w.input_buffer == "6 * 7\n"
+    c.key(Key.Key_Return, Mod.ControlModifier)
+    c.qtbot.waitUntil(lambda: bool(c.executed))
+    c.wait_prompt(2)
+    assert "Out[1]: 42" in c.text()
+
+
+def test_unknown_command_in_key_bindings_is_a_clear_error(qapp):
+    from embedcon.widgets import RichJupyterWidget
+
+    with pytest.raises(ValueError, match="unknown console command"):
+        RichJupyterWidget(key_bindings={"Ctrl+J": "fly_to_the_moon"})
+
+
+def test_execute_api_and_signals(console):
+    seen = []
+    console.w.executing.connect(seen.append)
+    console.w.execute("3 * 3")
+    console.qtbot.waitUntil(lambda: bool(console.executed))
+    assert seen == ["3 * 3"]
+    assert "Out[1]: 9" in console.text()
+    # hidden executions change nothing visible
+    before = console.text()
+    console.w.execute("hidden_var = 7", hidden=True)
+    console.qtbot.wait(300)
+    assert console.text() == before
+    console.run("hidden_var")
+    assert "Out[2]: 7" in console.text()
+
+
+def test_input_buffer_property(console):
+    console.w.input_buffer = "x = 1\ny = 2"
+    assert console.w.input_buffer == "x = 1\ny = 2"
+    assert "   ...: y = 2" in console.text()
+    console.key(Key.Key_Return, Mod.ShiftModifier)
+    console.qtbot.waitUntil(lambda: bool(console.executed))
+
+
+def test_backspace_joins_lines_and_prompt_is_protected(console):
+    console.type("ab")
+    console.key(Key.Key_Return, Mod.ControlModifier)
+    console.type("cd")
+    console.key(Key.Key_Home)
+    console.key(Key.Key_Backspace)  # at line start: joins with the line above
+    assert console.w.input_buffer == "abcd"
+    console.key(Key.Key_End)
+    for _ in range(10):
+        console.key(Key.Key_Backspace)
+    assert console.w.input_buffer == ""
+    assert console.text().endswith("In [1]: ")
+
+
+def test_kill_and_yank(console):
+    console.type("foo bar baz")
+    console.key(Key.Key_Backspace, Mod.ControlModifier)
+    assert console.w.input_buffer == "foo bar "
+    console.key(Key.Key_Home)
+    console.key(Key.Key_K, Mod.ControlModifier)
+    assert console.w.input_buffer == ""
+    console.key(Key.Key_Y, Mod.ControlModifier)
+    assert console.w.input_buffer == "foo bar "
+
+
+def test_tab_completion(console):
+    console.run("import os, collections")
+    console.type("collections.OrderedD")
+    console.key(Key.Key_Tab)  # a single match is inserted
+    console.qtbot.waitUntil(lambda: console.w.input_buffer == "collections.OrderedDict", timeout=10000)
+    console.key(Key.Key_Escape)
+    console.type("os.pa")
+    console.key(Key.Key_Tab)  # several: a list under the cursor
+    console.qtbot.waitUntil(lambda: console.w._completion.isVisible(), timeout=10000)
+    console.type("th")  # typing filters the list
+    items = [console.w._completion.item(i).text() for i in range(console.w._completion.count())]
+    assert items and all(i.startswith("path") for i in items)
+    console.key(Key.Key_Return)  # accepts the selected match
+    assert console.w.input_buffer == "os.path"
+    assert not console.w._completion.isVisible()
