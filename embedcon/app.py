@@ -58,6 +58,7 @@ def _main_window_class():
             self.owns_kernel = owns_kernel
             self.confirm_exit = confirm_exit
             self._closing_by_exit = False
+            self.quit_on_close = True
             self.setCentralWidget(console)
             self.resize(900, 700)
             self.setWindowTitle("embedcon")
@@ -112,7 +113,8 @@ def _main_window_class():
             if stop_kernel and km is not None:
                 km.shutdown_kernel(now=True)
             ev.accept()
-            QtCore.QTimer.singleShot(0, QtWidgets.QApplication.instance().quit)
+            if self.quit_on_close:
+                QtCore.QTimer.singleShot(0, QtWidgets.QApplication.instance().quit)
 
     return MainWindow
 

@@ -59,6 +59,16 @@ class Console:
         self.wait_prompt()
         return self.executed[-1]
 
+    def start_cell(self, code, settle_ms=300):
+        """Type a cell and press Enter; return once the kernel is running it."""
+        started = []
+        self.w.executing.connect(started.append)
+        self.type(code)
+        self.key(Key.Key_Return)
+        self.qtbot.waitUntil(lambda: bool(started), timeout=10000)
+        self.qtbot.waitUntil(lambda: self.w.kernel_state == "busy", timeout=10000)
+        self.qtbot.wait(settle_ms)
+
     def output_of_last_cell(self):
         text = self.text()
         head, _, _ = text.rpartition("In [")

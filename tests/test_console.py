@@ -178,10 +178,7 @@ def test_kernel_state_signal(console):
 
 
 def test_ctrl_c_interrupts_a_running_cell(console):
-    console.type("while True: pass")
-    console.key(Key.Key_Return)
-    console.qtbot.waitUntil(lambda: console.w.kernel_state == "busy", timeout=10000)
-    console.qtbot.wait(200)
+    console.start_cell("while True: pass")
     console.key(Key.Key_C, Mod.ControlModifier)
     console.qtbot.waitUntil(lambda: bool(console.executed), timeout=10000)
     console.wait_prompt(2)

@@ -70,6 +70,7 @@ class JupyterWidget(ConsoleWidget):
         self._is_complete: tuple[str, str] | None = None
         self._queued_keys: list[QtGui.QKeyEvent] = []
         self._kernel_state = "starting"
+        self._activity = "idle"  # the last busy/idle the kernel reported
         self._banner_shown = False
         self._completion_id: str | None = None
         self._language = "python"
@@ -571,8 +572,10 @@ class JupyterWidget(ConsoleWidget):
         content = msg["content"]
         if msg_type == "status":
             state = content.get("execution_state")
-            if state in ("busy", "idle") and self._kernel_state not in ("dead", "restarting"):
-                self._set_state(state)
+            if state in ("busy", "idle"):
+                self._activity = state
+                if self._kernel_state not in ("dead", "restarting", "not responding"):
+                    self._set_state(state)
             if state == "idle" and msg["parent_header"].get("msg_id") == self._executing_id:
                 self._idle_seen = True
                 self._maybe_finish()
@@ -714,7 +717,6 @@ class JupyterWidget(ConsoleWidget):
                     return  # the manager's watchdog reports the death
             except Exception:
                 pass
-        self._state_before_hang = self._kernel_state
         self._set_state("not responding")
         self.write_notice(f"The kernel is not responding (no heartbeat for {since:.1f} s). "
                           "It may be hung; wait, interrupt or restart it.")
@@ -727,7 +729,7 @@ class JupyterWidget(ConsoleWidget):
             return
         if kc.hb_channel.is_beating():
             self._hb_timer.stop()
-            self._set_state(getattr(self, "_state_before_hang", "idle"))
+            self._set_state(self._activity)
             self.write_notice("The kernel is responding again.")
 
     # ------------------------------------------------------------------

@@ -1,0 +1,129 @@
+"""The standalone console: options, start-up, attach, closing."""
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from jupyter_client import KernelManager
+from qtpy import QtWidgets
+
+from embedcon.app import EmbedconApp
+
+
+def _run(*args, env=None, timeout=60):
+    return subprocess.run([sys.executable, "-m", "embedcon", *args], capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def test_help_lists_options_in_jupyter_style():
+    out = _run("--help")
+    assert out.returncode == 0, out.stderr
+    for opt in ("--existing", "--kernel", "--style", "--generate-config", "--ssh", "--help-all"):
+        assert opt in out.stdout
+    full = _run("--help-all")
+    assert "--RichJupyterWidget.buffer_size" in full.stdout
+    assert "--QtKernelManager.fix_qt_event_loop" in full.stdout
+
+
+def test_generate_config(tmp_path):
+    out = _run("--generate-config", "-y", env={"JUPYTER_CONFIG_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    text = (tmp_path / "embedcon_config.py").read_text()
+    assert "c.RichJupyterWidget.syntax_style" in text
+
+
+def test_missing_existing_file_is_a_clear_error(tmp_path):
+    out = _run("--existing", str(tmp_path / "nope.json"),
+               env={"JUPYTER_RUNTIME_DIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode != 0
+    assert "nope.json" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.fixture
+def app_factory(qapp, qtbot):
+    made = []
+    old = signal.getsignal(signal.SIGINT)
+
+    def make(*argv):
+        EmbedconApp.clear_instance()
+        app = EmbedconApp()
+        app.initialize(list(argv))
+        app.window.quit_on_close = False
+        qtbot.addWidget(app.window)
+        app.window.show()
+        made.append(app)
+        qtbot.waitUntil(lambda: "In [1]: " in app.widget.export_text(), timeout=20000)
+        return app
+
+    yield make
+    for app in made:
+        if app.kernel_manager is not None and app.kernel_manager.has_kernel:
+            app.kernel_manager.shutdown_kernel(now=True)
+    EmbedconApp.clear_instance()
+    signal.signal(signal.SIGINT, old)
+
+
+def test_app_starts_a_kernel_and_stops_it_on_close(app_factory, qtbot):
+    app = app_factory("--no-confirm-exit", "--style", "monokai")
+    assert app.widget.syntax_style == "monokai"
+    km = app.kernel_manager
+    assert km.is_alive()
+    assert oct(os.stat(km.connection_file).st_mode & 0o777) == "0o600"
+    app.window.close()
+    qtbot.waitUntil(lambda: not km.has_kernel or not km.is_alive(), timeout=10000)
+
+
+def test_closing_asks_and_can_keep_the_kernel(app_factory, qtbot):
+    app = app_factory()  # confirm_exit is on by default
+    km = app.kernel_manager
+
+    def answer():
+        box = QtWidgets.QApplication.activeModalWidget()
+        if not isinstance(box, QtWidgets.QMessageBox):
+            return False
+        keep = [b for b in box.buttons() if "keep" in b.text().lower()][0]
+        keep.click()
+        return True
+
+    from qtpy import QtCore
+    timer = QtCore.QTimer()
+    timer.timeout.connect(lambda: answer() and timer.stop())
+    timer.start(50)
+    app.window.close()
+    assert not app.window.isVisible()
+    assert km.is_alive()  # the user chose to keep it
+
+
+def test_exit_typed_in_the_console_closes_the_window(app_factory, qtbot):
+    app = app_factory()
+    km = app.kernel_manager
+    qtbot.keyClicks(app.widget.focusProxy(), "exit")
+    from qtpy import QtCore
+    qtbot.keyClick(app.widget.focusProxy(), QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not app.window.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: not km.has_kernel or not km.is_alive(), timeout=10000)
+
+
+@pytest.fixture
+def external_kernel(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
+    km = KernelManager(kernel_name="python3", connection_file=str(tmp_path / "kernel-ext1.json"))
+    km.start_kernel()
+    yield km
+    km.shutdown_kernel(now=True)
+
+
+def test_existing_attaches_and_never_stops_the_kernel(app_factory, external_kernel, qtbot):
+    app = app_factory("--existing", external_kernel.connection_file)
+    assert app.kernel_manager is None
+    assert "kernel-ext1.json" in app.window.windowTitle()
+    app.window.close()  # no question asked: the kernel is not ours
+    qtbot.wait(500)
+    assert external_kernel.is_alive()
+
+
+def test_existing_without_a_file_takes_the_most_recent(app_factory, external_kernel):
+    app = app_factory("--existing")
+    assert os.path.samefile(app.connection_file, external_kernel.connection_file)
