@@ -59,6 +59,15 @@ class Console:
         self.wait_prompt()
         return self.executed[-1]
 
+    def run_source(self, code, timeout=20000):
+        """Put multi-line code in the input (as a paste would) and Shift+Enter it."""
+        before = len(self.executed)
+        self.w.input_buffer = code
+        self.key(Key.Key_Return, Mod.ShiftModifier)
+        self.qtbot.waitUntil(lambda: len(self.executed) > before, timeout=timeout)
+        self.wait_prompt()
+        return self.executed[-1]
+
     def start_cell(self, code, settle_ms=300):
         """Type a cell and press Enter; return once the kernel is running it."""
         started = []

@@ -339,15 +339,24 @@ class ConsoleWidget(QtWidgets.QWidget):
     # ------------------------------------------------------------------
     # output
     def _output_cursor(self) -> QtGui.QTextCursor:
-        """Where output goes now: above a live prompt, else at the end."""
+        """Where output goes now: on a fresh line above a live prompt, else at
+        the end.  Pair with :meth:`_close_output`."""
         if self._prompt_cursor is not None:
             c = QtGui.QTextCursor(self._doc)
             c.setPosition(self._prompt_cursor.position())
+            c.insertText("\n", self._plain_format)  # the prompt moves down a line
+            c.movePosition(_M.Left)
             return c
         if self._end_cursor.isNull() or self._end_cursor.document() is not self._doc:
             self._end_cursor = QtGui.QTextCursor(self._doc)
             self._end_cursor.movePosition(_M.End)
         return self._end_cursor
+
+    def _close_output(self, c: QtGui.QTextCursor, above_prompt: bool) -> None:
+        """After writing above a prompt: drop the spare line break if the
+        output ended with its own."""
+        if above_prompt and c.positionInBlock() == 0 and c.block().length() == 1:
+            c.deleteChar()
 
     def _write_streams(self, items) -> None:
         at_bottom = self._at_bottom()
@@ -358,10 +367,10 @@ class ConsoleWidget(QtWidgets.QWidget):
         c = self._output_cursor()
         c.beginEditBlock()
         try:
+            floor = c.block().position() if above_prompt else self._overwrite_floor
             for stream, text in items:
-                self.writer.write(c, text, stream, 0 if above_prompt else self._overwrite_floor)
-            if above_prompt and c.positionInBlock() > 0:
-                c.insertText("\n", self._plain_format)
+                self.writer.write(c, text, stream, floor)
+            self._close_output(c, above_prompt)
         finally:
             c.endEditBlock()
         self._trim()
@@ -395,12 +404,12 @@ class ConsoleWidget(QtWidgets.QWidget):
         """Run ``write(cursor)`` at the output position (for non-stream output)."""
         self._queue.flush()
         at_bottom = self._at_bottom()
+        above_prompt = self._prompt_cursor is not None
         c = self._output_cursor()
         if c.positionInBlock() > 0:
             c.insertText("\n", self._plain_format)
         write(c)
-        if self._prompt_cursor is not None and c.positionInBlock() > 0:
-            c.insertText("\n", self._plain_format)
+        self._close_output(c, above_prompt)
         self.writer.reset_state()
         self._overwrite_floor = c.position()
         self._trim()

@@ -1,0 +1,107 @@
+"""Console models: pure Python, no display needed."""
+
+import pytest
+
+from embedcon.models.ansi import (PLAIN, AnsiParser, Backspace, CarriageReturn, CursorUp,
+                                  EraseLine, Text, strip_ansi)
+from embedcon.models.history import History
+from embedcon.models.keymap import DEFAULT_BINDINGS, KeyMap, normalize_chord
+from embedcon.models.killring import KillRing
+
+
+def test_plain_text_takes_the_fast_path():
+    p = AnsiParser()
+    assert p.feed("hello\nworld\t!") == [Text("hello\nworld\t!", PLAIN)]
+
+
+def test_sgr_colours_and_reset():
+    p = AnsiParser()
+    out = p.feed("a\x1b[1;31mb\x1b[38;5;208mc\x1b[48;2;1;2;3md\x1b[0me")
+    assert [t.text for t in out] == ["a", "b", "c", "d", "e"]
+    assert out[1].style.fg == 1 and out[1].style.bold
+    assert out[2].style.fg == 208
+    assert out[3].style.bg == (1, 2, 3)
+    assert out[4].style == PLAIN
+
+
+def test_escape_split_across_chunks():
+    p = AnsiParser()
+    assert p.feed("x\x1b[3") == [Text("x", PLAIN)]
+    out = p.feed("2mgreen")
+    assert out[0].text == "green" and out[0].style.fg == 2
+
+
+def test_controls_and_cursor_movement():
+    p = AnsiParser()
+    out = p.feed("10%\r20%\x1b[K\b\x1b[999999999A\x07z\x00")
+    kinds = [type(a) for a in out]
+    assert kinds == [Text, CarriageReturn, Text, EraseLine, Backspace, CursorUp, Text]
+    assert out[5].lines == 10_000  # clamped
+    assert out[6].text == "z\u2400"  # NUL shown, bell dropped
+
+
+def test_crlf_is_a_newline_and_osc_is_dropped():
+    p = AnsiParser()
+    assert p.feed("a\r\nb\x1b]8;;http://x\x07link\x1b]8;;\x07") == [Text("a\nblink", PLAIN)]
+
+
+def test_garbage_escapes_never_raise():
+    import random
+
+    rnd = random.Random(1)
+    alphabet = "\x1b[];0123456789mABCDHJKfGhl?\r\n\b\x07x"
+    p = AnsiParser()
+    for _ in range(2000):
+        p.feed("".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40))))
+    assert strip_ansi("\x1b[31mred\x1b[0m") == "red"
+
+
+def test_history_prefix_and_substring():
+    h = History()
+    for e in ["import os", "x = 1", "import sys", "print(x)"]:
+        h.append(e)
+    assert h.previous("", "imp") == "import sys"
+    assert h.previous("import sys", "imp") == "import os"
+    assert h.previous("import os", "imp") is None
+    assert h.next("import os", "imp") == "import sys"
+    assert h.next("import sys", "imp") == ""  # back to the live line
+    h.reset()
+    assert h.previous("", "= 1", substring=True) == "x = 1"
+
+
+def test_history_keeps_edits_and_dedups():
+    h = History()
+    h.load(["a", "a", "b"])
+    assert h.items == ["a", "b"]
+    assert h.previous("draft") == "b"
+    assert h.previous("b edited") == "a"
+    assert h.next("a") == "b edited"
+    assert h.next("b edited") == "draft"
+
+
+def test_kill_ring_rotates():
+    k = KillRing()
+    k.kill("one")
+    k.kill("two")
+    assert k.yank() == "two"
+    assert k.rotate() == "one"
+    assert k.rotate() == "two"
+
+
+def test_keymap_overrides_and_errors():
+    km = KeyMap({"ctrl+enter": "execute", "Ctrl+L": None})
+    assert km.lookup("Ctrl+Return") == "execute"
+    assert km.lookup("Ctrl+L") is None
+    assert km.lookup("Return") == "enter"
+    with pytest.raises(ValueError):
+        KeyMap({"Ctrl+Q": "no_such_command"})
+    assert normalize_chord("shift+ctrl+escape") == "Ctrl+Shift+Esc"
+
+
+def test_every_default_binding_names_a_known_command():
+    from embedcon.models.keymap import COMMANDS
+    from embedcon.widgets.jupyter_widget import JupyterWidget
+
+    for chord, cmd in DEFAULT_BINDINGS.items():
+        assert cmd in COMMANDS, chord
+        assert hasattr(JupyterWidget, "cmd_" + cmd), cmd

@@ -1,0 +1,81 @@
+"""Output through the widget: large, long, coloured, overwritten, late."""
+
+import time
+
+from conftest import Key
+
+
+def test_one_megabyte_line_is_folded_not_frozen(console):
+    t0 = time.monotonic()
+    console.run("print('x' * 1_000_000)", timeout=60000)
+    elapsed = time.monotonic() - t0
+    assert elapsed < 20, elapsed  # qtconsole: 26.9 s of frozen GUI on this machine
+    doc = console.w._doc
+    longest = max(doc.findBlockByNumber(i).length() for i in range(doc.blockCount()))
+    assert longest <= console.w.fold_width + 1
+    assert "x" * 1_000_000 in console.text()  # folds are joined again on export
+
+
+def test_line_beyond_max_line_chars_is_elided_and_kept(kernel, make_console):
+    km, kc = kernel
+    c = make_console(km, kc, max_line_chars=50_000)
+    c.run("print('y' * 120_000 + 'END')", timeout=60000)
+    assert "more characters elided" in c.text()
+    assert c.w.elided_outputs()[-1].endswith("END")
+    assert len(c.w.elided_outputs()[-1]) == 70_003
+
+
+def test_scrollback_is_bounded(kernel, make_console):
+    km, kc = kernel
+    c = make_console(km, kc, buffer_size=1000)
+    c.run("for i in range(20_000): print(i)", timeout=60000)
+    assert c.w._doc.blockCount() <= 1001
+    text = c.text()
+    assert "19999\n" in text and "\n5000\n" not in text
+    assert text.endswith("In [2]: ")
+
+
+def test_carriage_return_overwrites_like_a_terminal(console):
+    console.run_source("import sys, time\nfor i in range(5): sys.stdout.write(f'\\rprogress {i}'); "
+                "sys.stdout.flush(); time.sleep(0.05)\nprint()")
+    text = console.text()
+    assert "progress 4" in text and "progress 3" not in text
+
+
+def test_ansi_colours_in_output_are_rendered_not_shown(console):
+    console.run("print('\\x1b[31mred\\x1b[0m plain')")
+    text = console.text()
+    assert "\nred plain\n" in text and text.count("[31m") == 1  # only in the input line
+
+
+def test_late_output_goes_above_the_prompt_and_keeps_the_input(console):
+    console.run("import threading, time; threading.Thread(target=lambda: (time.sleep(0.7), "
+                "print('late line'))).start()")
+    console.type("draft = 1")
+    console.wait_text("\nlate line\n", timeout=10000)
+    assert console.w.input_buffer == "draft = 1"
+    assert console.text().endswith("late line\nIn [2]: draft = 1")
+    console.key(Key.Key_Return)
+    console.qtbot.waitUntil(lambda: len(console.executed) == 2, timeout=10000)
+
+
+def test_rich_output_png_and_html(console):
+    console.run("from IPython.display import display, HTML, Markdown; "
+                "import base64; from qtpy import QtGui, QtCore; "
+                "img = QtGui.QImage(40, 30, QtGui.QImage.Format.Format_RGB32); img.fill(0xff0000); "
+                "ba = QtCore.QByteArray(); buf = QtCore.QBuffer(ba); buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly); "
+                "img.save(buf, 'PNG'); "
+                "display({'image/png': base64.b64encode(bytes(ba)).decode()}, raw=True); "
+                "display(HTML('<b>bold html</b>')); display(Markdown('*md text*'))")
+    assert len(console.w.images) == 1
+    img = next(iter(console.w.images.values()))
+    assert (img.width(), img.height()) == (40, 30)
+    assert "bold html" in console.text() and "md text" in console.text()
+    console.w.grab().save("/tmp/embedcon-rich.png")
+
+
+def test_invalid_png_falls_back_to_text(console):
+    console.run("display({'image/png': 'not base64 png!!', 'text/plain': 'fallback text'}, raw=True)")
+    assert "fallback text" in console.text()
+    console.run("1+1")
+    assert "Out[2]: 2" in console.text()
