@@ -1,0 +1,1169 @@
+"""A real ipykernel hosted inside a running QApplication ("kernel in app").
+
+User code runs on the GUI thread, in a namespace that *is* a dict of the host
+application, so console users can read and change the application's live Qt
+objects.  Any Jupyter client (an embedcon console in the same app, another
+process, ``jupyter console --existing``, a notebook) can attach through the
+connection file.
+
+Qt stays the master event loop.  ipykernel's main-thread asyncio loop is never
+run by ipykernel itself (no ``IPKernelApp.start()``, no nested Qt loop from
+``%gui qt``); instead it is *pumped* from Qt, one bounded slice at a time:
+
+* ``notifier`` pump (Linux, macOS): a ``QSocketNotifier`` on the asyncio
+  selector's own fd (epoll/kqueue), which becomes readable whenever anything
+  the loop waits on is ready, plus a single-shot timer for the next scheduled
+  asyncio callback and a 50 ms safety timer;
+* ``timer`` pump (where the loop has no pollable selector, e.g. Windows'
+  Proactor loop): a 10 ms ``QTimer``;
+* no pump at all when the asyncio loop is already running (qasync).
+
+The module also undoes or contains ipykernel's process-wide side effects, which
+in this mode land in the *host* process: ``sys.excepthook``, SIGINT, the
+environment, ``sys.stdout``/``sys.stderr``, killing the process group on
+interrupt, killing child processes on a client's shutdown request, and the
+``exit`` command stopping the event loop.  See ``docs/kernel-in-app.md``.
+
+One in-app kernel per process (ipykernel and IPython are singletons); it can be
+stopped and started again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import builtins
+import contextlib
+import ipaddress
+import logging
+import math
+import os
+import re
+import signal
+import sys
+import threading
+import time
+import uuid
+import warnings
+
+from qtpy import QtCore, QtWidgets
+
+log = logging.getLogger("embedcon.kernel_in_app")
+
+__all__ = ["InAppKernel", "start_in_app_kernel", "current_in_app_kernel"]
+
+#: logger the hosted ipykernel logs to; it propagates to the host's logging.
+KERNEL_LOGGER_NAME = "embedcon.kernel_in_app.ipykernel"
+
+# Environment variables the kernel's shell (or app) sets for a terminal-less
+# kernel process; in the host they would leak into everything it runs.
+_ENV_KEYS = ("TERM", "CLICOLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "PAGER", "GIT_PAGER", "MPLBACKEND")
+
+# builtins names IPython sets (some permanently, some while a cell runs).
+_BUILTIN_KEYS = ("__IPYTHON__", "display", "get_ipython", "exit", "quit")
+
+# Namespace bookkeeping names IPython adds next to the user's variables.
+_IPY_NAME = re.compile(r"^(_+|_i+|_i?\d+|_[iod]h|In|Out|_exit_code|__builtin__|__builtins__|_sh)$")
+
+_PUMP_BUDGET = 0.010  # seconds of asyncio work per pump before yielding to Qt
+_SAFETY_MS = 50
+_TIMER_PUMP_MS = 10
+_INPUT_POLL_MS = 5
+
+_current: InAppKernel | None = None
+
+
+def current_in_app_kernel() -> InAppKernel | None:
+    """The running in-app kernel of this process, or None."""
+    return _current
+
+
+def _is_loopback(ip: str) -> bool:
+    if ip == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------------------
+# ipykernel subclasses, built on first use so importing this module stays cheap
+# ---------------------------------------------------------------------------
+
+_classes = None
+
+
+def _import_ipykernel():
+    """Import ipykernel without debugpy's "frozen modules" warning (P11).
+
+    pydevd reads ``PYDEVD_DISABLE_FILE_VALIDATION`` once, when it is imported,
+    so the variable is only set for the duration of the import.
+    """
+    added = "PYDEVD_DISABLE_FILE_VALIDATION" not in os.environ and "pydevd" not in sys.modules
+    if added:
+        os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    try:
+        import ipykernel.ipkernel  # noqa: F401
+        import ipykernel.kernelapp  # noqa: F401
+        import ipykernel.zmqshell  # noqa: F401
+    finally:
+        if added:
+            os.environ.pop("PYDEVD_DISABLE_FILE_VALIDATION", None)
+
+
+def _build_classes():
+    global _classes
+    if _classes is not None:
+        return _classes
+    _import_ipykernel()
+    import _thread
+
+    import zmq
+    from IPython.core.error import UsageError
+    from ipykernel.ipkernel import IPythonKernel
+    from ipykernel.kernelapp import IPKernelApp
+    from ipykernel.zmqshell import ZMQInteractiveShell
+    from traitlets import Type, default, observe
+
+    class InAppShell(ZMQInteractiveShell):
+        """The shell of the in-app kernel."""
+
+        _inapp = None  # the owning InAppKernel, set after construction
+
+        @observe("exit_now")
+        def _update_exit_now(self, change):
+            # Replaces the base observer, which stops the kernel's event loop
+            # (from whichever thread set the flag).  Here the host decides.
+            if not change["new"]:
+                return
+            self.exit_now = False
+            owner = self._inapp
+            if owner is not None:
+                owner._post("exit", None)
+
+        def enable_gui(self, gui=None):
+            """Qt is already running: ``%gui qt`` / ``%matplotlib qt`` only
+            record the choice; other toolkits would need a loop of their own."""
+            if gui is None or gui in ("inline", "none"):
+                return super().enable_gui(None)
+            name = str(gui).lower()
+            if name.startswith("qt"):
+                self.active_eventloop = name
+                return None
+            raise UsageError(
+                f"The in-app kernel runs inside the host's Qt event loop; "
+                f"'{gui}' GUI integration is not available here (use 'qt')."
+            )
+
+    class InAppIPythonKernel(IPythonKernel):
+        """ipykernel's kernel, adapted to live in someone else's process."""
+
+        shell_class = Type(InAppShell)
+
+        _inapp = None  # the owning InAppKernel, set after construction
+        _executing = False  # a cell runs on the main thread
+
+        async def execute_request(self, stream, ident, parent):
+            owner = self._inapp
+            if owner is None or threading.current_thread() is not threading.main_thread():
+                return await super().execute_request(stream, ident, parent)
+            with owner._cell_scope(parent):
+                return await super().execute_request(stream, ident, parent)
+
+        # ipykernel 7.4's own handlers are synchronous and make kernelbase
+        # warn on every request; hand it awaitables instead.
+        async def do_complete(self, *args, **kwargs):
+            return super().do_complete(*args, **kwargs)
+
+        async def do_inspect(self, *args, **kwargs):
+            return super().do_inspect(*args, **kwargs)
+
+        async def do_is_complete(self, *args, **kwargs):
+            return super().do_is_complete(*args, **kwargs)
+
+        async def do_history(self, *args, **kwargs):
+            return super().do_history(*args, **kwargs)
+
+        def _send_interrupt_children(self):
+            # Runs on the control thread.  Signal only this process, never
+            # its process group (that would hit the host's children), and only
+            # while a cell runs: an idle SIGINT would land in a random Qt slot.
+            if not self._executing:
+                self.log.debug("interrupt request while idle: nothing to interrupt")
+                return
+            if os.name == "nt":
+                _thread.interrupt_main()
+            else:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        def _process_children(self):
+            # The "kernel process" is the host application: its children are
+            # the host's business, never terminated on a client's request.
+            return []
+
+        async def shutdown_request(self, stream, ident, parent):
+            # Runs on the control thread.  Answer the client, tell everyone on
+            # IOPub, and report to the host; do not stop any loop or thread and
+            # do not touch child processes.
+            if not self.session:
+                return
+            content = parent.get("content") or {}
+            restart = bool(content.get("restart", False))
+            reply = {"status": "ok", "restart": restart}
+            self.session.send(stream, "shutdown_reply", reply, parent, ident=ident)
+            self.session.send(self.iopub_socket, "shutdown_reply", reply, parent, ident=self._topic("shutdown"))
+            owner = self._inapp
+            if owner is not None:
+                owner._post("shutdown", restart)
+
+        def _input_request(self, prompt, ident, parent, password=False):
+            # The stock version busy-waits on the stdin socket, which freezes
+            # the GUI thread and deadlocks a console living in the same app.
+            if (
+                self._inapp is None
+                or QtCore.QCoreApplication.instance() is None
+                or threading.current_thread() is not threading.main_thread()
+            ):
+                return super()._input_request(prompt, ident, parent, password=password)
+            return self._qt_input_request(prompt, ident, parent, password)
+
+        def _qt_input_request(self, prompt, ident, parent, password):
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    with contextlib.suppress(Exception):
+                        stream.flush()
+            sock = self.stdin_socket
+            while True:  # drop replies to earlier, abandoned requests
+                try:
+                    sock.recv_multipart(zmq.NOBLOCK)
+                except zmq.Again:
+                    break
+            content = {"prompt": str(prompt), "password": bool(password)}
+            self.session.send(sock, "input_request", content, parent, ident=ident)
+
+            owner = self._inapp
+            state = {"reply": None, "interrupted": False}
+            loop = QtCore.QEventLoop()
+            timer = QtCore.QTimer()
+            timer.setInterval(_INPUT_POLL_MS)
+
+            def poll():
+                try:
+                    if owner is not None and owner._slot_interrupt:
+                        state["interrupted"] = True
+                        loop.quit()
+                        return
+                    while True:
+                        try:
+                            _idents, reply = self.session.recv(sock, mode=zmq.NOBLOCK)
+                        except KeyboardInterrupt:
+                            raise
+                        except Exception:
+                            self.log.warning("invalid message on the stdin channel", exc_info=True)
+                            continue
+                        if reply is None:
+                            return
+                        if reply.get("msg_type") == "input_reply":
+                            state["reply"] = reply
+                            loop.quit()
+                            return
+                except KeyboardInterrupt:
+                    state["interrupted"] = True
+                    loop.quit()
+
+            timer.timeout.connect(poll)
+            timer.start()
+            try:
+                poll()
+                if state["reply"] is None and not state["interrupted"]:
+                    loop.exec()
+            except KeyboardInterrupt:
+                state["interrupted"] = True
+            finally:
+                timer.stop()
+                timer.deleteLater()
+            if state["interrupted"] or (owner is not None and owner._slot_interrupt):
+                if owner is not None:
+                    owner._slot_interrupt = False
+                raise KeyboardInterrupt("Interrupted by user") from None
+            if state["reply"] is None:
+                # the nested loop was ended from outside (the application is quitting)
+                raise EOFError("no input: the event loop was asked to exit")
+            try:
+                value = state["reply"]["content"]["value"]
+            except Exception:
+                self.log.error("bad input_reply: %s", state["reply"])
+                value = ""
+            if value == "\x04":  # EOF from the frontend
+                raise EOFError
+            return value
+
+    class InAppKernelApp(IPKernelApp):
+        """IPKernelApp that leaves process-wide state to the host."""
+
+        name = "embedcon-in-app-kernel"
+
+        @default("log")
+        def _log_default(self):
+            # Use the host's logging tree instead of a private stderr handler.
+            return logging.getLogger(KERNEL_LOGGER_NAME)
+
+        def _configure_logging(self):
+            # The base class runs logging.config.dictConfig(), which flushes and
+            # closes every handler the host has installed.  Only set a level.
+            level = self.log_level
+            if isinstance(level, str):
+                level = getattr(logging, level, logging.WARNING)
+            logging.getLogger(KERNEL_LOGGER_NAME).setLevel(level)
+            self._logging_configured = True
+
+        def init_crash_handler(self):
+            pass  # keep the host's sys.excepthook (P5)
+
+        def init_signal(self):
+            pass  # SIGINT policy is set by InAppKernel (P6)
+
+        def init_poller(self):
+            self.poller = None  # the host is nobody's child kernel
+
+        def configure_tornado_logger(self):
+            pass  # no extra handler on the host's "tornado" logger
+
+        def log_connection_info(self):
+            self._ports = {
+                "shell": self.shell_port,
+                "iopub": self.iopub_port,
+                "stdin": self.stdin_port,
+                "hb": self.hb_port,
+                "control": self.control_port,
+            }
+            self.log.info("in-app kernel: connect with --existing %s", self.abs_connection_file)
+
+    _classes = (InAppKernelApp, InAppIPythonKernel, InAppShell)
+    return _classes
+
+
+# ---------------------------------------------------------------------------
+# host state
+# ---------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+class _HostState:
+    """What the kernel may change in the host process, captured before start."""
+
+    def __init__(self, ns_name: str):
+        import faulthandler
+        import pdb
+
+        self.excepthook = sys.excepthook
+        self.displayhook = sys.displayhook
+        self.stdout = sys.stdout
+        self.stderr = sys.stderr
+        self.sigint = signal.getsignal(signal.SIGINT)
+        self.env = {k: os.environ.get(k) for k in _ENV_KEYS}
+        self.ps = {k: getattr(sys, k, _MISSING) for k in ("ps1", "ps2", "ps3")}
+        self.faulthandler = {k: getattr(faulthandler, k, _MISSING) for k in ("enable", "register")}
+        self.pdb = {k: getattr(pdb, k, _MISSING) for k in ("Pdb", "set_trace")}
+        ipy_debugger = sys.modules.get("IPython.core.debugger")
+        self.ipy_pdb = getattr(ipy_debugger, "Pdb", _MISSING) if ipy_debugger else _MISSING
+        self.warnings_filters = list(warnings.filters)
+        self.builtins = {k: builtins.__dict__.get(k, _MISSING) for k in _BUILTIN_KEYS}
+        self.ns_name = ns_name
+        self.module = sys.modules.get(ns_name, _MISSING)
+
+    def restore_env(self) -> None:
+        for key, value in self.env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            elif os.environ.get(key) != value:
+                os.environ[key] = value
+
+    def restore_all(self) -> None:
+        import faulthandler
+        import pdb
+
+        sys.excepthook = self.excepthook
+        sys.displayhook = self.displayhook
+        sys.stdout = self.stdout
+        sys.stderr = self.stderr
+        if self.sigint is not None and threading.current_thread() is threading.main_thread():
+            with contextlib.suppress(Exception):
+                signal.signal(signal.SIGINT, self.sigint)
+        self.restore_env()
+        for key, value in self.ps.items():
+            if value is _MISSING:
+                if hasattr(sys, key):
+                    delattr(sys, key)
+            else:
+                setattr(sys, key, value)
+        for key, value in self.faulthandler.items():
+            if value is not _MISSING:
+                setattr(faulthandler, key, value)
+        for key, value in self.pdb.items():
+            if value is not _MISSING:
+                setattr(pdb, key, value)
+        ipy_debugger = sys.modules.get("IPython.core.debugger")
+        if ipy_debugger is not None and self.ipy_pdb is not _MISSING:
+            ipy_debugger.Pdb = self.ipy_pdb
+        warnings.filters[:] = self.warnings_filters
+        warnings._filters_mutated()
+        for key, value in self.builtins.items():
+            if value is _MISSING:
+                builtins.__dict__.pop(key, None)
+            else:
+                builtins.__dict__[key] = value
+        if self.module is _MISSING:
+            sys.modules.pop(self.ns_name, None)
+        else:
+            sys.modules[self.ns_name] = self.module
+
+
+# ---------------------------------------------------------------------------
+# the pump
+# ---------------------------------------------------------------------------
+
+
+def _runs_on_qt(loop) -> bool:
+    """True for asyncio loops implemented on top of the Qt event loop (qasync
+    and its ancestors): running them from a pump would nest Qt's loop."""
+    for cls in type(loop).__mro__:
+        if cls.__module__.split(".")[0] in ("qasync", "asyncqt", "quamash"):
+            return True
+    return False
+
+
+class _Pump(QtCore.QObject):
+    """Runs the kernel's asyncio loop in short slices from the Qt event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, mode: str, parent=None):
+        super().__init__(parent)
+        self.loop = loop
+        self.count = 0
+        self._busy = False
+        self._active = False
+        self.notifier = None
+        self.mode = self._choose(mode)
+
+        self._soon = QtCore.QTimer(self)
+        self._soon.setSingleShot(True)
+        self._soon.setInterval(0)
+        self._soon.timeout.connect(self.pump)
+
+        self._deadline = QtCore.QTimer(self)
+        self._deadline.setSingleShot(True)
+        self._deadline.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self._deadline.timeout.connect(self.pump)
+
+        self._periodic = QtCore.QTimer(self)
+        self._periodic.timeout.connect(self.pump)
+        if self.mode == "notifier":
+            self._periodic.setInterval(_SAFETY_MS)
+            fd = self._selector_fd()
+            self.notifier = QtCore.QSocketNotifier(fd, QtCore.QSocketNotifier.Type.Read, self)
+            self.notifier.setEnabled(False)
+            self.notifier.activated.connect(self._on_activated)
+        elif self.mode == "timer":
+            self._periodic.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+            self._periodic.setInterval(_TIMER_PUMP_MS)
+
+    def _selector_fd(self) -> int:
+        sel = getattr(self.loop, "_selector", None)
+        fileno = getattr(sel, "fileno", None)
+        if not callable(fileno):
+            return -1
+        try:
+            return int(fileno())
+        except Exception:
+            return -1
+
+    def _choose(self, mode: str) -> str:
+        if self.loop.is_running() or _runs_on_qt(self.loop):
+            return "external"  # e.g. qasync: the loop is Qt's own; never pump it
+        if mode == "timer":
+            return "timer"
+        if self._selector_fd() >= 0:
+            return "notifier"
+        if mode == "notifier":
+            log.warning("the asyncio loop has no pollable selector; using the timer pump")
+        return "timer"
+
+    def start(self) -> None:
+        if self.mode == "external":
+            return
+        self._active = True
+        self._periodic.start()
+        if self.notifier is not None:
+            self.notifier.setEnabled(True)
+        self._soon.start()
+
+    def stop(self) -> None:
+        self._active = False
+        for t in (self._soon, self._deadline, self._periodic):
+            t.stop()
+        if self.notifier is not None:
+            self.notifier.setEnabled(False)
+            with contextlib.suppress(Exception):
+                self.notifier.activated.disconnect(self._on_activated)
+            self.notifier.deleteLater()
+            self.notifier = None
+
+    def _on_activated(self, *_args) -> None:
+        self.pump()
+
+    def pump(self) -> None:
+        """Run the loop until its ready queue is empty or the budget is spent.
+
+        Safe to call re-entrantly (a cell that spins a nested Qt loop): the
+        inner calls return at once.
+        """
+        if not self._active:
+            return
+        loop = self.loop
+        if self._busy or loop.is_closed() or loop.is_running() or asyncio._get_running_loop() is not None:
+            # Nested inside a running slice.  The selector fd is level
+            # triggered: keep the notifier off until the outer slice ends.
+            if self.notifier is not None:
+                self.notifier.setEnabled(False)
+            return
+        self._busy = True
+        if self.notifier is not None:
+            self.notifier.setEnabled(False)
+        try:
+            end = time.monotonic() + _PUMP_BUDGET
+            while True:
+                loop.call_soon(loop.stop)
+                try:
+                    loop.run_forever()
+                except KeyboardInterrupt:
+                    log.warning("KeyboardInterrupt escaped the kernel's event loop; ignored")
+                self.count += 1
+                if not loop._ready or time.monotonic() >= end:
+                    break
+            if loop._ready:
+                self._soon.start()
+        except Exception:
+            log.exception("error while running the in-app kernel's event loop")
+        finally:
+            self._busy = False
+            if self.notifier is not None and self._active:
+                self.notifier.setEnabled(True)
+        self._arm_deadline()
+
+    def _arm_deadline(self) -> None:
+        if not self._active or self.loop.is_closed():
+            return
+        scheduled = self.loop._scheduled
+        if not scheduled:
+            self._deadline.stop()
+            return
+        delay = scheduled[0].when() - self.loop.time()
+        ms = 0 if delay <= 0 else min(math.ceil(delay * 1000), 3_600_000)
+        self._deadline.start(ms)
+
+
+class _Relay(QtCore.QObject):
+    """Carries events from kernel threads (and from inside cells) to the GUI
+    thread, always queued."""
+
+    posted = QtCore.Signal(str, object)
+
+
+# ---------------------------------------------------------------------------
+# public API
+# ---------------------------------------------------------------------------
+
+
+class InAppKernel(QtCore.QObject):
+    """An ipykernel running inside this QApplication, on the GUI thread.
+
+    Parameters
+    ----------
+    namespace:
+        The dict user code runs in.  It is used as is (not copied): the host
+        sees every change at once, and changes made by the host are seen by
+        the console.  ``keep`` and ``release`` (:mod:`embedcon.references`)
+        are added to it.  A fresh dict when None.
+    ip:
+        Address the kernel's sockets bind to; loopback by default.  Anything
+        else exposes code execution in this process to the network (the
+        traffic is signed but not encrypted) and is logged as a warning.
+    connection_file:
+        Where to write the connection file.  A bare name goes in the Jupyter
+        runtime directory, which is also where the default
+        ``kernel-<pid>-<token>.json`` goes.  Removed by :meth:`stop`.
+    transport:
+        ``"tcp"`` (default) or ``"ipc"`` (Unix; ``ip`` is then a path prefix).
+    keep_host_streams:
+        If True (default), the host's ``sys.stdout``/``sys.stderr`` stay in
+        place and the kernel's streams are swapped in only while an execute
+        request runs, so host prints do not go to every client.
+    pump:
+        ``"auto"`` (default), ``"notifier"`` or ``"timer"``: how the kernel's
+        asyncio loop is driven from Qt.  No pump is installed when the loop is
+        already running (qasync).
+    config:
+        Extra traitlets configuration (a ``Config`` or nested dict) for the
+        kernel application, kernel and shell.
+
+    Signals
+    -------
+    shutdown_requested(bool restart):
+        A client sent ``shutdown_request``.  The kernel keeps running; the
+        host decides (e.g. call :meth:`stop`, or quit the application).
+    exit_requested():
+        ``exit`` or ``quit`` was typed in a client.  Not obeyed by itself.
+    started(), stopped()
+    """
+
+    shutdown_requested = QtCore.Signal(bool)
+    exit_requested = QtCore.Signal()
+    started = QtCore.Signal()
+    stopped = QtCore.Signal()
+
+    def __init__(
+        self,
+        namespace: dict | None = None,
+        ip: str = "127.0.0.1",
+        connection_file: str | None = None,
+        *,
+        transport: str = "tcp",
+        keep_host_streams: bool = True,
+        pump: str = "auto",
+        config=None,
+        parent: QtCore.QObject | None = None,
+    ):
+        super().__init__(parent)
+        if namespace is not None and not isinstance(namespace, dict):
+            raise TypeError("namespace must be a dict")
+        if transport not in ("tcp", "ipc"):
+            raise ValueError("transport must be 'tcp' or 'ipc'")
+        if pump not in ("auto", "notifier", "timer"):
+            raise ValueError("pump must be 'auto', 'notifier' or 'timer'")
+        self._ns = {} if namespace is None else namespace
+        self._ip = ip
+        self._transport = transport
+        self._requested_cf = connection_file
+        self._keep_host_streams = bool(keep_host_streams)
+        self._pump_mode = pump
+        self._config = config
+        self._app = None
+        self._pump: _Pump | None = None
+        self._host: _HostState | None = None
+        self._kstreams = None
+        self._idle_sigint = None
+        self._ns_added: list[str] = []
+        self._ns_before: set[str] = set()
+        self._loop_owned = False
+        self._loop = None
+        self._prev_loop = None
+        self._ioloop = None
+        self._cf: str | None = None
+        self._slot_interrupt = False
+        self._host_hook_in_cell = None
+        self._log_filter = None
+        self._stopping = False
+        self._relay = _Relay(self)
+        self._relay.posted.connect(self._on_posted, QtCore.Qt.ConnectionType.QueuedConnection)
+
+    # -- properties ------------------------------------------------------
+    @property
+    def namespace(self) -> dict:
+        """The user namespace (the very dict given to the constructor)."""
+        return self._ns
+
+    @property
+    def connection_file(self) -> str | None:
+        """Absolute path of the connection file while running, else None."""
+        return self._cf if self._app is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._app is not None
+
+    def is_running(self) -> bool:
+        return self._app is not None
+
+    @property
+    def pump_mode(self) -> str | None:
+        """``"notifier"``, ``"timer"``, ``"external"`` (qasync) or None when stopped."""
+        return self._pump.mode if self._pump is not None else None
+
+    @property
+    def shell(self):
+        """The kernel's IPython shell (e.g. to register magics), or None."""
+        kernel = getattr(self._app, "kernel", None)
+        return getattr(kernel, "shell", None)
+
+    # -- API ---------------------------------------------------------------
+    def push(self, variables: dict) -> None:
+        """Add ``variables`` to the user namespace (visible to clients at once)."""
+        if not isinstance(variables, dict):
+            raise TypeError("push() takes a dict")
+        shell = self.shell
+        if shell is not None:
+            shell.push(variables)
+        else:
+            self._ns.update(variables)
+
+    def client(self):
+        """A new :class:`embedcon.client.QtKernelClient` for this kernel.
+
+        Its channels are not started; call ``start_channels()``.
+        """
+        if self._app is None:
+            raise RuntimeError("the in-app kernel is not running")
+        from .client import QtKernelClient
+
+        kc = QtKernelClient(connection_file=self._cf)
+        kc.load_connection_file()
+        return kc
+
+    def start(self) -> InAppKernel:
+        """Start the kernel.  Returns self.  Must be called on the GUI thread."""
+        global _current
+        if self._app is not None:
+            return self
+        if QtWidgets.QApplication.instance() is None:
+            raise RuntimeError("InAppKernel needs a running QApplication; create it first")
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("InAppKernel.start() must be called on the main (GUI) thread")
+        if _current is not None:
+            raise RuntimeError("an in-app kernel already runs in this process (one per process)")
+        App, Kernel, Shell = _build_classes()
+        from IPython.core.interactiveshell import InteractiveShell
+        from ipykernel.kernelapp import IPKernelApp
+
+        if IPKernelApp.initialized() or InteractiveShell.initialized():
+            raise RuntimeError(
+                "this process already runs an IPython shell or kernel; "
+                "an in-app kernel cannot be started next to it"
+            )
+        _current = self
+        self._stopping = False
+        self._host = _HostState(self._ns.get("__name__", "__main__"))
+        self._ns_before = set(self._ns)
+        try:
+            self._start(App, Kernel, Shell)
+        except BaseException as exc:
+            log.error("could not start the in-app kernel: %s", exc)
+            self._teardown()
+            if isinstance(exc, SystemExit):  # ipykernel calls self.exit() on bad config
+                raise RuntimeError(f"the in-app kernel could not start (ipykernel exit status {exc.code})") from exc
+            raise
+        self.started.emit()
+        return self
+
+    def stop(self) -> None:
+        """Stop the kernel and put the host process back as it was.
+
+        Closes all sockets and kernel threads and removes the connection file.
+        When called from a cell (the kernel is busy), the stop happens right
+        after the cell.
+        """
+        if self._app is None or self._stopping:
+            return
+        kernel = getattr(self._app, "kernel", None)
+        if (self._pump is not None and self._pump._busy) or getattr(kernel, "_executing", False):
+            # called from a cell (or while an async cell awaits): stop after it
+            QtCore.QTimer.singleShot(50, self.stop)
+            return
+        self._stopping = True
+        try:
+            self._teardown()
+        finally:
+            self._stopping = False
+        self.stopped.emit()
+
+    # -- start ---------------------------------------------------------------
+    def _connection_path(self) -> str:
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        cf = self._requested_cf
+        if not cf:
+            cf = f"kernel-{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
+        cf = os.path.expanduser(str(cf))
+        if not os.path.dirname(cf):
+            cf = os.path.join(jupyter_runtime_dir(), cf)
+        return os.path.abspath(cf)
+
+    def _prepare_loop(self):
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not None:
+            self._loop, self._loop_owned = running, False
+            return
+        policy = asyncio.get_event_loop_policy()
+        existing = getattr(getattr(policy, "_local", None), "_loop", _MISSING)
+        if existing is _MISSING:  # unknown policy: let it decide, never close its loop
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._loop, self._loop_owned = asyncio.get_event_loop(), False
+            return
+        self._prev_loop = existing
+        if existing is not None and not existing.is_closed():
+            self._loop, self._loop_owned = existing, False
+            return
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop, self._loop_owned = loop, True
+
+    def _start(self, App, Kernel, Shell) -> None:
+        from traitlets.config import Config
+
+        self._cf = self._connection_path()
+        self._prepare_loop()
+        from tornado.ioloop import IOLoop
+
+        self._ioloop = IOLoop.current()
+
+        cfg = Config()
+        if self._config:
+            cfg.merge(self._config if isinstance(self._config, Config) else Config(self._config))
+        # Settings the host relies on; they go in the config the app treats
+        # as its command line, so profile config files cannot override them.
+        app_cfg = cfg.IPKernelApp
+        app_cfg.kernel_class = Kernel
+        app_cfg.capture_fd_output = False
+        app_cfg.quiet = True
+        app_cfg.transport = self._transport
+        app_cfg.ip = self._ip
+        app_cfg.connection_file = self._cf
+        app_cfg.ignore_cwd = True
+        app_cfg.no_stdout = False
+        app_cfg.no_stderr = False
+
+        kernel_logger = logging.getLogger(KERNEL_LOGGER_NAME)
+        loopback = self._transport == "ipc" or _is_loopback(self._ip)
+        if loopback:
+            self._log_filter = _DropPlainTcpWarning()
+            kernel_logger.addFilter(self._log_filter)
+        else:
+            log.warning(
+                "in-app kernel listening on %s: anyone who can reach this address and read the "
+                "connection file can run code in this application, and the traffic is NOT "
+                "encrypted (messages are only signed)", self._ip,
+            )
+
+        app = App.instance(config=cfg, user_ns=self._ns)
+        self._app = app
+        app.initialize([])
+
+        key = app.session.key
+        if not key:
+            raise RuntimeError("refusing to run an in-app kernel without an HMAC key")
+        if os.path.exists(self._cf):
+            with contextlib.suppress(OSError):
+                os.chmod(self._cf, 0o600)
+
+        kernel = app.kernel
+        kernel._inapp = self
+        kernel.shell._inapp = self
+        self._after_initialize()
+
+        for name, obj in self._namespace_helpers().items():
+            if name not in self._ns:
+                self._ns[name] = obj
+                self._ns_added.append(name)
+
+        kernel.start()
+        self._pump = _Pump(self._loop, self._pump_mode, self)
+        self._pump.start()
+        qapp = QtWidgets.QApplication.instance()
+        qapp.aboutToQuit.connect(self.stop)
+
+    @staticmethod
+    def _namespace_helpers() -> dict:
+        from .references import keep, release
+
+        return {"keep": keep, "release": release}
+
+    def _after_initialize(self) -> None:
+        """Undo what ``initialize`` did to process-wide state (steps 5 and 6)."""
+        host = self._host
+        self._kstreams = (sys.stdout, sys.stderr)
+        host.restore_env()  # TERM, PAGER, ..., MPLBACKEND
+        sys.excepthook = host.excepthook
+        sys.displayhook = host.displayhook  # IPython swaps its own in per cell
+        if self._keep_host_streams:
+            sys.stdout, sys.stderr = host.stdout, host.stderr
+        # SIGINT while idle: the host keeps its own handler, except Python's
+        # default one, which would raise KeyboardInterrupt inside whatever Qt
+        # slot runs next (PyQt then aborts).  That one becomes SIG_IGN.
+        if host.sigint is signal.default_int_handler or host.sigint is None:
+            self._idle_sigint = signal.SIG_IGN
+        else:
+            self._idle_sigint = host.sigint
+        signal.signal(signal.SIGINT, self._idle_sigint)
+
+    # -- while running -------------------------------------------------------
+    @contextlib.contextmanager
+    def _cell_scope(self, parent):
+        """Per execute_request on the GUI thread: kernel streams in, host
+        streams out afterwards (P4), and Qt-slot exceptions kept from
+        aborting the host while a cell runs."""
+        kernel = self._app.kernel if self._app is not None else None
+        swap = self._keep_host_streams and self._kstreams is not None
+        saved_out, saved_err, saved_hook = sys.stdout, sys.stderr, sys.excepthook
+        if swap:
+            kout, kerr = self._kstreams
+            for s in (kout, kerr):
+                with contextlib.suppress(Exception):
+                    s.set_parent(parent)
+            sys.stdout, sys.stderr = kout, kerr
+        self._slot_interrupt = False
+        self._host_hook_in_cell = saved_hook
+        sys.excepthook = self._cell_excepthook
+        if kernel is not None:
+            kernel._executing = True
+        try:
+            yield
+        finally:
+            if kernel is not None:
+                kernel._executing = False
+            self._slot_interrupt = False
+            if sys.excepthook is self._cell_excepthook:
+                sys.excepthook = saved_hook
+            if swap:
+                for s in (kout, kerr):
+                    # a flush is a round trip to the IOPub thread; skip it
+                    # when nothing was written since the last one
+                    if getattr(s, "_flush_pending", True):
+                        with contextlib.suppress(Exception):
+                            s.flush()
+                if sys.stdout is kout:
+                    sys.stdout = saved_out
+                if sys.stderr is kerr:
+                    sys.stderr = saved_err
+
+    def _cell_excepthook(self, etype, value, tb):
+        """sys.excepthook while a cell runs: an exception escaping a Qt slot
+        that the cell triggered (e.g. in a nested loop) is reported instead
+        of aborting the application; a KeyboardInterrupt is handed back to
+        the cell."""
+        if etype is not None and issubclass(etype, KeyboardInterrupt):
+            self._slot_interrupt = True
+            return
+        hook = getattr(self, "_host_hook_in_cell", None) or sys.__excepthook__
+        try:
+            hook(etype, value, tb)
+        except Exception:
+            sys.__excepthook__(etype, value, tb)
+
+    def _post(self, kind: str, payload) -> None:
+        """Thread-safe: deliver ``kind`` to the GUI thread after the current event."""
+        try:
+            self._relay.posted.emit(kind, payload)
+        except RuntimeError:  # relay already deleted
+            pass
+
+    def _on_posted(self, kind: str, payload) -> None:
+        if kind == "shutdown":
+            log.info("a client asked the in-app kernel to shut down (restart=%s)", payload)
+            self.shutdown_requested.emit(bool(payload))
+        elif kind == "exit":
+            self.exit_requested.emit()
+
+    # -- stop ----------------------------------------------------------------
+    def _teardown(self) -> None:
+        global _current
+        app = self._app
+        host = self._host
+        qapp = QtWidgets.QApplication.instance()
+        if qapp is not None:
+            with contextlib.suppress(Exception):
+                qapp.aboutToQuit.disconnect(self.stop)
+        if self._pump is not None:
+            self._pump.stop()
+            self._pump.deleteLater()
+            self._pump = None
+        kernel = getattr(app, "kernel", None) if app is not None else None
+        shell = getattr(kernel, "shell", None)
+
+        if self._kstreams is not None:
+            for s in self._kstreams:
+                with contextlib.suppress(Exception):
+                    s.flush()
+        if kernel is not None:
+            with contextlib.suppress(Exception):
+                kernel.session.send(
+                    kernel.iopub_socket, "shutdown_reply", {"status": "ok", "restart": False},
+                    ident=kernel._topic("shutdown"),
+                )
+            self._cancel_thread_tasks(kernel)
+        if shell is not None:
+            self._close_shell(shell)
+        if app is not None:
+            try:
+                app.close()
+            except Exception:
+                log.exception("error while closing the in-app kernel's sockets")
+            hb = getattr(app, "heartbeat", None)
+            if hb is not None and hb.is_alive():
+                hb.join(timeout=2)
+            with contextlib.suppress(Exception):
+                app.cleanup_connection_file()
+            for fn in (app.close, app.cleanup_connection_file, getattr(app.iopub_thread, "stop", None)):
+                if fn is not None:
+                    atexit.unregister(fn)
+        if self._cf and os.path.exists(self._cf):
+            with contextlib.suppress(OSError):
+                os.remove(self._cf)
+        if self._kstreams is not None:
+            for s in self._kstreams:
+                with contextlib.suppress(Exception):
+                    s.close()
+            self._kstreams = None
+        if kernel is not None:
+            kernel._inapp = None
+        if shell is not None:
+            shell._inapp = None
+        self._clean_namespace(shell)
+        if host is not None:
+            host.restore_all()
+        self._clear_singletons()
+        self._close_loop()
+        if self._log_filter is not None:
+            logging.getLogger(KERNEL_LOGGER_NAME).removeFilter(self._log_filter)
+            self._log_filter = None
+        self._app = None
+        self._host = None
+        self._idle_sigint = None
+        if _current is self:
+            _current = None
+
+    @staticmethod
+    def _cancel_thread_tasks(kernel) -> None:
+        """Finish the asyncio tasks ipykernel leaves on its service threads'
+        loops (the debugger's poll task, IOPub's pipe GC), so that nothing is
+        destroyed while pending when those loops stop."""
+
+        async def cancel_others():
+            me = asyncio.current_task()
+            tasks = [t for t in asyncio.all_tasks() if t is not me]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        iopub = getattr(kernel, "iopub_thread", None)
+        for owner, thread in (
+            (getattr(kernel, "control_thread", None), getattr(kernel, "control_thread", None)),
+            (iopub, getattr(iopub, "thread", None)),
+        ):
+            if owner is None or thread is None or not thread.is_alive():
+                continue
+            try:
+                aloop = owner.io_loop.asyncio_loop
+                asyncio.run_coroutine_threadsafe(cancel_others(), aloop).result(timeout=2)
+            except Exception:
+                log.debug("could not cancel tasks of a kernel thread", exc_info=True)
+
+    @staticmethod
+    def _close_shell(shell) -> None:
+        """What IPython does at interpreter exit, minus ``reset()``: that would
+        clear the namespace, which here is the host's dict."""
+        hm = getattr(shell, "history_manager", None)
+        if hm is not None:
+            with contextlib.suppress(Exception):
+                hm.end_session()
+            thread = getattr(hm, "save_thread", None)
+            if thread is not None:
+                with contextlib.suppress(Exception):
+                    thread.stop()
+                atexit.unregister(thread.stop)
+            with contextlib.suppress(Exception):
+                hm.db.close()
+        shell._atexit_once_called = True
+        atexit.unregister(shell.atexit_operations)
+        registry = getattr(getattr(shell, "magics_manager", None), "registry", {})
+        script_magics = registry.get("ScriptMagics")
+        if script_magics is not None:  # %%script --bg processes are left alone
+            atexit.unregister(script_magics.kill_bg_processes)
+        for path in list(getattr(shell, "tempfiles", [])):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        for path in list(getattr(shell, "tempdirs", [])):
+            with contextlib.suppress(OSError):
+                path.rmdir()
+
+    def _clean_namespace(self, shell) -> None:
+        """Take out what the kernel put in the host's namespace dict (IPython's
+        In/Out/_ bookkeeping, get_ipython, exit, keep/release); keep the
+        variables users made."""
+        ns = self._ns
+        hidden = getattr(shell, "user_ns_hidden", {}) if shell is not None else {}
+        helpers = self._namespace_helpers()
+        for name in list(ns):
+            if name in self._ns_before:
+                continue
+            value = ns[name]
+            if name in helpers and name in self._ns_added and value is helpers[name]:
+                del ns[name]
+            elif name in hidden and hidden[name] is value:
+                del ns[name]
+            elif _IPY_NAME.match(name):
+                del ns[name]
+        self._ns_added = []
+
+    @staticmethod
+    def _clear_singletons() -> None:
+        if _classes is None:
+            return
+        from IPython.core.interactiveshell import InteractiveShell
+        from ipykernel.ipkernel import IPythonKernel
+        from ipykernel.kernelapp import IPKernelApp
+        from ipykernel.zmqshell import ZMQInteractiveShell
+
+        App, Kernel, Shell = _classes
+        for cls in (App, IPKernelApp, Kernel, IPythonKernel, Shell, ZMQInteractiveShell, InteractiveShell):
+            with contextlib.suppress(Exception):
+                cls.clear_instance()
+
+    def _close_loop(self) -> None:
+        loop, ioloop = self._loop, self._ioloop
+        self._loop = self._ioloop = None
+        if loop is None or not self._loop_owned:
+            return
+        self._loop_owned = False
+        if loop.is_running() or loop.is_closed():
+            return
+        try:
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for t in pending:
+                t.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        except Exception:
+            log.debug("error while finishing the kernel loop's tasks", exc_info=True)
+        try:
+            if ioloop is not None:
+                ioloop.close(all_fds=False)  # also closes the asyncio loop
+            else:
+                loop.close()
+        except Exception:
+            with contextlib.suppress(Exception):
+                loop.close()
+        prev = self._prev_loop
+        self._prev_loop = None
+        asyncio.set_event_loop(prev if prev is not None and not prev.is_closed() else None)
+
+
+class _DropPlainTcpWarning(logging.Filter):
+    """ipykernel warns about unencrypted TCP for every kernel; on loopback
+    that is the normal Jupyter set-up and only noise in the host's log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            return not str(record.msg).startswith("Kernel is running over TCP without encryption")
+        except Exception:
+            return True
+
+
+def start_in_app_kernel(namespace: dict | None = None, **kw) -> InAppKernel:
+    """Create and start an :class:`InAppKernel` (see it for the arguments)."""
+    return InAppKernel(namespace, **kw).start()
