@@ -1,0 +1,61 @@
+"""Benchmark driver for the peer, qtconsole (runs in benchmarks/.peer-env).
+
+    benchmarks/.peer-env/bin/python benchmarks/scenarios_qtconsole.py SCENARIO START_TS
+
+prints JSON lines (see _harness.py).  Normally started by run.py.  Only the
+peer's public-ish embedding calls are used; nothing of it is copied.
+"""
+
+import _harness  # noqa: E402  (first: records the process start)
+from _harness import Adapter, main
+
+
+class QtconsoleAdapter(Adapter):
+    name = "qtconsole"
+    default_buffer_size = 500
+
+    def import_qt_and_console(self, inprocess: bool) -> None:
+        from qtpy import QtWidgets  # noqa: F401
+
+        from qtconsole.rich_jupyter_widget import RichJupyterWidget  # noqa: F401
+
+        if inprocess:
+            from qtconsole.inprocess import QtInProcessKernelManager  # noqa: F401
+        else:
+            from qtconsole.manager import QtKernelManager  # noqa: F401
+
+    def create(self, buffer_size, inprocess: bool) -> None:
+        from qtconsole.rich_jupyter_widget import RichJupyterWidget
+
+        if inprocess:
+            from qtconsole.inprocess import QtInProcessKernelManager
+
+            self.km = QtInProcessKernelManager()
+            self.km.start_kernel(show_banner=False)
+        else:
+            from qtconsole.manager import QtKernelManager
+
+            self.km = QtKernelManager(kernel_name="python3")
+            self.km.start_kernel()
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        traits = {} if buffer_size is None else {"buffer_size": buffer_size}
+        self.w = RichJupyterWidget(**traits)
+        self.default_buffer_size = self.w.buffer_size
+        self.w.kernel_manager = self.km
+        self.w.kernel_client = self.kc
+
+    def done_signals(self):
+        return [self.w.executed]
+
+    @property
+    def doc(self):
+        return self.w._control.document()
+
+    @property
+    def editor(self):
+        return self.w._control
+
+
+if __name__ == "__main__":
+    main(QtconsoleAdapter)
