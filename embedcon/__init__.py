@@ -6,7 +6,17 @@ their modules (``embedcon.widgets``, ``embedcon.manager``, ...).
 
 __version__ = "0.1.0"
 
-__all__ = ["keep", "release", "__version__"]
+__all__ = ["keep", "release", "subprocess_console", "inprocess_console", "in_app_console",
+           "__version__"]
+
+
+def __getattr__(name):
+    # one call per wiring mode, imported on first use (keeps `import embedcon` cheap)
+    if name in ("subprocess_console", "inprocess_console", "in_app_console"):
+        from . import consoles
+
+        return getattr(consoles, name)
+    raise AttributeError(f"module 'embedcon' has no attribute {name!r}")
 
 
 def keep(obj):

@@ -39,6 +39,11 @@ def main():
     window = HostWindow()
     window.show()
     window.console.setFocus()
+    try:
+        from _selftest import install  # headless self-test (tests/test_examples.py)
+        install(window.console)
+    except ImportError:
+        pass
     return app.exec()
 
 

@@ -7,7 +7,6 @@ from the client (see :mod:`embedcon.client`).  The GUI thread never waits.
 from __future__ import annotations
 
 import codeop
-import time
 import warnings
 
 from qtpy import QtCore, QtGui
@@ -58,7 +57,7 @@ class JupyterWidget(ConsoleWidget):
     exit_requested = QtCore.Signal(object)
     kernel_state_changed = QtCore.Signal(str)
 
-    def __init__(self, parent=None, config=None, **traits):
+    def __init__(self, parent=None, config=None, kernel_manager=None, kernel_client=None, **traits):
         super().__init__(parent, config=config, **traits)
         self._kernel_manager = None
         self._kernel_client = None
@@ -89,6 +88,10 @@ class JupyterWidget(ConsoleWidget):
         from .completion import CompletionPopup
 
         self._completion = CompletionPopup(self)
+        if kernel_manager is not None:
+            self.kernel_manager = kernel_manager
+        if kernel_client is not None:
+            self.kernel_client = kernel_client
 
     # ------------------------------------------------------------------
     # kernel wiring
@@ -740,6 +743,3 @@ class JupyterWidget(ConsoleWidget):
             kc.stop_channels()
         if km is not None and getattr(km, "has_kernel", False):
             km.shutdown_kernel(now=True)
-
-    def time_now(self) -> float:  # hook for tests
-        return time.monotonic()

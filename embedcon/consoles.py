@@ -1,0 +1,89 @@
+"""One call per wiring mode: a ready console widget.
+
+>>> console = embedcon.subprocess_console()              # a kernel in its own process
+>>> console = embedcon.inprocess_console({"data": data})  # same process and thread, no sockets
+>>> console = embedcon.in_app_console({"window": win})    # a real kernel hosted in the app
+
+Each returns a :class:`~embedcon.widgets.RichJupyterWidget` whose kernel is
+already started; keyword arguments are the widget's traits (``font_size``,
+``buffer_size``, ...).  A kernel the call started is stopped when the
+application quits, or earlier with ``console.shutdown_kernel()``.
+"""
+
+from __future__ import annotations
+
+from qtpy import QtWidgets
+
+__all__ = ["subprocess_console", "inprocess_console", "in_app_console"]
+
+
+def _app() -> QtWidgets.QApplication:
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        raise RuntimeError("create the QApplication before the console")
+    return app
+
+
+def _stop_on_quit(console) -> None:
+    def stop():
+        try:
+            console.shutdown_kernel()
+        except RuntimeError:  # widget already deleted
+            pass
+    _app().aboutToQuit.connect(stop)
+
+
+def subprocess_console(kernel_name: str = "python3", parent=None, **traits):
+    """A console on a new kernel process (crash isolation, interrupt, restart)."""
+    from .manager import QtKernelManager
+    from .widgets import RichJupyterWidget
+
+    _app()
+    km = QtKernelManager(kernel_name=kernel_name)
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    console = RichJupyterWidget(parent, kernel_manager=km, kernel_client=kc, **traits)
+    _stop_on_quit(console)
+    return console
+
+
+def inprocess_console(namespace: dict | None = None, parent=None, show_banner: bool = True,
+                      **traits):
+    """A console on an in-process kernel sharing this thread and ``namespace``."""
+    from .inprocess import QtInProcessKernelManager
+    from .widgets import RichJupyterWidget
+
+    _app()
+    km = QtInProcessKernelManager()
+    km.start_kernel(show_banner=show_banner, namespace=namespace)
+    kc = km.client()
+    kc.start_channels()
+    console = RichJupyterWidget(parent, kernel_manager=km, kernel_client=kc, **traits)
+    _stop_on_quit(console)
+    return console
+
+
+def in_app_console(namespace: dict | None = None, parent=None, **traits):
+    """A console on the kernel hosted in this application (started if needed).
+
+    The kernel outlives the console: closing and reopening a console keeps
+    the namespace, and other Jupyter clients can attach with
+    ``console.in_app_kernel.connection_file``.  The console does not own the
+    kernel, so it will not restart or stop it.
+    """
+    from .kernel_in_app import InAppKernel, current_in_app_kernel
+    from .widgets import RichJupyterWidget
+
+    _app()
+    kernel = current_in_app_kernel()
+    if kernel is None:
+        kernel = InAppKernel(namespace)
+        kernel.start()
+    elif namespace:
+        kernel.push(namespace)
+    kc = kernel.client()
+    kc.start_channels()
+    console = RichJupyterWidget(parent, kernel_client=kc, **traits)
+    console.in_app_kernel = kernel
+    return console
