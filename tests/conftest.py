@@ -26,6 +26,11 @@ class Console:
         self.states = []
         widget.executed.connect(self.executed.append)
         widget.kernel_state_changed.connect(self.states.append)
+        self.iopub = []  # (msg_type, parent msg_id) of everything the kernel published
+        if kc is not None:
+            kc.iopub_channel.message_received.connect(
+                lambda m: self.iopub.append((m["header"]["msg_type"],
+                                             m["parent_header"].get("msg_id", "")[-6:])))
 
     @property
     def editor(self):

@@ -285,3 +285,17 @@ def test_tab_completion(console):
     console.key(Key.Key_Return)  # accepts the selected match
     assert console.w.input_buffer == "os.path"
     assert not console.w._completion.isVisible()
+
+
+def test_input_is_highlighted_and_output_is_not(console):
+    console.type("import os  # note")
+    block = console.w._doc.lastBlock()
+    console.qtbot.waitUntil(lambda: len(block.layout().formats()) >= 2, timeout=2000)
+    colours = {r.format.foreground().color().name() for r in block.layout().formats()}
+    assert len(colours) >= 2  # keyword and comment differ
+    console.key(Key.Key_Return)
+    console.qtbot.waitUntil(lambda: bool(console.executed))
+    console.run("print('import os')")
+    out_block = console.w._doc.findBlockByNumber(console.w._doc.blockCount() - 2)
+    assert out_block.text() == "import os"
+    assert out_block.layout().formats() == []

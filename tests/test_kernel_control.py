@@ -190,3 +190,38 @@ def test_two_kernels_do_not_mix(qapp, make_console):
     finally:
         stop_kernel(km1, kc1)
         stop_kernel(km2, kc2)
+
+
+def test_first_cell_output_is_never_lost_to_a_late_iopub_subscription(qapp, make_console):
+    # A SUB socket misses what the kernel publishes before its subscription is
+    # in place; under load that swallowed the first cell's output.  Simulate a
+    # subscription that takes 0.8 s: everything published before is lost.
+    km, kc = start_kernel()
+    try:
+        bridge = kc.iopub_channel._bridge
+        live_at = time.monotonic() + 0.8
+        real_post = bridge.post
+        bridge.post = lambda msg: real_post(msg) if time.monotonic() > live_at else None
+        c = make_console(km, kc, wait=False)
+        c.wait_prompt(1)
+        assert time.monotonic() > live_at  # no prompt before IOPub was live
+        c.w.execute("1+1")
+        c.qtbot.waitUntil(lambda: bool(c.executed), timeout=10000)
+        assert "Out[1]: 2" in c.text()
+    finally:
+        stop_kernel(km, kc)
+
+
+def test_wrong_key_is_reported_not_a_silent_hang(kernel, make_console):
+    km, _ = kernel
+    info = dict(km.get_connection_info())
+    info["key"] = b"not-the-right-key"
+    kc = QtKernelClient()
+    kc.load_connection_info(info)
+    kc.start_channels()
+    try:
+        c = make_console(None, kc, wait=False, kernel_timeout=2.0)
+        c.wait_text("connection key is wrong", timeout=6000)
+        assert c.w._prompt_kind is None
+    finally:
+        kc.stop_channels()

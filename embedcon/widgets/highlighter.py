@@ -13,12 +13,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from qtpy import QtGui
+from qtpy import QtCore, QtGui
 
 __all__ = ["InputHighlighter"]
 
 
 class InputHighlighter:
+    # Highlighting is applied at most this often while the user types.  Each
+    # pass costs one repaint of the whole viewport (QPlainTextDocumentLayout
+    # repaints everything for a format change, about 2 ms for a full window),
+    # so a burst of keys shares one pass instead of paying it per key.
+    DELAY_MS = 40
+
     def __init__(self, console, style: str = "default", lexer: str = "python"):
         self._console = console
         self._doc = console._control.document()
@@ -27,6 +33,11 @@ class InputHighlighter:
         self._lexer_name = lexer
         self._lexer = None
         self._formats: dict = {}
+        self._dirty: list[int] | None = None  # [start, end] waiting to be highlighted
+        self._timer = QtCore.QTimer(console)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(self.DELAY_MS)
+        self._timer.timeout.connect(self._flush)
         self._doc.contentsChange.connect(self._changed)
 
     def set_style(self, style: str) -> None:
@@ -44,6 +55,7 @@ class InputHighlighter:
 
     def freeze(self) -> None:
         """The input became transcript: keep its colours, stop following it."""
+        self._flush()
         self.enabled = False
 
     def rehighlight(self) -> None:
@@ -61,9 +73,29 @@ class InputHighlighter:
         end = pos + added
         if end < start:
             return
-        self._highlight_range(max(pos, start), end)
+        start = max(pos, start)
+        if self._dirty is None:
+            self._dirty = [start, end]
+            self._timer.start()
+        else:
+            self._dirty = [min(self._dirty[0], start), max(self._dirty[1], end)]
+
+    def _flush(self) -> None:
+        dirty, self._dirty = self._dirty, None
+        c = self._console
+        if dirty is None or not self.enabled or c._input_cursor is None:
+            return
+        start = max(dirty[0], c._input_cursor.position())
+        end = min(dirty[1], c._end())
+        self._highlight_range(start, end)
 
     def _highlight_range(self, start: int, end: int) -> None:
+        self._apply_range(start, end)
+        # setFormats leaves a pending document change that Qt would otherwise
+        # merge into the next keystroke; deliver it now (one repaint).
+        self._doc.markContentsDirty(start, max(end - start, 0))
+
+    def _apply_range(self, start: int, end: int) -> None:
         doc = self._doc
         block = doc.findBlock(start)
         last = doc.findBlock(end)
@@ -87,7 +119,6 @@ class InputHighlighter:
         if layout is None:
             return
         layout.setFormats(ranges)
-        self._doc.markContentsDirty(block.position(), block.length())
 
     @lru_cache(maxsize=4096)  # noqa: B019 - the cache is per process and bounded
     def _lex_line(self, text: str):
