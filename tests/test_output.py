@@ -67,8 +67,8 @@ def test_rich_output_png_and_html(console):
                 "img.save(buf, 'PNG'); "
                 "display({'image/png': base64.b64encode(bytes(ba)).decode()}, raw=True); "
                 "display(HTML('<b>bold html</b>')); display(Markdown('*md text*'))")
-    assert len(console.w.images) == 1
-    img = next(iter(console.w.images.values()))
+    assert len(console.w.image_names()) == 1
+    img = console.w.image(console.w.image_names()[0])
     assert (img.width(), img.height()) == (40, 30)
     assert "bold html" in console.text() and "md text" in console.text()
     console.w.grab().save("/tmp/embedcon-rich.png")

@@ -25,16 +25,22 @@ RichSettings.__name__ = RichSettings.__qualname__ = "RichJupyterWidget"
 
 
 class _ImageObject(QtCore.QObject, QtGui.QTextObjectInterface):
-    """Draws image resources for a QPlainTextEdit (whose layout has no image handler)."""
+    """Draws pictures for a QPlainTextEdit (whose layout has no image handler).
+
+    Pictures are decoded when first painted: a burst of figures only pays
+    for the ones that scroll into view."""
+
+    def __init__(self, widget):
+        super().__init__(widget)
+        self._widget = widget
 
     def intrinsicSize(self, doc, pos, fmt):
         f = fmt.toImageFormat()
         return QtCore.QSizeF(f.width(), f.height())
 
     def drawObject(self, painter, rect, doc, pos, fmt):
-        img = doc.resource(QtGui.QTextDocument.ResourceType.ImageResource,
-                           QtCore.QUrl(fmt.toImageFormat().name()))
-        if isinstance(img, QtGui.QImage) and not img.isNull():
+        img = self._widget.image(fmt.toImageFormat().name())
+        if img is not None and not img.isNull():
             painter.drawImage(rect, img)
 
 
@@ -48,11 +54,26 @@ class RichJupyterWidget(JupyterWidget):
     def __init__(self, parent=None, config=None, **traits):
         super().__init__(parent, config=config, **traits)
         self._image_handler = _ImageObject(self)
+        self._image_data: dict[str, tuple] = {}  # name -> (encoded bytes, format) not yet decoded
+        self._decoded: dict[str, QtGui.QImage] = {}
         self._doc.documentLayout().registerHandler(
             QtGui.QTextFormat.ObjectTypes.ImageObject.value
             if hasattr(QtGui.QTextFormat.ObjectTypes.ImageObject, "value")
             else QtGui.QTextFormat.ObjectTypes.ImageObject, self._image_handler)
-        self.images: dict[str, QtGui.QImage] = {}
+
+    # -- pictures ----------------------------------------------------------
+    def image_names(self) -> list[str]:
+        """Names of the pictures shown, oldest first."""
+        return list(self._image_data)
+
+    def image(self, name: str) -> QtGui.QImage | None:
+        """The picture called ``name`` (decoded on first use)."""
+        img = self._decoded.get(name)
+        if img is None and name in self._image_data:
+            raw, fmt = self._image_data[name]
+            img = QtGui.QImage.fromData(raw, fmt) if fmt else raw
+            self._decoded[name] = img
+        return img
 
     # -- rendering ---------------------------------------------------------
     def _render_result(self, data, metadata, count) -> None:
@@ -80,21 +101,29 @@ class RichJupyterWidget(JupyterWidget):
                 return
         super()._render_display(data, metadata)
 
-    def _decode_image(self, mime: str, payload) -> QtGui.QImage | None:
+    def _image_payload(self, mime: str, payload):
+        """(encoded bytes, format, size) of a picture, or None if it is not one.
+
+        Only the header is read here; the pixels are decoded when painted."""
         if isinstance(payload, list):
             payload = "".join(p for p in payload if isinstance(p, str))
         if not isinstance(payload, str):
             return None
         if mime == "image/svg+xml":
-            return self._render_svg(payload)
+            img = self._render_svg(payload)
+            return (img, None, img.size()) if img is not None and not img.isNull() else None
         try:
             raw = base64.b64decode(payload, validate=False)
         except (binascii.Error, ValueError):
             return None
-        img = QtGui.QImage()
-        if not img.loadFromData(raw, "PNG" if mime == "image/png" else "JPG"):
+        fmt = "PNG" if mime == "image/png" else "JPG"
+        buf = QtCore.QBuffer()
+        buf.setData(raw)
+        reader = QtGui.QImageReader(buf, fmt.encode())
+        size = reader.size()
+        if not reader.canRead() or not size.isValid() or size.isEmpty():
             return None
-        return img
+        return raw, fmt, size
 
     def _render_svg(self, svg: str):
         try:
@@ -113,14 +142,14 @@ class RichJupyterWidget(JupyterWidget):
         return img
 
     def _insert_image(self, mime: str, payload, meta: dict) -> bool:
-        img = self._decode_image(mime, payload)
-        if img is None or img.isNull():
+        found = self._image_payload(mime, payload)
+        if found is None:
             self.log.warning("could not decode %s output; showing its text instead", mime)
             return False
+        raw, kind, size = found
         name = f"embedcon-image-{next(self._ids)}"
-        self.images[name] = img
-        self._doc.addResource(QtGui.QTextDocument.ResourceType.ImageResource, QtCore.QUrl(name), img)
-        w, h = img.width(), img.height()
+        self._image_data[name] = (raw, kind)
+        w, h = size.width(), size.height()
         want_w = meta.get("width") if isinstance(meta, dict) else None
         if isinstance(want_w, (int, float)) and want_w > 0:
             h, w = h * want_w / w, want_w
