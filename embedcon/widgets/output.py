@@ -42,6 +42,10 @@ def _xterm_colour(n: int) -> str:
     return "#%02x%02x%02x" % (v, v, v)
 
 
+def _is_low_surrogate(ch) -> bool:
+    return isinstance(ch, str) and len(ch) == 1 and "\udc00" <= ch <= "\udfff"
+
+
 class OutputWriter:
     """Writes styled text into a QTextDocument at a cursor, with the rules above."""
 
@@ -107,28 +111,36 @@ class OutputWriter:
         self._line_chars = 0
 
     def discard(self, text: str, stream: str) -> None:
-        """Parse text that will never be shown, to keep the colour state right."""
-        if "\x1b" in text:
-            self._parsers.setdefault(stream, AnsiParser()).feed(text)
+        """Account for text that will never be shown, to keep the colour state
+        right (cheap: only the colours after the last reset are interpreted)."""
+        self._parsers.setdefault(stream, AnsiParser()).skip(text)
 
     def write(self, cursor: QtGui.QTextCursor, text: str, stream: str = "stdout",
               overwrite_floor: int = 0) -> None:
         """Write ``text`` at ``cursor`` (moved past it).  ``overwrite_floor``
         is the position carriage returns and cursor-up never move before."""
         parser = self._parsers.setdefault(stream, AnsiParser())
+        formats = self._formats
         for action in parser.feed(text):
-            if type(action) is Text:
-                self._insert(cursor, action.text, self.char_format(action.style, stream))
-            elif type(action) is CarriageReturn:
+            kind = type(action)
+            if kind is Text:
+                fmt = formats.get((action.style, stream)) or self.char_format(action.style, stream)
+                self._insert(cursor, action.text, fmt)
+            elif kind is CarriageReturn:
                 pos = max(cursor.block().position(), overwrite_floor)
                 cursor.setPosition(pos)
                 self._line_chars = 0
-            elif type(action) is Backspace:
-                if cursor.positionInBlock() > 0 and cursor.position() > overwrite_floor:
-                    cursor.movePosition(QtGui.QTextCursor.MoveOperation.Left)
-            elif type(action) is EraseLine:
+            elif kind is Backspace:
+                pos = cursor.position()
+                if cursor.positionInBlock() > 0 and pos > overwrite_floor:
+                    # setPosition needs no text layout (movePosition does: slow
+                    # on a long line); step over a whole surrogate pair
+                    step = 2 if pos >= 2 and _is_low_surrogate(self.document.characterAt(pos - 1)) \
+                        and cursor.positionInBlock() >= 2 else 1
+                    cursor.setPosition(pos - step)
+            elif kind is EraseLine:
                 self._erase_line(cursor, action.mode, overwrite_floor)
-            elif type(action) is CursorUp:
+            elif kind is CursorUp:
                 self._cursor_up(cursor, action.lines, overwrite_floor)
 
     def _erase_line(self, cursor, mode: int, floor: int) -> None:
@@ -148,8 +160,19 @@ class OutputWriter:
         block = self.document.findBlockByNumber(target)
         cursor.setPosition(max(block.position() + min(col, block.length() - 1), floor))
 
+    def _has_long_line(self, text: str) -> bool:
+        """Whether inserting ``text`` makes any line reach ``fold_width``."""
+        width = self.fold_width
+        if self._line_chars + len(text) < width:
+            return False
+        first = text.find("\n")
+        if first < 0 or self._line_chars + first >= width:
+            return True
+        # many short lines (the common flood): one C-level split, no Python loop
+        return max(map(len, text[first + 1:].split("\n"))) >= width
+
     def _insert(self, cursor: QtGui.QTextCursor, text: str, fmt) -> None:
-        if self._line_chars + len(text) >= self.fold_width:
+        if self._has_long_line(text):
             self._fold_insert(cursor, text, fmt)
             return
         nl = text.rfind("\n")
@@ -157,10 +180,14 @@ class OutputWriter:
         if not cursor.atBlockEnd():
             # overwrite what follows on this line (after \r or cursor movement)
             first = text.find("\n")
-            n = len(text) if first < 0 else first
-            room = cursor.block().position() + cursor.block().length() - 1 - cursor.position()
-            cursor.movePosition(QtGui.QTextCursor.MoveOperation.Right,
-                                QtGui.QTextCursor.MoveMode.KeepAnchor, min(n, room))
+            segment = text if first < 0 else text[:first]
+            n = len(segment) if segment.isascii() else len(segment.encode("utf-16-le")) // 2
+            pos = cursor.position()
+            block = cursor.block()
+            end = min(pos + n, block.position() + block.length() - 1)
+            if end > pos and _is_low_surrogate(self.document.characterAt(end)):
+                end += 1  # never split a surrogate pair in the document
+            cursor.setPosition(end, QtGui.QTextCursor.MoveMode.KeepAnchor)
         cursor.insertText(text, fmt)
 
     def _fold_insert(self, cursor: QtGui.QTextCursor, text: str, fmt) -> None:
@@ -189,8 +216,9 @@ class OutputWriter:
             self._line_chars += len(line)
         start_block = cursor.blockNumber()
         if not cursor.atBlockEnd():
-            cursor.movePosition(QtGui.QTextCursor.MoveOperation.EndOfBlock,
-                                QtGui.QTextCursor.MoveMode.KeepAnchor)
+            block = cursor.block()
+            cursor.setPosition(block.position() + block.length() - 1,
+                               QtGui.QTextCursor.MoveMode.KeepAnchor)
         cursor.insertText("\n".join(pieces), fmt)
         if continuation:
             block = self.document.findBlockByNumber(start_block)
