@@ -52,6 +52,11 @@ class Console:
             return self.w._prompt_kind == "input" and want in self.w._prompt_text()
         self.qtbot.waitUntil(ok, timeout=timeout)
 
+    def wait_ready(self, timeout=20000):
+        """Until the kernel answered the connect handshake and the prompt request."""
+        self.qtbot.waitUntil(lambda: self.w._handshake_done and
+                             "prompt" not in self.w._requests.values(), timeout=timeout)
+
     def wait_text(self, needle, timeout=20000):
         self.qtbot.waitUntil(lambda: needle in self.text(), timeout=timeout)
 
@@ -131,6 +136,8 @@ def make_console(qtbot):
         c = Console(qtbot, w, km, kc)
         if wait:
             c.wait_prompt(1 if kc is not None else None)
+            if kc is not None:
+                c.wait_ready()
         made.append(c)
         return c
 

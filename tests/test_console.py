@@ -84,7 +84,12 @@ def test_error_traceback_keeps_ansi_colours(console):
 def test_input_through_stdin_channel(console):
     console.type("name = input('Your name? ')")
     console.key(Key.Key_Return)
-    console.qtbot.waitUntil(lambda: console.w._prompt_kind == "stdin", timeout=10000)
+    try:
+        console.qtbot.waitUntil(lambda: console.w._prompt_kind == "stdin", timeout=10000)
+    except Exception:
+        w = console.w
+        raise AssertionError((console.text()[-300:], w._prompt_kind, w._executing_id, w._queued_keys,
+                              w._is_complete, w._handshake_done, console.iopub[-8:], w._requests))
     assert console.text().endswith("Your name? ")
     console.type("Ada")
     console.key(Key.Key_Return)
@@ -299,3 +304,22 @@ def test_input_is_highlighted_and_output_is_not(console):
     out_block = console.w._doc.findBlockByNumber(console.w._doc.blockCount() - 2)
     assert out_block.text() == "import os"
     assert out_block.layout().formats() == []
+
+
+def test_prompt_is_shown_at_once_and_enter_waits_for_the_kernel(qapp, make_console):
+    from conftest import start_kernel, stop_kernel
+
+    km, kc = start_kernel()
+    try:
+        c = make_console(km, kc, wait=False)
+        assert c.text() == "In [1]: "  # before the kernel has answered anything
+        c.type("40 + 2")
+        c.key(Key.Key_Return)
+        c.type("draft")  # typed while waiting: kept for the next prompt
+        c.qtbot.waitUntil(lambda: bool(c.executed), timeout=20000)
+        c.wait_prompt(2)
+        assert "In [1]: 40 + 2\nOut[1]: 42" in c.text()
+        assert "IPython" in c.text().split("In [1]")[0]  # the banner went above the prompt
+        assert c.w.input_buffer == "draft"
+    finally:
+        stop_kernel(km, kc)

@@ -14,7 +14,7 @@ from traitlets import Bool, Float, Integer, Unicode
 
 from .. import __version__
 from .console_widget import ConsoleSettings, ConsoleWidget
-from .editor import settings_properties
+from .editor import key_chord, settings_properties
 from .kernel_session import KernelSession
 
 __all__ = ["JupyterWidget", "JupyterSettings", "KERNEL_STATES"]
@@ -197,6 +197,7 @@ class JupyterWidget(KernelSession, ConsoleWidget):
             self._requests[msg_id] = "hidden"
             return msg_id
         if self._executing_id is not None or self._input_cursor is None or \
+                not self._handshake_done or \
                 self._prompt_kind != "input":
             if source is not None:
                 self._exec_queue.append(source)
@@ -262,8 +263,11 @@ class JupyterWidget(KernelSession, ConsoleWidget):
     # ------------------------------------------------------------------
     # keys
     def _handle_key(self, ev) -> bool:
-        if self._is_complete is not None:
-            # keys typed while the kernel decides about Enter are replayed after
+        if self._is_complete is not None or (self._queued_keys and not self._handshake_done) or (
+                not self._handshake_done and self._prompt_kind == "input"
+                and self.keymap.lookup(key_chord(ev)) in ("enter", "execute")):
+            # keys typed while the kernel decides about Enter, or Enter before the
+            # kernel is ready, wait and are replayed in order
             self._queued_keys.append(QtGui.QKeyEvent(ev.type(), ev.key(), ev.modifiers(), ev.text(),
                                                      ev.isAutoRepeat(), ev.count()))
             return True
@@ -369,6 +373,9 @@ class JupyterWidget(KernelSession, ConsoleWidget):
             self._insert_newline(indent)
         else:
             self._do_execute(self.input_buffer)
+        self._replay_queued_keys()
+
+    def _replay_queued_keys(self) -> None:
         keys, self._queued_keys = self._queued_keys, []
         for ev in keys:
             self._control.keyPressEvent(ev)

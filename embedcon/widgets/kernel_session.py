@@ -16,6 +16,12 @@ class KernelSession:
     def _started_channels(self) -> None:
         self._set_state("starting")
         self._request_startup_info(banner=not self._banner_shown)
+        km = self._kernel_manager
+        if km is not None and getattr(km, "has_kernel", False) and \
+                self._prompt_kind is None and self._executing_id is None:
+            # A kernel we just started: its first prompt is In [1].  Show it now
+            # so the user can type while the kernel starts; Enter waits for it.
+            self._show_input_prompt(1)
 
     def _request_startup_info(self, banner: bool) -> None:
         """Connect-time handshake.
@@ -66,6 +72,7 @@ class KernelSession:
         self._handshake_timer.setInterval(200)
         kc = self._kernel_client
         self._requests[kc.execute("", silent=True, store_history=False)] = "prompt"
+        self._replay_queued_keys()
         if self.settings.history_load_length > 0 and not self.history.items:
             self._requests[kc.history(hist_access_type="tail", n=self.settings.history_load_length,
                                       raw=True, output=False)] = "history"
