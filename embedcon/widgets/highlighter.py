@@ -54,8 +54,12 @@ class InputHighlighter:
             self.rehighlight()
 
     def freeze(self) -> None:
-        """The input became transcript: keep its colours, stop following it."""
-        self._flush()
+        """The input became transcript: keep its colours, stop following it.
+
+        The console is about to add a line after the input, an edit that
+        repaints the view anyway; the formats' pending change rides along
+        with it instead of costing a repaint of its own."""
+        self._flush(repaint=False)
         self.enabled = False
 
     def rehighlight(self) -> None:
@@ -80,14 +84,17 @@ class InputHighlighter:
         else:
             self._dirty = [min(self._dirty[0], start), max(self._dirty[1], end)]
 
-    def _flush(self) -> None:
+    def _flush(self, repaint: bool = True) -> None:
         dirty, self._dirty = self._dirty, None
         c = self._console
         if dirty is None or not self.enabled or c._input_cursor is None:
             return
         start = max(dirty[0], c._input_cursor.position())
         end = min(dirty[1], c._end())
-        self._highlight_range(start, end)
+        if repaint:
+            self._highlight_range(start, end)
+        else:
+            self._apply_range(start, end)
 
     def _highlight_range(self, start: int, end: int) -> None:
         self._apply_range(start, end)
