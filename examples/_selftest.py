@@ -1,7 +1,7 @@
 """Headless self-test hook for the examples (used by tests/test_examples.py).
 
 With EMBEDCON_EXAMPLE_SELFTEST set to some Python code, the example executes it
-in its console once the first prompt is shown, prints the console transcript
+in its console as soon as the kernel is ready, prints the console transcript
 between markers, and quits.
 """
 
@@ -15,18 +15,15 @@ def install(console, timeout_ms: int = 30000) -> None:
     if not code:
         return
     app = QtWidgets.QApplication.instance()
-    state = {"sent": False}
 
-    def on_prompt():
-        if not state["sent"]:
-            state["sent"] = True
-            console.execute(code)
-        else:
-            print("=== transcript ===")
-            print(console.export_text())
-            print("=== end ===", flush=True)
-            app.quit()
+    def done(_reply):
+        print("=== transcript ===")
+        print(console.export_text())
+        print("=== end ===", flush=True)
+        app.quit()
 
-    console.prompt_ready.connect(on_prompt)
+    console.executed.connect(done)
+    # execute() waits for the kernel to be ready, as typing Enter would
+    QtCore.QTimer.singleShot(0, lambda: console.execute(code))
     QtCore.QTimer.singleShot(timeout_ms, lambda: (print("selftest timed out", flush=True),
                                                   app.exit(3)))
