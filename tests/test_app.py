@@ -68,6 +68,11 @@ def app_factory(qapp, qtbot):
 def test_app_starts_a_kernel_and_stops_it_on_close(app_factory, qtbot):
     app = app_factory("--no-confirm-exit", "--style", "monokai")
     assert app.widget.syntax_style == "monokai"
+    status = app.window._state
+    qtbot.waitUntil(lambda: status.text() == "idle", timeout=20000)  # kernel state shown
+    app.widget.execute("import time; time.sleep(0.5)")
+    qtbot.waitUntil(lambda: status.text() == "busy", timeout=10000)
+    qtbot.waitUntil(lambda: status.text() == "idle", timeout=10000)
     km = app.kernel_manager
     assert km.is_alive()
     assert oct(os.stat(km.connection_file).st_mode & 0o777) == "0o600"
