@@ -8,7 +8,10 @@ message, and nothing ever blocks the GUI thread.
 
 Messages that fail authentication, cannot be decoded, or do not have the
 shape of a Jupyter message are dropped and logged here; they never reach the
-widgets and never raise into the host's event loop.
+widgets and never raise into the host's event loop.  The content of the
+message types frontends index into is checked against the protocol's field
+types (:func:`check_content`): a message missing its essential field is
+dropped, a malformed optional field is removed; both are logged.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from traitlets import Type
 
 log = logging.getLogger("embedcon.client")
 
-__all__ = ["QtKernelClient", "QtZMQSocketChannel", "QtHBChannel", "validate_message"]
+__all__ = ["QtKernelClient", "QtZMQSocketChannel", "QtHBChannel", "validate_message",
+           "check_content"]
 
 
 def validate_message(msg) -> str | None:
@@ -42,6 +46,71 @@ def validate_message(msg) -> str | None:
         return "content is not a dict"
     if not isinstance(msg.get("msg_type", header["msg_type"]), str):
         return "msg_type is not a string"
+    return None
+
+
+# Content fields whose type the protocol fixes and that frontends index into.
+# Per message type: field -> (check, what to do when the check fails):
+# "drop" the whole message (nothing usable is left), or "remove" the field
+# (the rest of the message is still worth showing; consumers fall back).
+def _is_text(v) -> bool:
+    return isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+
+
+def _is_str_list(v) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _is_dict_list(v) -> bool:
+    return isinstance(v, list) and all(isinstance(x, dict) for x in v)
+
+
+def _is_dict(v) -> bool:
+    return isinstance(v, dict)
+
+
+def _is_str(v) -> bool:
+    return isinstance(v, str)
+
+
+_MIME_BUNDLE = {"data": (_is_dict, "drop"), "metadata": (_is_dict, "remove"),
+                "transient": (_is_dict, "remove")}
+_CONTENT_RULES: dict[str, dict] = {
+    "stream": {"name": (_is_str, "drop"), "text": (_is_text, "drop")},
+    "display_data": _MIME_BUNDLE,
+    "update_display_data": _MIME_BUNDLE,
+    "execute_result": _MIME_BUNDLE,
+    "error": {"traceback": (_is_str_list, "remove")},
+    "status": {"execution_state": (_is_str, "drop")},
+    "execute_reply": {"payload": (_is_dict_list, "remove")},
+    "kernel_info_reply": {"language_info": (_is_dict, "remove")},
+    "complete_reply": {"matches": (_is_str_list, "remove"), "metadata": (_is_dict, "remove")},
+    "input_request": {"prompt": (_is_str, "remove")},
+}
+# fields without which the message means nothing
+_REQUIRED = {"stream": ("text",), "display_data": ("data",), "update_display_data": ("data",),
+             "execute_result": ("data",), "status": ("execution_state",)}
+
+
+def check_content(msg) -> str | None:
+    """Check the content of a well-formed message against the protocol's field
+    types.  Repairs what can be repaired in place (a malformed optional field
+    is removed, logged); returns why the message must be dropped, or None."""
+    msg_type = msg["header"]["msg_type"]
+    rules = _CONTENT_RULES.get(msg_type)
+    if rules is None:
+        return None
+    content = msg["content"]
+    for field in _REQUIRED.get(msg_type, ()):
+        if field not in content:
+            return f"{msg_type} without {field!r}"
+    for field, (ok, action) in rules.items():
+        if field in content and not ok(content[field]):
+            what = type(content[field]).__name__
+            if action == "drop":
+                return f"{msg_type} with a malformed {field!r} ({what})"
+            del content[field]
+            log.warning("removed a malformed %r (%s) from a %s message", field, what, msg_type)
     return None
 
 
@@ -107,7 +176,7 @@ class QtZMQSocketChannel(ThreadedZMQSocketChannel):
             self._bridge.dropped += 1
             log.warning("dropped a message that failed to decode or authenticate: %s", exc)
             return
-        problem = validate_message(msg)
+        problem = validate_message(msg) or check_content(msg)
         if problem:
             self._bridge.dropped += 1
             log.warning("dropped a malformed message: %s", problem)
@@ -115,8 +184,8 @@ class QtZMQSocketChannel(ThreadedZMQSocketChannel):
         if self._inspect:
             try:
                 self._inspect(msg)
-            except Exception:
-                log.exception("error inspecting message")
+            except Exception as exc:  # e.g. a kernel_info_reply without protocol_version
+                log.warning("could not inspect a %s message: %r", msg["header"]["msg_type"], exc)
         self.call_handlers(msg)
 
     def call_handlers(self, msg) -> None:
