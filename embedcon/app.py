@@ -43,6 +43,8 @@ flags = dict(base_flags)
 flags.update(console_flags)
 flags.update({
     "plain": ({"EmbedconApp": {"plain": True}}, "Text-only output (no pictures or HTML)."),
+    "allow-insecure-key": ({"EmbedconApp": {"allow_insecure_key": True}},
+                           "Attach (--existing) even when the connection file has an empty key."),
 })
 
 
@@ -144,6 +146,9 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
                                help="The kernel client class.")
     plain = Bool(False, config=True, help="Text-only console (no pictures, HTML or Markdown).")
     window_title = Unicode("embedcon", config=True, help="Title of the main window.")
+    allow_insecure_key = Bool(
+        False, config=True,
+        help="With --existing, accept a connection file with an empty key (unsigned messages).")
 
     subcommands = Dict()
 
@@ -159,6 +164,28 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
         JupyterConsoleApp.initialize(self, argv)
         self.init_qt_app()
         self.init_window()
+
+    def _fail(self, message: str) -> None:
+        """A one-line error on stderr (no traceback), then exit status 1."""
+        print(f"{self.name}: error: {message}", file=sys.stderr)
+        self.exit(1)
+
+    def init_connection_file(self) -> None:
+        if self.existing:
+            from .connect import ConnectionFileError, check_connection_file, find_connection_file
+
+            try:
+                path = find_connection_file(self.existing, [".", self.runtime_dir])
+                check_connection_file(path, allow_insecure_key=self.allow_insecure_key)
+            except ConnectionFileError as exc:
+                self._fail(str(exc))
+        super().init_connection_file()
+
+    def init_kernel_manager(self) -> None:
+        try:
+            super().init_kernel_manager()
+        except ValueError as exc:  # refused by QtKernelManager.check_security
+            self._fail(str(exc))
 
     def init_qt_app(self) -> None:
         from qtpy import QtWidgets

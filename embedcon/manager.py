@@ -11,15 +11,23 @@ HMAC keys and kernelspecs are all jupyter_client's).  What this adds:
   kernel that fails to start can tell the user why;
 * kernels launched through ipykernel get our fixed Qt event-loop
   integration (see :mod:`embedcon.kernel_launcher`), on by default and turned
-  off with ``fix_qt_event_loop = False``.
+  off with ``fix_qt_event_loop = False``;
+* secure defaults: the connection file goes to ``jupyter_runtime_dir()`` as
+  ``kernel-<id>.json`` (mode 0600; jupyter_client alone would put it in the
+  system temporary directory), a non-loopback ``ip`` is refused unless
+  ``allow_remote_access`` is set (then a warning is logged: the traffic is not
+  encrypted), and an empty ``Session.key`` (unsigned messages) is refused
+  unless ``allow_insecure_key`` is set.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import tempfile
 import time
+import uuid
 
 from jupyter_client import KernelManager
 from qtpy import QtCore
@@ -27,7 +35,17 @@ from traitlets import Bool, DottedObjectName, Float, Integer
 
 log = logging.getLogger("embedcon.manager")
 
-__all__ = ["QtKernelManager"]
+__all__ = ["QtKernelManager", "is_loopback"]
+
+
+def is_loopback(ip: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if ip in ("localhost", "localhost.localdomain", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(ip.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name or anything else: treat it as reachable from outside
 
 
 class _ManagerSignals(QtCore.QObject):
@@ -61,9 +79,23 @@ class QtKernelManager(KernelManager):
              "requests stalling after `%gui qt` / `%matplotlib qt` in ipykernel.",
     )
 
+    allow_remote_access = Bool(
+        False, config=True,
+        help="Allow the kernel to listen on an address other than loopback. Anyone who can "
+             "reach it and read the connection file can run code as you, and the traffic is "
+             "not encrypted: prefer an SSH tunnel.")
+    allow_insecure_key = Bool(
+        False, config=True,
+        help="Allow an empty Session.key, i.e. unsigned messages that any local process "
+             "can forge.")
+
     def __init__(self, **kwargs):
         self._signals = _ManagerSignals()
+        if "allow_remote" in kwargs:  # short spelling
+            kwargs["allow_remote_access"] = kwargs.pop("allow_remote")
+        self._remote_warned = False
         super().__init__(**kwargs)
+        self.check_security()
         self._watch_timer: QtCore.QTimer | None = None
         self._stderr_file = None
         self._stderr_offset = 0
@@ -88,6 +120,39 @@ class QtKernelManager(KernelManager):
     def started_kernel(self):
         return self._signals.started_kernel
 
+    # -- security ------------------------------------------------------------
+    def check_security(self) -> None:
+        """Raise ValueError for a non-loopback ``ip`` without ``allow_remote_access``
+        or an empty key without ``allow_insecure_key`` (checked at construction
+        and again at every start)."""
+        if self.transport == "tcp" and not is_loopback(self.ip):
+            if not self.allow_remote_access:
+                raise ValueError(
+                    f"refusing to let the kernel listen on {self.ip!r}: only loopback addresses "
+                    "are allowed unless allow_remote_access=True "
+                    "(QtKernelManager.allow_remote_access); the traffic is not encrypted")
+            if not self._remote_warned:
+                self._remote_warned = True
+                log.warning(
+                    "the kernel listens on %s: anyone who can reach this address and read the "
+                    "connection file can run code as you, and the traffic is not encrypted "
+                    "(prefer loopback with an SSH tunnel)", self.ip)
+        if not self.session.key and not self.allow_insecure_key:
+            raise ValueError(
+                "refusing an empty Session.key: messages would not be signed and any local "
+                "process could run code in the kernel (set allow_insecure_key=True to allow it)")
+
+    def write_connection_file(self, **kwargs) -> None:
+        if not self.connection_file:
+            from jupyter_core.paths import jupyter_runtime_dir
+            from jupyter_core.utils import ensure_dir_exists
+
+            runtime_dir = jupyter_runtime_dir()
+            ensure_dir_exists(runtime_dir, 0o700)
+            self.connection_file = os.path.join(
+                runtime_dir, f"kernel-{self.kernel_id or uuid.uuid4()}.json")
+        super().write_connection_file(**kwargs)
+
     # -- launching ---------------------------------------------------------
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
@@ -98,6 +163,7 @@ class QtKernelManager(KernelManager):
         return cmd
 
     def start_kernel(self, **kw):
+        self.check_security()
         if "stderr" not in kw:
             if self._stderr_file is None:
                 self._stderr_file = tempfile.TemporaryFile(prefix="embedcon-kernel-stderr-")
