@@ -502,9 +502,6 @@ def test_widget_says_when_a_kernel_never_becomes_ready(qapp, make_console, sleep
         km.shutdown_kernel(now=True)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kernel_session.py: the 'No reply from the kernel' notice does not include what a "
-    "kernel we started wrote on stderr (see docs/robustness.md)"))
 def test_widget_shows_the_stderr_of_a_kernel_that_never_becomes_ready(
         qapp, make_console, sleeper_kernelspec):
     km, kc, c = _sleeper_console(make_console, sleeper_kernelspec, kernel_timeout=1)

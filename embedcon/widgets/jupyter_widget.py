@@ -15,9 +15,11 @@ from traitlets import Bool, Float, Integer, Unicode
 from .. import __version__
 from .console_widget import ConsoleSettings, ConsoleWidget
 from .editor import key_chord, settings_properties
+from .guard import guarded
 from .kernel_session import KernelSession
 
 __all__ = ["JupyterWidget", "JupyterSettings", "KERNEL_STATES"]
+
 
 KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not responding")
 
@@ -499,6 +501,7 @@ class JupyterWidget(KernelSession, ConsoleWidget):
         except Exception as exc:
             self.write_notice(f"Could not send input: {exc}")
 
+    @guarded
     def _on_stdin(self, msg) -> None:
         if msg["header"]["msg_type"] != "input_request" or not self._from_here(msg):
             return
@@ -512,6 +515,7 @@ class JupyterWidget(KernelSession, ConsoleWidget):
 
     # ------------------------------------------------------------------
     # shell replies
+    @guarded
     def _on_shell(self, msg) -> None:
         parent = msg["parent_header"].get("msg_id")
         kind = self._requests.pop(parent, None)
@@ -574,6 +578,7 @@ class JupyterWidget(KernelSession, ConsoleWidget):
 
     # ------------------------------------------------------------------
     # IOPub
+    @guarded
     def _on_iopub(self, msg) -> None:
         if not self._iopub_live:
             self._iopub_live = True  # our subscription is in place

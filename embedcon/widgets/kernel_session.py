@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import time
 
+from .guard import guarded
+
 __all__ = ["KernelSession"]
 
 
 class KernelSession:
     """Connect-time handshake, heartbeat and kernel death/restart handling."""
 
+    @guarded
     def _started_channels(self) -> None:
         self._set_state("starting")
         self._request_startup_info(banner=not self._banner_shown)
@@ -46,6 +49,7 @@ class KernelSession:
         kind = "kernel_info" if self._handshake_banner else "kernel_info_quiet"
         self._requests[self._kernel_client.kernel_info()] = kind
 
+    @guarded
     def _handshake_tick(self) -> None:
         if self._handshake_done or self._kernel_client is None:
             self._handshake_timer.stop()
@@ -62,6 +66,13 @@ class KernelSession:
                 "still starting, not running, or the connection key is wrong "
                 "(authentication failed). Still trying…")
             self._handshake_timer.setInterval(1000)
+            stderr = ""
+            km = self._kernel_manager
+            if km is not None and hasattr(km, "kernel_stderr"):
+                stderr = km.kernel_stderr().strip()
+            if stderr:
+                self.write_notice("The kernel's error output so far:")
+                self.write_text(stderr + "\n", "stderr")
         self._send_kernel_info()
 
     def _maybe_handshake_done(self) -> None:
@@ -79,6 +90,7 @@ class KernelSession:
 
     # ------------------------------------------------------------------
     # kernel faults
+    @guarded
     def _on_kernel_died(self, reason: str = "Kernel died") -> None:
         self._hb_timer.stop()
         self._set_state("dead")
@@ -86,6 +98,7 @@ class KernelSession:
             self._kernel_manager, "autorestart", False) else f"{reason}.")
         self._abort_execution("died")
 
+    @guarded
     def _on_kernel_restarted(self) -> None:
         self._set_state("restarting")
         self._requests = {k: v for k, v in self._requests.items() if v == "hidden"}
@@ -98,6 +111,7 @@ class KernelSession:
         if self._kernel_client is not None:
             self._request_startup_info(banner=False)
 
+    @guarded
     def _on_restart_failed(self, stderr: str) -> None:
         self._set_state("dead")
         msg = "The kernel keeps dying at start; giving up."
@@ -107,6 +121,7 @@ class KernelSession:
         if stderr.strip():
             self.write_text(stderr.rstrip("\n") + "\n", "stderr")
 
+    @guarded
     def _on_heartbeat_failed(self, since: float) -> None:
         if self._kernel_state in ("starting", "dead", "restarting", "not responding"):
             return
@@ -122,6 +137,7 @@ class KernelSession:
                           "It may be hung; wait, interrupt or restart it.")
         self._hb_timer.start(300)
 
+    @guarded
     def _check_heartbeat(self) -> None:
         kc = self._kernel_client
         if kc is None or self._kernel_state != "not responding":

@@ -1,0 +1,50 @@
+"""A bug in a message handler must never take the host process down."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent("""
+    import logging, os, sys
+    logging.basicConfig()  # the host's logging set-up
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from qtpy import QtWidgets, QtCore
+    app = QtWidgets.QApplication([])
+    from embedcon.widgets import jupyter_widget
+    real = jupyter_widget.JupyterWidget._iopub_stream
+
+    def buggy(self, content, here):  # stands in for any bug in a handler
+        if "BOOM" in str(content.get("text")):
+            raise RuntimeError("handler bug")
+        return real(self, content, here)
+
+    jupyter_widget.JupyterWidget._iopub_stream = buggy
+    import embedcon
+    console = embedcon.subprocess_console()
+    cells = iter(["print('BOOM')", "print('after the bug')"])
+
+    def next_cell(*_):
+        code = next(cells, None)
+        if code is None:
+            print("TRANSCRIPT", repr(console.export_text()), flush=True)
+            console.shutdown_kernel()
+            app.quit()
+        else:
+            console.execute(code)
+
+    console.executed.connect(lambda _r: QtCore.QTimer.singleShot(0, next_cell))
+    QtCore.QTimer.singleShot(0, next_cell)
+    QtCore.QTimer.singleShot(60000, lambda: app.exit(3))
+    sys.exit(app.exec())
+""")
+
+
+def test_exception_in_a_handler_is_logged_not_fatal(tmp_path):
+    script = tmp_path / "buggy.py"
+    script.write_text(SCRIPT)
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert "after the bug" in proc.stdout
+    assert "handler bug" in proc.stderr  # logged with its traceback
