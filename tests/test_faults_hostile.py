@@ -311,9 +311,6 @@ def test_typing_after_a_one_megabyte_paste_stays_responsive(flood):
     assert gap < 0.1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "highlighter: a 25,000-line paste is highlighted synchronously (pygments per block, "
-    "3-8 s); see docs/robustness.md"))
 def test_pasting_a_megabyte_of_code_lines_does_not_freeze(flood):
     c = flood.c
     text = "".join(f"value_{i} = {i} * 2  # some comment here\n" for i in range(25_000))

@@ -11,6 +11,7 @@ cache keyed by the line text makes repeated lines free), so a keystroke in a
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 from qtpy import QtCore, QtGui
@@ -24,6 +25,8 @@ class InputHighlighter:
     # repaints everything for a format change, about 2 ms for a full window),
     # so a burst of keys shares one pass instead of paying it per key.
     DELAY_MS = 40
+    SLICE_SECONDS = 0.008  # highlighting work per event-loop turn
+    MAX_LINE = 5_000  # longer lines are left plain (lexing them would stall)
 
     def __init__(self, console, style: str = "default", lexer: str = "python"):
         self._console = console
@@ -91,10 +94,17 @@ class InputHighlighter:
             return
         start = max(dirty[0], c._input_cursor.position())
         end = min(dirty[1], c._end())
-        if repaint:
-            self._highlight_range(start, end)
-        else:
+        if not repaint:  # the input is being finished: all of it, now
             self._apply_range(start, end)
+            return
+        done_to = self._apply_range(start, end, budget=self.SLICE_SECONDS)
+        self._doc.markContentsDirty(start, max(done_to - start, 0))
+        if done_to < end:  # a big paste: the rest in later slices, the GUI stays live
+            self._dirty = [done_to, end] if self._dirty is None else \
+                [min(self._dirty[0], done_to), max(self._dirty[1], end)]
+            self._timer.start(0)
+        else:
+            self._timer.setInterval(self.DELAY_MS)
 
     def _highlight_range(self, start: int, end: int) -> None:
         self._apply_range(start, end)
@@ -102,18 +112,26 @@ class InputHighlighter:
         # merge into the next keystroke; deliver it now (one repaint).
         self._doc.markContentsDirty(start, max(end - start, 0))
 
-    def _apply_range(self, start: int, end: int) -> None:
+    def _apply_range(self, start: int, end: int, budget: float | None = None) -> int:
+        """Highlight the blocks of [start, end]; with a time budget, stop when
+        it is spent and return the position reached."""
         doc = self._doc
         block = doc.findBlock(start)
         last = doc.findBlock(end)
         console = self._console
+        deadline = time.perf_counter() + budget if budget is not None else None
         while block.isValid():
             self._highlight_block(block, console._line_start(block) - block.position())
             if block == last:
                 break
             block = block.next()
+            if deadline is not None and time.perf_counter() > deadline:
+                return block.position()
+        return end
 
     def _highlight_block(self, block: QtGui.QTextBlock, offset: int) -> None:
+        if block.length() > self.MAX_LINE:
+            return
         text = block.text()[offset:]
         ranges = []
         for start, length, fmt in self._lex_line(text):
