@@ -206,7 +206,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
 
     def flush_output(self) -> None:
         """Write any queued stream text now."""
-        self._queue.flush()
+        self._queue.flush_all()
 
     # ------------------------------------------------------------------
     # document helpers
@@ -278,7 +278,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
     def _show_prompt(self, prompt: str, kind: str = "input", cont_prompt: str | None = None,
                      emit: bool = True, password: bool = False) -> None:
         """Put a prompt at the end of the document and start editing after it."""
-        self._queue.flush()
+        self._queue.flush_all()
         c = QtGui.QTextCursor(self._doc)
         c.movePosition(_M.End)
         if c.positionInBlock() > 0:
@@ -358,12 +358,18 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         if above_prompt and c.positionInBlock() == 0 and c.block().length() == 1:
             c.deleteChar()
 
-    def _write_streams(self, items) -> None:
+    def _write_streams(self, items, everything: bool = False):
+        """Write queued stream text; returns what is left for the next turn.
+
+        At most ``SLICE_LINES`` lines (``SLICE_CHARS`` characters) are written
+        per call unless ``everything``: a flood is laid out in slices of a few
+        milliseconds and the GUI keeps running between them."""
         at_bottom = self._at_bottom()
         above_prompt = self._prompt_cursor is not None
         limit = self.writer.buffer_size
         if limit > 0:
             items = self._drop_invisible(items, limit)
+        items, rest = (items, []) if everything else self._slice(items)
         c = self._output_cursor()
         c.beginEditBlock()
         try:
@@ -376,6 +382,37 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         self._trim()
         if at_bottom:
             self._scroll_to_bottom()
+        return rest
+
+    SLICE_LINES = 2000
+    SLICE_CHARS = 200_000
+
+    def _slice(self, items):
+        """Split queued items into (this slice, the rest), only at line ends.
+
+        A single line longer than the character budget goes whole: the writer
+        folds and elides it, which bounds its cost."""
+        lines = chars = 0
+        for i, (stream, text) in enumerate(items):
+            n, m = text.count("\n"), len(text)
+            if lines + n <= self.SLICE_LINES and chars + m <= self.SLICE_CHARS:
+                lines, chars = lines + n, chars + m
+                continue
+            budget = min(self.SLICE_CHARS - chars, m)
+            pos = -1
+            for _ in range(max(self.SLICE_LINES - lines, 0)):
+                nxt = text.find("\n", pos + 1, budget)
+                if nxt < 0:
+                    break
+                pos = nxt
+            if pos < 0 and not (i or lines):  # one long first line: take it whole
+                pos = text.find("\n", budget)
+                pos = m - 1 if pos < 0 else pos
+            cut = pos + 1
+            done = list(items[:i]) + ([(stream, text[:cut])] if cut else [])
+            rest = ([(stream, text[cut:])] if cut < m else []) + list(items[i + 1:])
+            return done, rest
+        return items, []
 
     def _drop_invisible(self, items, limit: int):
         """Drop queued text older than the last ``limit`` lines: it would be
@@ -402,7 +439,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
 
     def _insert_output(self, write) -> None:
         """Run ``write(cursor)`` at the output position (for non-stream output)."""
-        self._queue.flush()
+        self._queue.flush_all()
         at_bottom = self._at_bottom()
         above_prompt = self._prompt_cursor is not None
         c = self._output_cursor()

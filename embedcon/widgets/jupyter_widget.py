@@ -413,6 +413,11 @@ class JupyterWidget(KernelSession, ConsoleWidget):
 
     def _maybe_finish(self) -> None:
         if self._reply is not None and self._idle_seen:
+            if self._queue:  # a flood is still being written in slices: let it finish first
+                self._queue.flush()
+                if self._queue:
+                    QtCore.QTimer.singleShot(0, self._maybe_finish)
+                    return
             self._finish_execution(self._reply)
         elif self._reply is not None and not self._idle_timer.isActive():
             self._idle_timer.start(2000)  # IOPub idle lost (e.g. just after a restart)

@@ -257,17 +257,25 @@ class OutputWriter:
 
 
 class StreamQueue(QtCore.QObject):
-    """Collects stream text and hands it on once per frame."""
+    """Collects stream text and hands it on once per frame.
+
+    The writer may take only part of what is queued (it writes in slices so
+    that a flood never holds the GUI thread for long); the rest stays at the
+    head of the queue and the next slice runs on the next event-loop turn.
+    """
 
     def __init__(self, flush, interval_ms: int = 16, parent=None):
         super().__init__(parent)
-        self._items: list[list] = []  # [stream, text] with same-stream runs merged
-        self._lines = 0
+        self._items: list[list] = []  # [stream, [text parts]] with same-stream runs merged
         self._flush_cb = flush
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.flush)
+        self._more = QtCore.QTimer(self)
+        self._more.setSingleShot(True)
+        self._more.setInterval(0)
+        self._more.timeout.connect(self.flush)
         self.last_flush_seconds = 0.0
 
     def __bool__(self) -> bool:
@@ -278,17 +286,28 @@ class StreamQueue(QtCore.QObject):
             self._items[-1][1].append(text)
         else:
             self._items.append([stream, [text]])
-        if not self._timer.isActive():
+        if not self._timer.isActive() and not self._more.isActive():
             self._timer.start()
 
     def take(self) -> list[tuple[str, str]]:
         items = [(s, "".join(parts)) for s, parts in self._items]
         self._items = []
         self._timer.stop()
+        self._more.stop()
         return items
 
-    def flush(self) -> None:
-        if self._items:
-            t = time.perf_counter()
-            self._flush_cb(self.take())
-            self.last_flush_seconds = time.perf_counter() - t
+    def flush(self, everything: bool = False) -> None:
+        """Hand the queue to the writer.  It returns what it left for later
+        (unless ``everything``), which goes back to the head of the queue."""
+        if not self._items:
+            return
+        t = time.perf_counter()
+        leftover = self._flush_cb(self.take(), everything)
+        self.last_flush_seconds = time.perf_counter() - t
+        if leftover:
+            self._items = [[s, [text]] for s, text in leftover] + self._items
+            self._more.start()
+
+    def flush_all(self) -> None:
+        """Write everything now (before a prompt or a picture)."""
+        self.flush(everything=True)
