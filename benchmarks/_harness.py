@@ -115,6 +115,10 @@ class Adapter:
     def execute(self, code: str) -> None:
         self.w.execute(code)
 
+    def ready(self) -> bool:
+        """True once a cell sent now would run at once (kernel answered)."""
+        return True
+
     @property
     def doc(self):
         raise NotImplementedError
@@ -265,10 +269,18 @@ def _launch(ad: Adapter, start_ts: float, buffer_size, inprocess=False) -> dict:
     t_prompt = time.time()
     if not ok:
         raise TimeoutError("no first prompt after 60 s: " + repr(ad.last_blocks(3)))
+    # embedcon shows In [1] while a kernel it started is still starting; every
+    # scenario (and the start-up figure) is measured from "ready to execute",
+    # which is what qtconsole's first prompt means.
+    if not ad.wait_until(ad.ready, 60.0, [], poll_ms=2):
+        raise TimeoutError("kernel not ready after 60 s")
+    ad.settle()
+    t_ready = time.time()
     return {
         "python_start_s": T_PROCESS_WALL - start_ts,
         "imports_s": t_imported - t_imp0,
-        "first_prompt_s": t_prompt - start_ts,
+        "first_prompt_visible_s": t_prompt - start_ts,
+        "first_prompt_s": t_ready - start_ts,
     }
 
 

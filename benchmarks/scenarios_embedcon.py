@@ -47,6 +47,10 @@ class EmbedconAdapter(Adapter):
         self.w.kernel_manager = self.km
         self.w.kernel_client = self.kc
 
+    def ready(self) -> bool:
+        w = self.w
+        return w._handshake_done and "prompt" not in w._requests.values()
+
     def done_signals(self):
         return [self.w.prompt_ready]
 
