@@ -55,7 +55,29 @@ class _ManagerSignals(QtCore.QObject):
     started_kernel = QtCore.Signal()
 
 
-class QtKernelManager(KernelManager):
+class ManagerSignals:
+    """The Qt signals every embedcon kernel manager offers (``self._signals``
+    is a :class:`_ManagerSignals`): ``kernel_died(str)``, ``kernel_restarted()``,
+    ``restart_failed(str)``, ``started_kernel()``."""
+
+    @property
+    def kernel_died(self):
+        return self._signals.kernel_died
+
+    @property
+    def kernel_restarted(self):
+        return self._signals.kernel_restarted
+
+    @property
+    def restart_failed(self):
+        return self._signals.restart_failed
+
+    @property
+    def started_kernel(self):
+        return self._signals.started_kernel
+
+
+class QtKernelManager(ManagerSignals, KernelManager):
     """A :class:`jupyter_client.KernelManager` that reports through Qt signals.
 
     Signals: ``kernel_died(str reason)``, ``kernel_restarted()``,
@@ -102,23 +124,6 @@ class QtKernelManager(KernelManager):
         self._fast_deaths = 0
         self._started_at = 0.0
         self._given_up = False
-
-    # -- signals ---------------------------------------------------------
-    @property
-    def kernel_died(self):
-        return self._signals.kernel_died
-
-    @property
-    def kernel_restarted(self):
-        return self._signals.kernel_restarted
-
-    @property
-    def restart_failed(self):
-        return self._signals.restart_failed
-
-    @property
-    def started_kernel(self):
-        return self._signals.started_kernel
 
     # -- security ------------------------------------------------------------
     def check_security(self) -> None:

@@ -29,6 +29,7 @@ from ipykernel.inprocess.manager import InProcessKernelManager
 from qtpy import QtCore
 from traitlets import DottedObjectName, Instance, Unicode
 
+from ..manager import ManagerSignals, _ManagerSignals
 from ..references import keep, release
 
 log = logging.getLogger("embedcon.inprocess")
@@ -36,14 +37,7 @@ log = logging.getLogger("embedcon.inprocess")
 __all__ = ["QtInProcessKernelManager"]
 
 
-class _ManagerSignals(QtCore.QObject):
-    kernel_died = QtCore.Signal(str)
-    kernel_restarted = QtCore.Signal()
-    restart_failed = QtCore.Signal(str)
-    started_kernel = QtCore.Signal()
-
-
-class QtInProcessKernelManager(InProcessKernelManager):
+class QtInProcessKernelManager(ManagerSignals, InProcessKernelManager):
     """Starts, restarts and stops a :class:`~embedcon.inprocess.kernel.QtInProcessKernel`.
 
     Signals (the same attributes as :class:`embedcon.manager.QtKernelManager`):
@@ -69,23 +63,6 @@ class QtInProcessKernelManager(InProcessKernelManager):
         self._clients: weakref.WeakSet = weakref.WeakSet()
         self._restart_pending = False
         self.startup_time: float | None = None
-
-    # -- signals ---------------------------------------------------------
-    @property
-    def kernel_died(self):
-        return self._signals.kernel_died
-
-    @property
-    def kernel_restarted(self):
-        return self._signals.kernel_restarted
-
-    @property
-    def restart_failed(self):
-        return self._signals.restart_failed
-
-    @property
-    def started_kernel(self):
-        return self._signals.started_kernel
 
     # -- lifecycle ---------------------------------------------------------
     def start_kernel(self, show_banner: bool = True, namespace: dict | None = None, **kw) -> None:
