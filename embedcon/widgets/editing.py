@@ -41,7 +41,10 @@ class EditingCommands:
         line = self._text_range(self._line_start(c.block()), c.position())
         return line[: len(line) - len(line.lstrip(" "))]
 
-    def cmd_backspace(self):
+    def _deletion_handled(self) -> bool:
+        """Common start of Backspace and Delete: True when the key is used up
+        (no input line, a selection removed, or the cursor moved back into
+        the input)."""
         if not self._editing():
             return True
         c = self._cursor()
@@ -52,6 +55,12 @@ class EditingCommands:
         if not self._in_input(c.position()):
             self._ensure_editable_cursor()
             return True
+        return False
+
+    def cmd_backspace(self):
+        if self._deletion_handled():
+            return True
+        c = self._cursor()
         start = self._line_start(c.block())
         pos = c.position()
         if pos == self._input_cursor.position():
@@ -71,16 +80,9 @@ class EditingCommands:
         return False  # the editor deletes one character
 
     def cmd_delete(self):
-        if not self._editing():
+        if self._deletion_handled():
             return True
         c = self._cursor()
-        if c.hasSelection():
-            self._ensure_editable_cursor()
-            self._cursor().removeSelectedText()
-            return True
-        if not self._in_input(c.position()):
-            self._ensure_editable_cursor()
-            return True
         if c.atBlockEnd():
             nxt = c.block().next()
             if nxt.isValid():
