@@ -22,7 +22,7 @@ from qtpy import QtCore
 
 from embedcon.client import QtKernelClient
 
-STALL_BOUND = 0.5  # seconds; the target is 0.1, see docs/robustness.md
+STALL_BOUND = 0.3  # seconds; the target is 0.1 (noisy shared machine), see docs/robustness.md
 SLACK_BLOCKS = 20
 
 

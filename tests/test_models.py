@@ -45,6 +45,15 @@ def test_crlf_is_a_newline_and_osc_is_dropped():
     assert p.feed("a\r\nb\x1b]8;;http://x\x07link\x1b]8;;\x07") == [Text("a\nblink", PLAIN)]
 
 
+def test_an_osc_sequence_split_between_messages_is_still_dropped():
+    # "\x1b]" used to match as a two-character escape when the rest had not
+    # arrived yet, and the title then showed as text
+    p = AnsiParser()
+    assert p.feed("a\x1b]") == [Text("a", PLAIN)]
+    assert p.feed("0;title") == []
+    assert p.feed("\x07b") == [Text("b", PLAIN)]
+
+
 def test_garbage_escapes_never_raise():
     import random
 

@@ -79,3 +79,66 @@ def test_invalid_png_falls_back_to_text(console):
     assert "fallback text" in console.text()
     console.run("1+1")
     assert "Out[2]: 2" in console.text()
+
+
+# -- slicing a flood: what is shown does not depend on where the slices fall ----------
+
+def _styled_text(w):
+    """The document as (character, colour) pairs, folded blocks joined."""
+    from embedcon.widgets.output import FOLDED
+    out = []
+    block = w._doc.begin()
+    while block.isValid():
+        if block != w._doc.begin() and block.userState() != FOLDED:
+            out.append(("\n", None))
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            colour = frag.charFormat().foreground().color().name()
+            out.extend((ch, colour) for ch in frag.text())
+            it += 1
+        block = block.next()
+    return out
+
+
+def _write(qtbot, texts, slice_chars=None):
+    from embedcon.widgets.console_widget import ConsoleWidget
+    w = ConsoleWidget(fold_width=50, max_line_chars=700)
+    qtbot.addWidget(w)
+    if slice_chars:
+        w.SLICE_CHARS, w.SLICE_LINES = slice_chars, 3
+    for stream, text in texts:
+        w.append_stream(text, stream)
+    if slice_chars:
+        qtbot.waitUntil(lambda: not w._queue, timeout=20000)
+    else:
+        w.flush_output()  # everything in one write
+    return w
+
+
+def test_output_is_the_same_however_a_flood_is_sliced(qtbot):
+    import random
+    rnd = random.Random(3)
+    tokens = ["abc", "x" * 60, "\r", "\r\n", "\n", "\x1b[31m", "\x1b[0m", "\x1b[1;32m", "\x1b[K",
+              "\b", "\x01", "\x1b[2A", "\U0001f600", "\x1b]0;title\x07", "tail"]
+    texts = [(rnd.choice(["stdout", "stdout", "stderr"]),
+              "".join(rnd.choice(tokens) for _ in range(rnd.randint(1, 40))))
+             for _ in range(60)]
+    texts.append(("stdout", "".join(f"\r\x1b[32m{i:5d}\x1b[0m %" for i in range(300)) + "\n"))
+    texts.append(("stdout", "long " + "y" * 2000 + " end\n"))  # beyond max_line_chars
+    whole = _write(qtbot, texts)
+    for chars in (2, 7, 33):
+        sliced = _write(qtbot, texts, slice_chars=chars)
+        assert sliced.export_text() == whole.export_text(), chars
+        assert _styled_text(sliced) == _styled_text(whole), chars
+        assert sliced.elided_outputs() == whole.elided_outputs(), chars
+
+
+def test_line_feed_after_cursor_up_moves_down_like_a_terminal(qtbot):
+    # tqdm's nested bars go up with ESC[A and come back down with newlines;
+    # a newline used to split the line the cursor was on
+    w = _write(qtbot, [("stdout", "a1\nb2\nc3\n\x1b[3AX\nY\n")])
+    assert w.export_text() == "X1\nY2\nc3\n"
+    w.append_stream("\x1b[2Aback\nat the end\n")
+    w.flush_output()
+    assert w.export_text() == "back\nat the end\nc3\n"

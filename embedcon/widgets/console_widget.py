@@ -9,6 +9,8 @@ can be added above a live prompt and old text trimmed without bookkeeping.
 
 from __future__ import annotations
 
+import time
+
 
 from qtpy import QtCore, QtGui, QtWidgets
 from traitlets import Dict, Integer, Unicode
@@ -92,6 +94,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         self.writer = OutputWriter(self._doc, fold_width=self.settings.fold_width,
                                    max_line_chars=self.settings.max_line_chars,
                                    buffer_size=self.settings.buffer_size)
+        self._slice_scale = 1.0
         self._queue = StreamQueue(self._write_streams, self.settings.flush_interval, self)
         self._prompt_format = QtGui.QTextCharFormat()
         self._prompt_format.setForeground(QtGui.QColor("#00a000"))
@@ -361,54 +364,84 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
     def _write_streams(self, items, everything: bool = False):
         """Write queued stream text; returns what is left for the next turn.
 
-        At most ``SLICE_LINES`` lines (``SLICE_CHARS`` characters) are written
-        per call unless ``everything``: a flood is laid out in slices of a few
-        milliseconds and the GUI keeps running between them."""
+        At most ``SLICE_LINES`` lines (``SLICE_CHARS`` characters), scaled, are written
+        per call unless ``everything``: a flood is laid out in slices of about
+        SLICE_SECONDS and the GUI keeps running between them."""
         at_bottom = self._at_bottom()
         above_prompt = self._prompt_cursor is not None
         limit = self.writer.buffer_size
         if limit > 0:
             items = self._drop_invisible(items, limit)
         items, rest = (items, []) if everything else self._slice(items)
+        t0 = time.perf_counter()
         c = self._output_cursor()
         c.beginEditBlock()
         try:
             floor = c.block().position() if above_prompt else self._overwrite_floor
             for stream, text in items:
-                self.writer.write(c, text, stream, floor)
+                self.writer.write(c, text, stream, floor, move_down=not above_prompt)
             self._close_output(c, above_prompt)
         finally:
             c.endEditBlock()
         self._trim()
         if at_bottom:
             self._scroll_to_bottom()
+        if rest:
+            self._adapt_slice(time.perf_counter() - t0)
         return rest
 
-    SLICE_LINES = 2000
-    SLICE_CHARS = 200_000
+    # the first slice of a flood; later slices are scaled to take SLICE_SECONDS
+    SLICE_LINES = 1000
+    SLICE_CHARS = 100_000
+    SLICE_SECONDS = 0.015
+
+    def _adapt_slice(self, seconds: float) -> None:
+        """Scale the next slice of a flood so that writing it takes about
+        SLICE_SECONDS (coloured lines and short redraws cost several times
+        plain lines per character)."""
+        if seconds > 0:
+            want = self._slice_scale * self.SLICE_SECONDS / seconds
+            self._slice_scale = min(max((self._slice_scale + want) / 2, 0.1),
+                                    1.5 * self._slice_scale, 5.0)
 
     def _slice(self, items):
-        """Split queued items into (this slice, the rest), only at line ends.
+        """Split queued items into (this slice, the rest), at line ends, or
+        inside one long line: before a carriage return, else anywhere while
+        the line is below the writer's elision limit.
 
-        A single line longer than the character budget goes whole: the writer
-        folds and elides it, which bounds its cost."""
+        The rest of a line beyond that limit goes whole: the writer elides it
+        in one piece, which is cheap and keeps one elided_outputs() entry."""
         lines = chars = 0
+        max_lines = max(int(self.SLICE_LINES * self._slice_scale), 1)
+        max_chars = max(int(self.SLICE_CHARS * self._slice_scale), 2)
         for i, (stream, text) in enumerate(items):
             n, m = text.count("\n"), len(text)
-            if lines + n <= self.SLICE_LINES and chars + m <= self.SLICE_CHARS:
+            if lines + n <= max_lines and chars + m <= max_chars:
                 lines, chars = lines + n, chars + m
                 continue
-            budget = min(self.SLICE_CHARS - chars, m)
+            budget = min(max_chars - chars, m)
             pos = -1
-            for _ in range(max(self.SLICE_LINES - lines, 0)):
+            for _ in range(max(max_lines - lines, 0)):
                 nxt = text.find("\n", pos + 1, budget)
                 if nxt < 0:
                     break
                 pos = nxt
-            if pos < 0 and not (i or lines):  # one long first line: take it whole
-                pos = text.find("\n", budget)
-                pos = m - 1 if pos < 0 else pos
             cut = pos + 1
+            if pos < 0 and not (i or lines):
+                # one long first line: cut it before a carriage return within
+                # the budget (a progress bar redrawn many times), else take
+                # it whole (the writer folds and elides it, which bounds its cost)
+                cr = text.rfind("\r", 1, budget)
+                if cr > 0 and text[cr + 1:cr + 2] != "\n":
+                    cut = cr
+                elif self.writer.line_chars + budget < self.writer.max_line_chars:
+                    # a long line still below the elision limit: cut anywhere
+                    # but between CR and LF (an escape cut in two is completed
+                    # by the parser on the next slice)
+                    cut = budget + 1 if text.startswith("\r\n", budget - 1) else budget
+                else:
+                    nl = text.find("\n", budget)
+                    cut = m if nl < 0 else nl + 1
             done = list(items[:i]) + ([(stream, text[:cut])] if cut else [])
             rest = ([(stream, text[cut:])] if cut < m else []) + list(items[i + 1:])
             return done, rest

@@ -64,6 +64,7 @@ class OutputWriter:
         self._parsers = {"stdout": AnsiParser(), "stderr": AnsiParser()}
         self._formats: dict = {}
         self._line_chars = 0  # length of the logical line being written
+        self._move_down = True
 
     # -- formats ---------------------------------------------------------
     def char_format(self, style: Style, stream: str = "stdout") -> QtGui.QTextCharFormat:
@@ -104,6 +105,11 @@ class OutputWriter:
             return QtGui.QColor(*c)
         return QtGui.QColor(_xterm_colour(c))
 
+    @property
+    def line_chars(self) -> int:
+        """Characters written so far on the current output line."""
+        return self._line_chars
+
     # -- writing ---------------------------------------------------------
     def reset_state(self) -> None:
         for p in self._parsers.values():
@@ -116,9 +122,16 @@ class OutputWriter:
         self._parsers.setdefault(stream, AnsiParser()).skip(text)
 
     def write(self, cursor: QtGui.QTextCursor, text: str, stream: str = "stdout",
-              overwrite_floor: int = 0) -> None:
+              overwrite_floor: int = 0, move_down: bool = True) -> None:
         """Write ``text`` at ``cursor`` (moved past it).  ``overwrite_floor``
-        is the position carriage returns and cursor-up never move before."""
+        is the position carriage returns and cursor-up never move before.
+
+        Where the cursor is not at the end (after a carriage return, a
+        backspace or a cursor-up) text overwrites, and a line feed moves to
+        the start of the next line, as in a terminal; with ``move_down``
+        false (output above a live prompt, whose line follows) it starts a
+        new line instead."""
+        self._move_down = move_down
         parser = self._parsers.setdefault(stream, AnsiParser())
         formats = self._formats
         for action in parser.feed(text):
@@ -172,25 +185,64 @@ class OutputWriter:
         return max(map(len, text[first + 1:].split("\n"))) >= width
 
     def _insert(self, cursor: QtGui.QTextCursor, text: str, fmt) -> None:
+        if cursor.atEnd() or (cursor.atBlockEnd() and not (
+                self._move_down and self._line_below(cursor.block()).isValid())):
+            self._append(cursor, text, fmt)  # nothing to overwrite, nowhere to move to
+            return
+        for k, segment in enumerate(text.split("\n")):
+            if k:
+                self._line_feed(cursor, fmt)
+            if segment:
+                self._append(cursor, segment, fmt, overwrite=True)
+
+    def _line_below(self, block: QtGui.QTextBlock) -> QtGui.QTextBlock:
+        """The block that starts the next logical line (folds skipped)."""
+        block = block.next()
+        while block.isValid() and block.userState() == FOLDED:
+            block = block.next()
+        return block
+
+    def _line_feed(self, cursor: QtGui.QTextCursor, fmt) -> None:
+        self._line_chars = 0
+        below = self._line_below(cursor.block()) if self._move_down else QtGui.QTextBlock()
+        if below.isValid():
+            cursor.setPosition(below.position())
+        else:
+            block = cursor.block()
+            cursor.setPosition(block.position() + block.length() - 1)
+            cursor.insertText("\n", fmt)
+
+    def _append(self, cursor: QtGui.QTextCursor, text: str, fmt, overwrite: bool = False) -> None:
+        """Insert ``text`` (one line when ``overwrite``: it replaces as many
+        characters of the cursor's block as it has)."""
         if self._has_long_line(text):
-            self._fold_insert(cursor, text, fmt)
+            self._fold_insert(cursor, text, fmt, overwrite)
             return
         nl = text.rfind("\n")
         self._line_chars = len(text) - nl - 1 if nl >= 0 else self._line_chars + len(text)
-        if not cursor.atBlockEnd():
-            # overwrite what follows on this line (after \r or cursor movement)
-            first = text.find("\n")
-            segment = text if first < 0 else text[:first]
-            n = len(segment) if segment.isascii() else len(segment.encode("utf-16-le")) // 2
-            pos = cursor.position()
-            block = cursor.block()
-            end = min(pos + n, block.position() + block.length() - 1)
-            if end > pos and _is_low_surrogate(self.document.characterAt(end)):
-                end += 1  # never split a surrogate pair in the document
-            cursor.setPosition(end, QtGui.QTextCursor.MoveMode.KeepAnchor)
+        if overwrite:
+            self._select_overwritten(cursor, text)
         cursor.insertText(text, fmt)
 
-    def _fold_insert(self, cursor: QtGui.QTextCursor, text: str, fmt) -> None:
+    def _select_overwritten(self, cursor: QtGui.QTextCursor, segment: str) -> None:
+        """Select the characters (code points, not UTF-16 units) of the
+        cursor's block that ``segment`` overwrites."""
+        pos = cursor.position()
+        block = cursor.block()
+        end = block.position() + block.length() - 1
+        n = len(segment)
+        if pos + n < end:
+            line = block.text()
+            if line.isascii():
+                end = pos + n
+            else:
+                units = line.encode("utf-16-le", "surrogatepass")
+                rest = units[2 * (pos - block.position()):].decode("utf-16-le", "surrogatepass")
+                end = pos + len(rest[:n].encode("utf-16-le", "surrogatepass")) // 2
+        cursor.setPosition(end, QtGui.QTextCursor.MoveMode.KeepAnchor)
+
+    def _fold_insert(self, cursor: QtGui.QTextCursor, text: str, fmt,
+                     overwrite: bool = False) -> None:
         """Insert text whose lines are long: fold them into blocks of
         ``fold_width`` characters (flagged FOLDED) and elide beyond
         ``max_line_chars``."""
@@ -215,11 +267,10 @@ class OutputWriter:
                 pieces.append(line[j:j + width])
             self._line_chars += len(line)
         start_block = cursor.blockNumber()
-        if not cursor.atBlockEnd():
-            block = cursor.block()
-            cursor.setPosition(block.position() + block.length() - 1,
-                               QtGui.QTextCursor.MoveMode.KeepAnchor)
-        cursor.insertText("\n".join(pieces), fmt)
+        folded = "\n".join(pieces)
+        if overwrite:
+            self._select_overwritten(cursor, folded.replace("\n", ""))
+        cursor.insertText(folded, fmt)
         if continuation:
             block = self.document.findBlockByNumber(start_block)
             k = 0
