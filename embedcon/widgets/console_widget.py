@@ -22,6 +22,7 @@ from ..models.killring import KillRing
 from .editing import EditingCommands
 from .editor import ConsoleEdit, block_text_joined, key_chord, settings_properties
 from .highlighter import InputHighlighter
+from .long_input import LongLines
 from .output import OutputWriter, StreamQueue
 
 __all__ = ["ConsoleWidget", "ConsoleSettings"]
@@ -44,6 +45,10 @@ class ConsoleSettings(LoggingConfigurable):
     max_line_chars = Integer(
         1_000_000, config=True,
         help="Characters of one output line shown; the rest is kept aside (elided_outputs()).")
+    long_input_line = Integer(
+        5000, config=True,
+        help="Input lines longer than this show their start and a placeholder for the rest "
+             "(typing next to a huge line stays fast); the full line runs and is copied.")
     flush_interval = Integer(16, config=True, help="Milliseconds between stream output updates.")
     key_bindings = Dict(
         config=True,
@@ -95,6 +100,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
                                    max_line_chars=self.settings.max_line_chars,
                                    buffer_size=self.settings.buffer_size)
         self._slice_scale = 1.0
+        self._long_lines = LongLines(self._doc, self.settings.long_input_line, parent=self)
         self._queue = StreamQueue(self._write_streams, self.settings.flush_interval, self)
         self._prompt_format = QtGui.QTextCharFormat()
         self._prompt_format.setForeground(QtGui.QColor("#00a000"))
@@ -122,6 +128,8 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
             self.keymap = KeyMap(change["new"])
         elif name == "syntax_style":
             self._highlighter.set_style(change["new"])
+        elif name == "long_input_line":
+            self._long_lines.limit = change["new"]
         elif name in ("fold_width", "max_line_chars"):
             setattr(self.writer, name, change["new"])
 
@@ -165,7 +173,9 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
             return self._pending_input if hasattr(self, "_pending_input") else ""
         if self._password is not None:
             return self._password
-        return self._strip_cont(self._text_range(self._input_cursor.position(), self._end()))
+        start = self._input_cursor.position()
+        return self._strip_cont(self._long_lines.expand(self._doc, start,
+                                                        self._text_range(start, self._end())))
 
     @input_buffer.setter
     def input_buffer(self, text: str) -> None:
@@ -173,15 +183,16 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
             self._pending_input = text  # applied when the next prompt appears
             return
         c = self._input_range_cursor()
-        c.insertText(self._with_cont(text), self._plain_format)
+        c.removeSelectedText()
+        self._long_lines.insert(c, self._with_cont(text), self._plain_format)
         self._control.setTextCursor(c)
         self._control.ensureCursorVisible()
 
     def export_text(self) -> str:
         """The transcript as plain text, prompts and current input included."""
-        if self.writer.folded_blocks:
-            return block_text_joined(self._doc, 0, self._end())
-        return self._doc.toPlainText()
+        text = block_text_joined(self._doc, 0, self._end()) if self.writer.folded_blocks \
+            else self._doc.toPlainText()
+        return self._long_lines.expand(self._doc, 0, text)
 
     def clear(self, keep_input: bool = True) -> None:
         """Clear the transcript; the current prompt and input stay."""

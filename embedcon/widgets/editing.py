@@ -338,6 +338,7 @@ class EditingCommands:
         s, e = sorted((c.selectionStart(), c.selectionEnd()))
         text = block_text_joined(self._doc, s, e) if self.writer.folded_blocks else \
             c.selection().toPlainText()
+        text = self._long_lines.expand(self._doc, s, text)
         return self._strip_prompts(text) if strip_prompts else text
 
     def _strip_prompts(self, text: str) -> str:
@@ -384,7 +385,8 @@ class EditingCommands:
             return
         self._ensure_editable_cursor()
         c = self._cursor()
-        c.insertText(self._with_cont(text), self._plain_format)
+        c.removeSelectedText()
+        self._long_lines.insert(c, self._with_cont(text), self._plain_format)
         self._set_cursor(c)
 
     def cmd_select_all(self):

@@ -1,0 +1,123 @@
+"""Very long input lines, kept out of the editor's layout.
+
+Qt lays out a whole block again on every keystroke in it, so typing next to a
+pasted line of a million characters cost 0.4-1.2 s per key.  A line longer
+than ``limit`` is inserted as its first ``head`` characters followed by one
+placeholder object (U+FFFC with its own object type), painted as a grey
+"... N more characters" label; the text it stands for is kept here.  Reading
+the input (``expand``) puts the text back, so what runs, what goes into the
+history and what is copied are the full lines.  The placeholder is one
+character for the editor: the cursor steps over it and Backspace deletes it
+as a whole.
+"""
+
+from __future__ import annotations
+
+from qtpy import QtCore, QtGui
+
+__all__ = ["LongLines", "OBJECT_CHAR"]
+
+OBJECT_CHAR = "\ufffc"
+
+
+def _enum_int(value) -> int:
+    return int(value.value) if hasattr(value, "value") else int(value)
+
+
+PLACEHOLDER_TYPE = _enum_int(QtGui.QTextFormat.ObjectTypes.UserObject) + 7
+_ID = _enum_int(QtGui.QTextFormat.Property.UserProperty) + 7
+
+
+class _Label(QtCore.QObject, QtGui.QTextObjectInterface):
+    """Paints a placeholder as a grey, boxed "... N more characters"."""
+
+    def __init__(self, owner: "LongLines"):
+        super().__init__(owner.parent())
+        self._owner = owner
+
+    def _label(self, fmt) -> str:
+        n = len(self._owner.text(fmt.property(_ID)) or "")
+        return f"\u2026 {n:,} more characters"
+
+    def intrinsicSize(self, doc, pos, fmt):
+        metrics = QtGui.QFontMetricsF(doc.defaultFont())
+        return QtCore.QSizeF(metrics.horizontalAdvance(self._label(fmt)) + 8, metrics.height())
+
+    def drawObject(self, painter, rect, doc, pos, fmt):
+        painter.save()
+        painter.setPen(QtGui.QColor("#808080"))
+        painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+        painter.setFont(doc.defaultFont())
+        painter.drawText(rect, QtCore.Qt.AlignmentFlag.AlignCenter, self._label(fmt))
+        painter.restore()
+
+
+class LongLines(QtCore.QObject):
+    """The placeholders of one document: inserting and expanding them."""
+
+    def __init__(self, document: QtGui.QTextDocument, limit: int = 5000, head: int = 200,
+                 keep: int = 50, parent=None):
+        super().__init__(parent)
+        self.limit = limit
+        self.head = head
+        self.keep = keep  # placeholders remembered (the oldest are forgotten)
+        self._texts: dict[int, str] = {}
+        self._next = 1
+        self._label = _Label(self)
+        document.documentLayout().registerHandler(PLACEHOLDER_TYPE, self._label)
+
+    def text(self, ident) -> str | None:
+        return self._texts.get(ident) if isinstance(ident, int) else None
+
+    def insert(self, cursor: QtGui.QTextCursor, text: str, fmt: QtGui.QTextCharFormat) -> None:
+        """Insert ``text`` at ``cursor`` with lines over ``limit`` behind placeholders."""
+        if len(text) <= self.limit or max(map(len, text.split("\n"))) <= self.limit:
+            cursor.insertText(text, fmt)
+            return
+        for k, line in enumerate(text.split("\n")):
+            if k:
+                cursor.insertText("\n", fmt)
+            if len(line) <= self.limit:
+                cursor.insertText(line, fmt)
+                continue
+            cursor.insertText(line[:self.head], fmt)
+            cursor.insertText(OBJECT_CHAR, self._placeholder(line[self.head:]))
+            cursor.setCharFormat(fmt)
+
+    def _placeholder(self, text: str) -> QtGui.QTextCharFormat:
+        ident = self._next
+        self._next += 1
+        self._texts[ident] = text
+        while len(self._texts) > self.keep:
+            del self._texts[next(iter(self._texts))]
+        fmt = QtGui.QTextCharFormat()
+        fmt.setObjectType(PLACEHOLDER_TYPE)
+        fmt.setProperty(_ID, ident)
+        return fmt
+
+    def expand(self, document: QtGui.QTextDocument, start: int, plain: str) -> str:
+        """``plain`` is the plain text of ``document`` from ``start``: put
+        back the text of the placeholders in it (other U+FFFC stay)."""
+        if OBJECT_CHAR not in plain or not self._texts:
+            return plain
+        replacements = []
+        block = document.findBlock(start)
+        end = start + len(plain.encode("utf-16-le", "surrogatepass")) // 2
+        while block.isValid() and block.position() < end:
+            it = block.begin()
+            while not it.atEnd():
+                frag = it.fragment()
+                if frag.position() >= start and OBJECT_CHAR in frag.text():
+                    fmt = frag.charFormat()
+                    full = self.text(fmt.property(_ID)) \
+                        if fmt.objectType() == PLACEHOLDER_TYPE else None
+                    replacements += [full] * frag.text().count(OBJECT_CHAR)
+                it += 1
+            block = block.next()
+        pieces = plain.split(OBJECT_CHAR)
+        out = [pieces[0]]
+        for k, piece in enumerate(pieces[1:]):
+            full = replacements[k] if k < len(replacements) else None
+            out.append(OBJECT_CHAR if full is None else full)
+            out.append(piece)
+        return "".join(out)
