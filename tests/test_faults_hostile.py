@@ -251,20 +251,17 @@ def fd_console(qapp, make_console):
         stop_kernel(km, kc)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "passes alone and in this file, but timed out in 2 of 2 full-suite runs waiting for "
-    "the cell's output (kernel with fd capture); cause not found yet"))
 def test_invalid_utf8_from_the_kernel(fd_console):
     console = fd_console
-    # "\\x66" is "f": the echoed source does not contain the text searched for
+    # "\\x66" is "f": the echoed source does not contain the text searched for.
+    # ipykernel forwards fd 1 from a thread: its text may land before, after or
+    # inside the print's ("printed afterfd <...> end\n\n" was seen), so only the
+    # pieces are checked, never their order.
     console.run_source("import os, sys\n"
                        "os.write(1, b'\\x66d <\\xff\\xfe\\xc3> end\\n')\n"
-                       "print('printed after')\n")
-    try:
-        console.wait_text("printed after\n")
-    except Exception:
-        raise AssertionError((console.text()[-600:], console.iopub[-10:], console.w._executing_id))
-    console.qtbot.waitUntil(lambda: "fd <" in console.text(), timeout=10000)
+                       "print('printed', 'after')\n")
+    console.qtbot.waitUntil(lambda: "fd <" in console.text() and "printed after" in
+                            console.text(), timeout=10000)
     text = console.text()
     line = text[text.index("fd <"):].split("\n", 1)[0]
     assert "\ufffd" in line and line.endswith("> end")
