@@ -20,10 +20,12 @@ import logging
 import threading
 from collections import deque
 
+import zmq
 from jupyter_client.channels import HBChannel
 from jupyter_client.threaded import ThreadedKernelClient, ThreadedZMQSocketChannel
 from qtpy import QtCore
 from traitlets import Type
+from zmq.utils import monitor as zmq_monitor
 
 log = logging.getLogger("embedcon.client")
 
@@ -261,7 +263,54 @@ class QtKernelClient(ThreadedKernelClient):
 
     def stop_channels(self) -> None:
         super().stop_channels()
+        monitor, self._stdin_monitor = getattr(self, "_stdin_monitor", None), None
+        if monitor is not None:
+            monitor.close(linger=0)
         self._signals.stopped_channels.emit()
+
+    # -- is the stdin channel connected? ----------------------------------
+    # The kernel answers input() with an input_request on its stdin ROUTER,
+    # addressed to this client.  A ROUTER silently drops a message for a peer
+    # whose connection is not complete, and input() then waits for ever: the
+    # shell channel answering proves nothing about stdin (its first connect
+    # may have come before the kernel was listening; ZMQ retries every
+    # 100 ms).  So the stdin socket gets a monitor before it connects.
+    _STDIN_UP = getattr(zmq, "EVENT_HANDSHAKE_SUCCEEDED", zmq.EVENT_CONNECTED)
+
+    def _create_connected_socket(self, channel, identity=None):
+        if channel != "stdin":
+            return super()._create_connected_socket(channel, identity)
+        sock = self.context.socket(zmq.DEALER)
+        sock.linger = 1000
+        if identity:
+            sock.identity = identity
+        if getattr(self, "curve_publickey", None) is not None:
+            sock.curve_secretkey = self.curve_secretkey
+            sock.curve_publickey = self.curve_publickey
+            sock.curve_serverkey = self.curve_publickey
+        self._stdin_monitor = sock.get_monitor_socket(
+            self._STDIN_UP | zmq.EVENT_DISCONNECTED)
+        self._stdin_up = False
+        sock.connect(self._make_url("stdin"))
+        return sock
+
+    def stdin_connected(self) -> bool:
+        """Whether the stdin channel's connection to the kernel is complete
+        (an input_request sent now would reach this client)."""
+        monitor = getattr(self, "_stdin_monitor", None)
+        if monitor is None:
+            return True  # not monitored (channel made elsewhere): assume so
+        while True:
+            try:
+                event = zmq_monitor.parse_monitor_message(monitor.recv_multipart(zmq.NOBLOCK))
+            except zmq.Again:
+                return self._stdin_up
+            except zmq.ZMQError:
+                return True
+            if event["event"] == self._STDIN_UP:
+                self._stdin_up = True
+            elif event["event"] == zmq.EVENT_DISCONNECTED:
+                self._stdin_up = False
 
     def interrupt_via_control(self) -> str:
         """Ask the kernel to interrupt itself with a control-channel

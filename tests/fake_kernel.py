@@ -20,6 +20,7 @@ import json
 import os
 import queue
 import threading
+import time
 import uuid
 
 import zmq
@@ -40,12 +41,15 @@ class FakeKernel:
     kernel, or one whose key differs).  ``heartbeat=False``: no heartbeat
     echo.  ``on_execute(code, parent_header) -> list[frames] | None`` runs on
     the kernel thread for each execute request; the frame lists it returns are
-    sent on IOPub between ``execute_input`` and the reply.
+    sent on IOPub between ``execute_input`` and the reply.  ``stdin_late``:
+    seconds before the stdin socket listens (its port is reserved, then
+    released).  A cell whose code is ``input`` sends an ``input_request`` on
+    stdin and finishes when the ``input_reply`` comes.
     """
 
     def __init__(self, directory, *, key: bytes | None = None, respond: bool = True,
                  heartbeat: bool = True, on_execute=None, name: str = "kernel-fake.json",
-                 replies: dict | None = None):
+                 replies: dict | None = None, stdin_late: float = 0.0):
         self.key = uuid.uuid4().hex.encode() if key is None else key
         self.session = Session(key=self.key, username="fake-kernel")
         self.respond = respond
@@ -80,6 +84,11 @@ class FakeKernel:
         write_connection_file(self.connection_file, ip="127.0.0.1", key=self.key,
                               transport="tcp", signature_scheme="hmac-sha256", **ports)
         self.ports = ports
+        self._stdin_listen_at = None
+        if stdin_late:
+            self._sockets["stdin"].unbind(f"tcp://127.0.0.1:{ports['stdin_port']}")
+            self._stdin_listen_at = time.monotonic() + stdin_late
+        self._waiting_input = None  # (ident, parent) of a cell waiting for input_reply
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="fake-kernel", daemon=True)
         self._thread.start()
@@ -173,6 +182,9 @@ class FakeKernel:
                         break
             self._send_outbox()
             s = self._sockets
+            if self._stdin_listen_at is not None and time.monotonic() >= self._stdin_listen_at:
+                s["stdin"].bind(f"tcp://127.0.0.1:{self.ports['stdin_port']}")
+                self._stdin_listen_at = None
             if s["hb"] in events:
                 data = s["hb"].recv_multipart()
                 if self.heartbeat:
@@ -226,9 +238,14 @@ class FakeKernel:
         msg["channel"] = channel
         msg["ident"] = ident
         self.requests.append(msg)
+        msg_type = msg["header"]["msg_type"]
+        if channel == "stdin" and msg_type == "input_reply" and self._waiting_input:
+            ident, parent, sock = self._waiting_input
+            self._waiting_input = None
+            self._finish_execute(ident, parent, sock)
+            return
         if not self.respond or channel == "stdin":
             return
-        msg_type = msg["header"]["msg_type"]
         parent = msg["header"]
         sock = self._sockets[channel]
 
@@ -262,8 +279,15 @@ class FakeKernel:
             if self.on_execute is not None and not silent:
                 for frames in self.on_execute(content.get("code", ""), parent) or []:
                     self._sockets["iopub"].send_multipart(frames)
-            reply("execute_reply", {"status": "ok", "execution_count": self.execution_count,
-                                    "user_expressions": {}, "payload": []})
+            if content.get("code") == "input" and content.get("allow_stdin"):
+                # like ipykernel: to the requester's identity on the stdin ROUTER
+                self.session.send(self._sockets["stdin"], "input_request",
+                                  {"prompt": "value? ", "password": False},
+                                  parent=parent, ident=ident)
+                self._waiting_input = (ident, parent, sock)
+                return  # busy until the input_reply
+            self._finish_execute(ident, parent, sock)
+            return
         elif msg_type == "is_complete_request":
             reply("is_complete_reply", {"status": "complete"})
         elif msg_type == "history_request":
@@ -280,6 +304,13 @@ class FakeKernel:
         elif msg_type == "interrupt_request":
             reply("interrupt_reply", {"status": "ok"})
         iopub("status", {"execution_state": "idle"})
+
+    def _finish_execute(self, ident, parent, sock) -> None:
+        self.session.send(sock, "execute_reply", {
+            "status": "ok", "execution_count": self.execution_count,
+            "user_expressions": {}, "payload": []}, parent=parent, ident=ident)
+        self.session.send(self._sockets["iopub"], "status", {"execution_state": "idle"},
+                          parent=parent, ident=b"kernel.fake.status")
 
     # ------------------------------------------------------------------
     def close(self) -> None:

@@ -81,7 +81,6 @@ def test_error_traceback_keeps_ansi_colours(console):
     assert len(colours) >= 1 and colours != {"#000000"}
 
 
-@pytest.mark.flaky(reruns=2)  # the stdin prompt failed to appear in 1 of ~5 full-suite runs; open
 def test_input_through_stdin_channel(console):
     console.type("name = input('Your name? ')")
     console.key(Key.Key_Return)
@@ -100,7 +99,6 @@ def test_input_through_stdin_channel(console):
     assert "Out[2]: 'ADA'" in console.text()
 
 
-@pytest.mark.flaky(reruns=2)  # the stdin prompt failed to appear in 1 of ~5 full-suite runs; open
 def test_getpass_is_masked(console):
     console.type("import getpass; pw = getpass.getpass('Password: ')")
     console.key(Key.Key_Return)

@@ -19,6 +19,7 @@ import sys
 import time
 
 import pytest
+from conftest import Key
 from fake_kernel import FakeKernel
 from jupyter_client.session import Session
 from traitlets.config import Config
@@ -512,3 +513,34 @@ def test_widget_shows_the_stderr_of_a_kernel_that_never_becomes_ready(
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+# -- the stdin channel connects later than the shell ------------------------------------
+
+
+def test_input_prompt_is_not_lost_when_stdin_connects_late(qapp, make_console, tmp_path):
+    # The kernel's stdin ROUTER silently drops an input_request for a client
+    # whose stdin socket has not finished connecting; input() then waited for
+    # ever.  It happened in about 1 of 5 full test runs against ipykernel (the
+    # client's first stdin connect came before the kernel listened).  Here the
+    # fake kernel listens on stdin 1.5 s after the other channels.
+    from embedcon.client import QtKernelClient
+
+    fk = FakeKernel(tmp_path, stdin_late=1.5)
+    kc = QtKernelClient(connection_file=fk.connection_file)
+    kc.load_connection_file()
+    kc.start_channels()
+    try:
+        c = make_console(None, kc, wait=False)
+        c.type("input")
+        c.key(Key.Key_Return)  # queued until the console is connected
+        c.qtbot.waitUntil(lambda: c.w._prompt_kind == "stdin", timeout=8000)
+        assert c.text().endswith("value? ")
+        c.type("42")
+        c.key(Key.Key_Return)
+        c.qtbot.waitUntil(lambda: (fk.last_request("input_reply") or {}).get(
+            "content", {}).get("value") == "42", timeout=5000)
+        c.wait_prompt(2)
+    finally:
+        kc.stop_channels()
+        fk.close()

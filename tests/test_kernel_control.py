@@ -145,7 +145,6 @@ def test_interrupt_pending_notice_for_a_slow_interrupt(kernel, make_console):
     c.qtbot.waitUntil(lambda: bool(c.executed), timeout=10000)
 
 
-@pytest.mark.flaky(reruns=2)  # the stdin prompt failed to appear in 1 of ~5 full-suite runs; open
 def test_interrupt_during_input(console):
     console.type("x = input('value? ')")
     console.key(Key.Key_Return)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+from qtpy import QtCore
+
 from .guard import guarded
 
 __all__ = ["KernelSession"]
@@ -14,6 +16,8 @@ __all__ = ["KernelSession"]
 
 class KernelSession:
     """Connect-time handshake, heartbeat and kernel death/restart handling."""
+
+    STDIN_WAIT = 5.0  # seconds the handshake waits for the stdin channel to connect
 
     @guarded
     def _started_channels(self) -> None:
@@ -75,9 +79,18 @@ class KernelSession:
                 self.write_text(stderr + "\n", "stderr")
         self._send_kernel_info()
 
+    @guarded
     def _maybe_handshake_done(self) -> None:
         if self._handshake_done or not (self._iopub_live and self._kernel_info_seen):
             return
+        stdin_connected = getattr(self._kernel_client, "stdin_connected", None)
+        if stdin_connected is not None and not stdin_connected():
+            # an input() now would lose its prompt (see QtKernelClient.stdin_connected)
+            if time.monotonic() - self._handshake_started < self.STDIN_WAIT:
+                QtCore.QTimer.singleShot(5, self._maybe_handshake_done)
+                return
+            self.log.warning("the kernel's stdin channel is not connected after %g s; "
+                             "input() may not reach this console", self.STDIN_WAIT)
         self._handshake_done = True
         self._handshake_timer.stop()
         self._handshake_timer.setInterval(200)
