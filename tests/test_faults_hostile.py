@@ -254,13 +254,14 @@ def fd_console(qapp, make_console):
 def test_invalid_utf8_from_the_kernel(fd_console):
     console = fd_console
     # "\\x66" is "f": the echoed source does not contain the text searched for.
-    # ipykernel forwards fd 1 from a thread: its text may land before, after or
-    # inside the print's ("printed afterfd <...> end\n\n" was seen), so only the
+    # ipykernel forwards fd 1 from a thread: its text may land between any two
+    # writes of the print ("printed afterfd <...> end\n\n" and "printedfd <...>
+    # end\n after" were seen under load), so the print is one write and only the
     # pieces are checked, never their order.
     console.run_source("import os, sys\n"
                        "os.write(1, b'\\x66d <\\xff\\xfe\\xc3> end\\n')\n"
-                       "print('printed', 'after')\n")
-    console.qtbot.waitUntil(lambda: "fd <" in console.text() and "printed after" in
+                       "print('printed' + '_after', end='')\n")
+    console.qtbot.waitUntil(lambda: "fd <" in console.text() and "printed_after" in
                             console.text(), timeout=10000)
     text = console.text()
     line = text[text.index("fd <"):].split("\n", 1)[0]
