@@ -14,38 +14,26 @@ class EmbedconAdapter(Adapter):
     default_buffer_size = None  # read from the widget after creation
 
     def import_qt_and_console(self, inprocess: bool) -> None:
+        # What a user of the one-call API imports: the widget and kernel modules
+        # are imported by subprocess_console()/inprocess_console() (the first
+        # one starts the kernel process before importing the widgets).
         from qtpy import QtWidgets  # noqa: F401
 
-        from embedcon.widgets import RichJupyterWidget  # noqa: F401
+        import embedcon  # noqa: F401
 
+    def create(self, buffer_size, inprocess: bool) -> None:
+        import embedcon
+
+        traits = {} if buffer_size is None else {"buffer_size": buffer_size}
         if inprocess:
             try:
-                from embedcon.inprocess import QtInProcessKernelManager  # noqa: F401
+                self.w = embedcon.inprocess_console(show_banner=False, **traits)
             except ImportError as exc:
                 raise NotAvailable(f"embedcon.inprocess not importable: {exc}") from exc
         else:
-            from embedcon.manager import QtKernelManager  # noqa: F401
-
-    def create(self, buffer_size, inprocess: bool) -> None:
-        from embedcon.widgets import RichJupyterWidget
-
-        if inprocess:
-            from embedcon.inprocess import QtInProcessKernelManager
-
-            self.km = QtInProcessKernelManager()
-            self.km.start_kernel(show_banner=False)
-        else:
-            from embedcon.manager import QtKernelManager
-
-            self.km = QtKernelManager(kernel_name="python3")
-            self.km.start_kernel()
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        traits = {} if buffer_size is None else {"buffer_size": buffer_size}
-        self.w = RichJupyterWidget(**traits)
+            self.w = embedcon.subprocess_console(**traits)
+        self.km, self.kc = self.w.kernel_manager, self.w.kernel_client
         self.default_buffer_size = self.w.buffer_size
-        self.w.kernel_manager = self.km
-        self.w.kernel_client = self.kc
 
     def ready(self) -> bool:
         w = self.w

@@ -36,11 +36,13 @@ def _stop_on_quit(console) -> None:
 def subprocess_console(kernel_name: str = "python3", parent=None, **traits):
     """A console on a new kernel process (crash isolation, interrupt, restart)."""
     from .manager import QtKernelManager
-    from .widgets import RichJupyterWidget
 
     _app()
     km = QtKernelManager(kernel_name=kernel_name)
     km.start_kernel()
+    # the widget modules are imported while the kernel process starts
+    from .widgets import RichJupyterWidget
+
     kc = km.client()
     kc.start_channels()
     console = RichJupyterWidget(parent, kernel_manager=km, kernel_client=kc, **traits)

@@ -225,3 +225,24 @@ def test_wrong_key_is_reported_not_a_silent_hang(kernel, make_console):
         assert c.w._prompt_kind is None
     finally:
         kc.stop_channels()
+
+
+def test_starting_a_kernel_does_not_import_ipython_in_the_frontend():
+    # jupyter_client's kernel spec lookup imported IPython (0.3 s) only to find
+    # ~/.ipython: the kernel process was launched that much later
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from embedcon.manager import QtKernelManager, _KernelSpecs\n"
+            "from jupyter_client.kernelspec import KernelSpecManager\n"
+            "km = QtKernelManager(kernel_name='python3')\n"
+            "km.start_kernel()\n"
+            "try:\n"
+            "    print('IPython' in sys.modules)\n"
+            "finally:\n"
+            "    km.shutdown_kernel(now=True)\n"
+            "print(_KernelSpecs().kernel_dirs == KernelSpecManager().kernel_dirs)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.stdout.split() == ["False", "True"], out.stderr[-2000:]
