@@ -246,3 +246,22 @@ def test_starting_a_kernel_does_not_import_ipython_in_the_frontend():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60)
     assert out.stdout.split() == ["False", "True"], out.stderr[-2000:]
+
+
+def test_highlighting_an_ipython_kernels_input_does_not_import_ipython():
+    # the "ipython3" lexer IPython kernels name is a pygments plugin: looking it
+    # up imported IPython on the GUI thread at the first keystroke (0.4 s)
+    import subprocess
+    import sys
+
+    code = ("import os, sys\n"
+            "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+            "from qtpy import QtWidgets\n"
+            "app = QtWidgets.QApplication([])\n"
+            "from embedcon.widgets.console_widget import ConsoleWidget\n"
+            "w = ConsoleWidget()\n"
+            "w._highlighter.set_language('ipython3')\n"
+            "print(len(w._highlighter._lex_line('x = [1, 2]  # c')) > 0, 'IPython' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.stdout.split() == ["True", "False"], out.stderr[-2000:]

@@ -170,8 +170,14 @@ class InputHighlighter:
                 from pygments.lexers import get_lexer_by_name
                 from pygments.util import ClassNotFound
 
+                # IPython kernels ask for "ipython3": that lexer is a pygments
+                # plugin, and looking it up imports IPython into the frontend
+                # (0.4 s on the GUI thread at the first keystroke). pygments'
+                # Python lexer colours the same code (magics as operators).
+                name = self._lexer_name
+                name = "python" if name.lower().startswith("ipython") else name
                 try:
-                    self._lexer = get_lexer_by_name(self._lexer_name, stripnl=False, ensurenl=False)
+                    self._lexer = get_lexer_by_name(name, stripnl=False, ensurenl=False)
                 except ClassNotFound:
                     self._lexer = get_lexer_by_name("text", stripnl=False, ensurenl=False)
             except ImportError:
