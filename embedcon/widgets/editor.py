@@ -40,8 +40,25 @@ _KEY_NAMES_FIXED = {
 }
 
 
+_CHORDS: dict = {}  # (key, modifiers, text) -> chord: a key press is named twice, often
+
+
+def _flag_int(flags) -> int:
+    return flags.value if hasattr(flags, "value") else int(flags)
+
+
 def key_chord(event: QtGui.QKeyEvent) -> str:
     """'Ctrl+Shift+X'-style name of a key event, keypad modifier ignored."""
+    cache_key = (event.key(), _flag_int(event.modifiers()), event.text())
+    chord = _CHORDS.get(cache_key)
+    if chord is None:
+        if len(_CHORDS) > 2048:
+            _CHORDS.clear()
+        chord = _CHORDS[cache_key] = _key_chord(event)
+    return chord
+
+
+def _key_chord(event: QtGui.QKeyEvent) -> str:
     key = event.key()
     key = _KEY_NAMES_FIXED.get(key, key)
     mods = event.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier
@@ -91,13 +108,17 @@ class ConsoleEdit(QtWidgets.QPlainTextEdit):
         self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.DefaultContextMenu)
 
     # keys ---------------------------------------------------------------
-    def event(self, ev):
+    _KEY_PRESS = QtCore.QEvent.Type.KeyPress
+    _SHORTCUT_OVERRIDE = QtCore.QEvent.Type.ShortcutOverride
+    _TABS = (QtCore.Qt.Key.Key_Tab, QtCore.Qt.Key.Key_Backtab)
+
+    def event(self, ev):  # every event of the editor passes here: keep it lean
+        kind = ev.type()
         # Tab must reach keyPressEvent instead of moving focus
-        if ev.type() == QtCore.QEvent.Type.KeyPress and ev.key() in (
-                QtCore.Qt.Key.Key_Tab, QtCore.Qt.Key.Key_Backtab):
+        if kind == self._KEY_PRESS and ev.key() in self._TABS:
             self.keyPressEvent(ev)
             return True
-        if ev.type() == QtCore.QEvent.Type.ShortcutOverride:
+        if kind == self._SHORTCUT_OVERRIDE:
             # our bindings win over window-level shortcuts while we have focus
             if self._console._key_bound(ev):
                 ev.accept()
