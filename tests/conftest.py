@@ -28,9 +28,14 @@ class Console:
         widget.kernel_state_changed.connect(self.states.append)
         self.iopub = []  # (msg_type, parent msg_id) of everything the kernel published
         if kc is not None:
-            kc.iopub_channel.message_received.connect(
-                lambda m: self.iopub.append((m["header"]["msg_type"],
-                                             m["parent_header"].get("msg_id", "")[-6:])))
+            def record(msgs):
+                self.iopub.extend((m["header"]["msg_type"], m["parent_header"].get("msg_id", "")[-6:])
+                                  for m in msgs)
+            batch = getattr(kc.iopub_channel, "messages_received", None)
+            if batch is not None:
+                batch.connect(record)
+            else:
+                kc.iopub_channel.message_received.connect(lambda m: record([m]))
 
     @property
     def editor(self):

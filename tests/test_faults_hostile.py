@@ -151,6 +151,17 @@ def test_a_ten_megabyte_line(flood):
            blocks=flood.blocks)
 
 
+def test_a_flood_of_small_messages(flood):
+    # every message costs the GUI thread a signal and a handler call: 30,000 of
+    # them were handled in one event-loop turn (the bridge drained its queue whole)
+    texts = [f"m{i}\n" for i in range(30_000)]
+    gap, seconds = flood.run(texts, "m29999\n")
+    lines = [ln for ln in flood.c.text().splitlines() if ln.startswith("m") and ln[1:].isdigit()]
+    assert [int(ln[1:]) for ln in lines] == list(range(30_000 - len(lines), 30_000))
+    assert gap < STALL_BOUND
+    report("30k small messages", longest_gap_ms=round(gap * 1000), seconds=round(seconds, 2))
+
+
 def _fuzz(n, seed):
     rnd = random.Random(seed)
     out = []

@@ -155,6 +155,10 @@ class JupyterWidget(KernelSession, ConsoleWidget):
         for name, slot in (("iopub_channel", self._on_iopub), ("shell_channel", self._on_shell),
                            ("stdin_channel", self._on_stdin)):
             chan = getattr(kc, name, None)
+            batch = getattr(chan, "messages_received", None)
+            if batch is not None:  # one signal per burst (see embedcon.client)
+                out.append((batch, getattr(self, slot.__name__ + "_batch")))
+                continue
             sig = getattr(chan, "message_received", None)
             if sig is not None:
                 out.append((sig, slot))
@@ -165,6 +169,18 @@ class JupyterWidget(KernelSession, ConsoleWidget):
         if started is not None:
             out.append((started, self._started_channels))
         return out
+
+    def _on_iopub_batch(self, msgs) -> None:
+        for msg in msgs:
+            self._on_iopub(msg)  # guarded: one bad message never drops the rest
+
+    def _on_shell_batch(self, msgs) -> None:
+        for msg in msgs:
+            self._on_shell(msg)
+
+    def _on_stdin_batch(self, msgs) -> None:
+        for msg in msgs:
+            self._on_stdin(msg)
 
     # ------------------------------------------------------------------
     # state
