@@ -16,6 +16,7 @@ from .. import __version__
 from .console_widget import ConsoleSettings, ConsoleWidget
 from .editor import key_chord, settings_properties
 from .guard import guarded
+from .iopub import IOPubHandlers
 from .kernel_session import KernelSession
 
 __all__ = ["JupyterWidget", "JupyterSettings", "KERNEL_STATES"]
@@ -53,7 +54,7 @@ JupyterSettings.__name__ = JupyterSettings.__qualname__ = "JupyterWidget"
 
 
 @settings_properties
-class JupyterWidget(KernelSession, ConsoleWidget):
+class JupyterWidget(KernelSession, IOPubHandlers, ConsoleWidget):
     """A console on a Jupyter kernel."""
 
     settings_class = JupyterSettings
@@ -596,119 +597,3 @@ class JupyterWidget(KernelSession, ConsoleWidget):
             text = self.settings.banner + (banner if isinstance(banner, str) else "")
             self._insert_output(lambda c: c.insertText(text.rstrip("\n") + "\n", self._plain_format))
         self._set_state_from_startup()
-
-    # ------------------------------------------------------------------
-    # IOPub
-    @guarded
-    def _on_iopub(self, msg) -> None:
-        if not self._iopub_live:
-            self._iopub_live = True  # our subscription is in place
-            self._maybe_handshake_done()
-        msg_type = msg["header"]["msg_type"]
-        content = msg["content"]
-        if msg_type == "status":
-            state = content.get("execution_state")
-            if state in ("busy", "idle"):
-                self._activity = state
-                if self._kernel_state not in ("dead", "restarting", "not responding"):
-                    self._set_state(state)
-            if state == "idle" and msg["parent_header"].get("msg_id") == self._executing_id:
-                self._idle_seen = True
-                self._maybe_finish()
-            return
-        here = self._from_here(msg)
-        parent_id = msg["parent_header"].get("msg_id")
-        if here and self._requests.get(parent_id) == "hidden":
-            return
-        if not here and not self.settings.include_other_output:
-            return
-        handler = getattr(self, "_iopub_" + msg_type, None)
-        if handler is not None:
-            handler(content, here)
-
-    def _iopub_stream(self, content, here) -> None:
-        text = content.get("text")
-        if isinstance(text, list):
-            text = "".join(t for t in text if isinstance(t, str))
-        if not isinstance(text, str):
-            self.log.warning("dropped a stream message without text")
-            return
-        name = content.get("name")
-        self.append_stream(text, "stderr" if name == "stderr" else "stdout")
-
-    def _iopub_execute_input(self, content, here) -> None:
-        if here:
-            count = content.get("execution_count")
-            if isinstance(count, int):
-                self._next_count = count + 1
-            return
-        code = content.get("code", "")
-        count = content.get("execution_count", "?")
-        prompt = self._format_prompt(self.settings.in_prompt, count)
-
-        def w(c):
-            c.insertText(f"[other client] {prompt}", self._prompt_format)
-            c.insertText(str(code) + "\n", self._plain_format)
-        self._insert_output(w)
-
-    def _iopub_execute_result(self, content, here) -> None:
-        count = content.get("execution_count")
-        self._render_result(content.get("data"), content.get("metadata") or {},
-                            count if isinstance(count, int) else None)
-
-    def _iopub_display_data(self, content, here) -> None:
-        self._render_display(content.get("data"), content.get("metadata") or {})
-
-    _iopub_update_display_data = _iopub_display_data
-
-    def _iopub_error(self, content, here) -> None:
-        tb = content.get("traceback")
-        if isinstance(tb, list) and all(isinstance(t, str) for t in tb):
-            text = "\n".join(tb)
-        else:
-            text = f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"
-        self.flush_output()
-        self.write_text(text.rstrip("\n") + "\n", "stderr")
-
-    def _iopub_clear_output(self, content, here) -> None:
-        self.flush_output()
-        if self._prompt_cursor is None and self._overwrite_floor_cell is not None:
-            c = QtGui.QTextCursor(self._doc)
-            c.setPosition(min(self._overwrite_floor_cell, self._end()))
-            c.movePosition(QtGui.QTextCursor.MoveOperation.End, QtGui.QTextCursor.MoveMode.KeepAnchor)
-            c.removeSelectedText()
-            self._end_cursor = c
-
-    @property
-    def _overwrite_floor_cell(self):
-        return getattr(self, "_cell_output_start", None)
-
-    def _finish_input(self) -> str:
-        text = super()._finish_input()
-        self._cell_output_start = self._end()
-        return text
-
-    # rendering hooks (the rich widget adds pictures, HTML and Markdown) -------------
-    def _render_result(self, data, metadata, count) -> None:
-        if not isinstance(data, dict):
-            self.log.warning("dropped an execute_result without a data dict")
-            return
-        text = data.get("text/plain", "")
-        if not isinstance(text, str):
-            text = str(text)
-        prompt = self._format_prompt(self.settings.out_prompt, count if count is not None else "?")
-
-        def w(c):
-            c.insertText(prompt, self._out_prompt_format)
-            c.setCharFormat(self._plain_format)
-            body = ("\n" + text) if "\n" in text else text
-            self.writer.write(c, body + "\n")
-        self._insert_output(w)
-
-    def _render_display(self, data, metadata) -> None:
-        if not isinstance(data, dict):
-            self.log.warning("dropped a display_data without a data dict")
-            return
-        text = data.get("text/plain")
-        if isinstance(text, str):
-            self.write_text(text.rstrip("\n") + "\n")
