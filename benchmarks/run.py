@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as _dt
 import json
 import os
@@ -386,6 +387,10 @@ def main(argv=None) -> int:
     consoles = [args.only] if args.only else ["embedcon", "qtconsole"]
     if "qtconsole" in consoles:
         ensure_peer_env(log)
+    # The peer's packages were byte-compiled by pip; embedcon, installed in
+    # editable mode, may not be (PYTHONDONTWRITEBYTECODE), and would then pay
+    # for compiling itself in every start-up: compile it once, as pip would.
+    compileall.compile_dir(str(ROOT / "embedcon"), quiet=1)
     started = _dt.datetime.now()
     meta = {
         "date": started.isoformat(timespec="seconds"), "command": " ".join(sys.argv),
