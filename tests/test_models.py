@@ -54,6 +54,30 @@ def test_an_osc_sequence_split_between_messages_is_still_dropped():
     assert p.feed("\x07b") == [Text("b", PLAIN)]
 
 
+def test_colour_only_text_parses_the_same_on_the_fast_path():
+    # text whose only escapes are colours takes a split-based fast path; a bell
+    # (which shows nothing) forces the general path: both must give the same
+    import random
+
+    def merged(actions):
+        out = []
+        for a in actions:
+            if out and out[-1].style == a.style:
+                out[-1] = Text(out[-1].text + a.text, a.style)
+            elif a.text:
+                out.append(a)
+        return out
+
+    rnd = random.Random(11)
+    tokens = ["ab", "\x1b[31m", "\x1b[0m", "\x1b[m", "\x1b[1;32m", "\n", "\x1b[38;5;200m",
+              "\x1b[48;2;1;2;3m", "\x1b[99m", "\x1b[;m", "\x1b[1:3m", "\u00e9", "\x01", "\t"]
+    for _ in range(3000):
+        text = "".join(rnd.choice(tokens) for _ in range(rnd.randint(1, 15)))
+        fast, general = AnsiParser(), AnsiParser()
+        assert merged(fast.feed(text)) == merged(general.feed(text + "\x07")), repr(text)
+        assert fast.style == general.style
+
+
 def test_garbage_escapes_never_raise():
     import random
 

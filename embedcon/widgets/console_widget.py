@@ -404,7 +404,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
     # the first slice of a flood; later slices are scaled to take SLICE_SECONDS
     SLICE_LINES = 1000
     SLICE_CHARS = 100_000
-    SLICE_SECONDS = 0.015
+    SLICE_SECONDS = 0.010
 
     def _adapt_slice(self, seconds: float) -> None:
         """Scale the next slice of a flood so that writing it takes about
@@ -413,7 +413,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         if seconds > 0:
             want = self._slice_scale * self.SLICE_SECONDS / seconds
             self._slice_scale = min(max((self._slice_scale + want) / 2, 0.1),
-                                    1.5 * self._slice_scale, 5.0)
+                                    1.5 * self._slice_scale, 3.0)
 
     def _slice(self, items):
         """Split queued items into (this slice, the rest), at line ends, or
