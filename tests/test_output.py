@@ -142,3 +142,14 @@ def test_line_feed_after_cursor_up_moves_down_like_a_terminal(qtbot):
     w.append_stream("\x1b[2Aback\nat the end\n")
     w.flush_output()
     assert w.export_text() == "back\nat the end\nc3\n"
+
+
+def test_a_sliced_flood_ends_with_the_viewport_painting_again(qtbot):
+    # while a flood is written in slices, repaints are held to one per 33 ms;
+    # they must never stay held once the backlog is written
+    w = _write(qtbot, [("stdout", "".join(f"\x1b[3{i % 8}mline {i}\x1b[0m\n"
+                                          for i in range(3000)))], slice_chars=5000)
+    w.show()
+    qtbot.waitUntil(lambda: not w._paint_timer.isActive(), timeout=5000)
+    assert w._control.viewport().updatesEnabled()
+    assert w.export_text().endswith("line 2999\n")
