@@ -48,3 +48,37 @@ def test_exception_in_a_handler_is_logged_not_fatal(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
     assert "after the bug" in proc.stdout
     assert "handler bug" in proc.stderr  # logged with its traceback
+
+
+WRITER_SCRIPT = textwrap.dedent("""
+    import logging, os, sys
+    logging.basicConfig()
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from qtpy import QtWidgets, QtCore
+    app = QtWidgets.QApplication([])
+    from embedcon.widgets.console_widget import ConsoleWidget
+    w = ConsoleWidget()
+    real = w.writer.write
+
+    def buggy(cursor, text, *args, **kw):  # stands in for a bug in the output writer
+        if "BOOM" in text:
+            raise RuntimeError("writer bug")
+        return real(cursor, text, *args, **kw)
+
+    w.writer.write = buggy
+    w.append_stream("BOOM\\n")  # written by the queue's timer, a Qt slot
+    QtCore.QTimer.singleShot(200, lambda: w.append_stream("after the bug\\n"))
+    QtCore.QTimer.singleShot(600, app.quit)
+    app.exec()
+    print("TRANSCRIPT", repr(w.export_text()), flush=True)
+""")
+
+
+def test_exception_while_writing_output_is_logged_not_fatal(tmp_path):
+    script = tmp_path / "buggy_writer.py"
+    script.write_text(WRITER_SCRIPT)
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert "after the bug" in proc.stdout
+    assert "writer bug" in proc.stderr

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 
-
 from qtpy import QtCore, QtGui, QtWidgets
 from traitlets import Dict, Integer, Unicode
 from traitlets.config import LoggingConfigurable
@@ -21,6 +20,7 @@ from ..models.keymap import KeyMap
 from ..models.killring import KillRing
 from .editing import EditingCommands
 from .editor import ConsoleEdit, block_text_joined, key_chord, settings_properties
+from .guard import guarded
 from .highlighter import InputHighlighter
 from .long_input import LongLines
 from .output import OutputWriter, StreamQueue
@@ -423,6 +423,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         if not viewport.updatesEnabled():
             viewport.setUpdatesEnabled(True)  # and repaints
 
+    @guarded
     def _paint_now(self) -> None:
         """A flood is still being written: show where it is, then hold again."""
         viewport = self._control.viewport()

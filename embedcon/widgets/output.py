@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from qtpy import QtCore, QtGui
@@ -21,6 +22,8 @@ from qtpy import QtCore, QtGui
 from ..models.ansi import AnsiParser, Backspace, CarriageReturn, CursorUp, EraseLine, Style, Text
 
 __all__ = ["OutputWriter", "FOLDED", "ANSI_COLOURS"]
+
+log = logging.getLogger("embedcon.output")
 
 # block user state marking a block that continues the previous block's line
 FOLDED = 1
@@ -353,7 +356,11 @@ class StreamQueue(QtCore.QObject):
         if not self._items:
             return
         t = time.perf_counter()
-        leftover = self._flush_cb(self.take(), everything)
+        try:
+            leftover = self._flush_cb(self.take(), everything)
+        except Exception:  # a timer slot: under PyQt6 an escaping exception aborts the host
+            log.exception("error while writing output (that output is lost)")
+            return
         self.last_flush_seconds = time.perf_counter() - t
         if leftover:
             self._items = [[s, [text]] for s, text in leftover] + self._items
