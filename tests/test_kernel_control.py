@@ -227,12 +227,20 @@ def test_wrong_key_is_reported_not_a_silent_hang(kernel, make_console):
         kc.stop_channels()
 
 
-def test_starting_a_kernel_does_not_import_ipython_in_the_frontend():
-    # jupyter_client's kernel spec lookup imported IPython (0.3 s) only to find
-    # ~/.ipython: the kernel process was launched that much later
+def _printed_by(code: str) -> list[str]:
+    """What a fresh Python process running ``code`` prints (a clean sys.modules)."""
     import subprocess
     import sys
 
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.split()
+
+
+def test_starting_a_kernel_does_not_import_ipython_in_the_frontend():
+    # jupyter_client's kernel spec lookup imported IPython (0.3 s) only to find
+    # ~/.ipython: the kernel process was launched that much later
     code = ("import sys\n"
             "from embedcon.manager import QtKernelManager, _KernelSpecs\n"
             "from jupyter_client.kernelspec import KernelSpecManager\n"
@@ -243,17 +251,12 @@ def test_starting_a_kernel_does_not_import_ipython_in_the_frontend():
             "finally:\n"
             "    km.shutdown_kernel(now=True)\n"
             "print(_KernelSpecs().kernel_dirs == KernelSpecManager().kernel_dirs)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
-    assert out.stdout.split() == ["False", "True"], out.stderr[-2000:]
+    assert _printed_by(code) == ["False", "True"]
 
 
 def test_highlighting_an_ipython_kernels_input_does_not_import_ipython():
     # the "ipython3" lexer IPython kernels name is a pygments plugin: looking it
     # up imported IPython on the GUI thread at the first keystroke (0.4 s)
-    import subprocess
-    import sys
-
     code = ("import os, sys\n"
             "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
             "from qtpy import QtWidgets\n"
@@ -262,6 +265,4 @@ def test_highlighting_an_ipython_kernels_input_does_not_import_ipython():
             "w = ConsoleWidget()\n"
             "w._highlighter.set_language('ipython3')\n"
             "print(len(w._highlighter._lex_line('x = [1, 2]  # c')) > 0, 'IPython' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
-    assert out.stdout.split() == ["True", "False"], out.stderr[-2000:]
+    assert _printed_by(code) == ["True", "False"]
