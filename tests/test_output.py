@@ -153,3 +153,17 @@ def test_a_sliced_flood_ends_with_the_viewport_painting_again(qtbot):
     qtbot.waitUntil(lambda: not w._paint_timer.isActive(), timeout=5000)
     assert w._control.viewport().updatesEnabled()
     assert w.export_text().endswith("line 2999\n")
+
+
+def test_export_puts_back_a_long_pasted_line_after_folded_output(qtbot):
+    # folded output blocks are joined on export, so the exported text is shorter
+    # than the document: the placeholder lookup must not count on their lengths
+    from embedcon.widgets.console_widget import ConsoleWidget
+    w = ConsoleWidget()
+    qtbot.addWidget(w)
+    w.append_stream("x" * 1_000_000 + "\n")  # 500 folded blocks
+    w.flush_output()
+    w._show_prompt("In [1]: ")
+    w.paste_text("y" * 10_000)
+    assert w.input_buffer == "y" * 10_000
+    assert w.export_text().endswith("In [1]: " + "y" * 10_000)

@@ -176,9 +176,9 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
             return self._pending_input if hasattr(self, "_pending_input") else ""
         if self._password is not None:
             return self._password
-        start = self._input_cursor.position()
-        return self._strip_cont(self._long_lines.expand(self._doc, start,
-                                                        self._text_range(start, self._end())))
+        start, end = self._input_cursor.position(), self._end()
+        return self._strip_cont(self._long_lines.expand(self._doc, start, end,
+                                                        self._text_range(start, end)))
 
     @input_buffer.setter
     def input_buffer(self, text: str) -> None:
@@ -195,7 +195,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         """The transcript as plain text, prompts and current input included."""
         text = block_text_joined(self._doc, 0, self._end()) if self.writer.folded_blocks \
             else self._doc.toPlainText()
-        return self._long_lines.expand(self._doc, 0, text)
+        return self._long_lines.expand(self._doc, 0, self._end(), text)
 
     def clear(self, keep_input: bool = True) -> None:
         """Clear the transcript; the current prompt and input stay."""

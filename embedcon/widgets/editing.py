@@ -338,7 +338,7 @@ class EditingCommands:
         s, e = sorted((c.selectionStart(), c.selectionEnd()))
         text = block_text_joined(self._doc, s, e) if self.writer.folded_blocks else \
             c.selection().toPlainText()
-        text = self._long_lines.expand(self._doc, s, text)
+        text = self._long_lines.expand(self._doc, s, e, text)
         return self._strip_prompts(text) if strip_prompts else text
 
     def _strip_prompts(self, text: str) -> str:

@@ -95,19 +95,20 @@ class LongLines(QtCore.QObject):
         fmt.setProperty(_ID, ident)
         return fmt
 
-    def expand(self, document: QtGui.QTextDocument, start: int, plain: str) -> str:
-        """``plain`` is the plain text of ``document`` from ``start``: put
-        back the text of the placeholders in it (other U+FFFC stay)."""
+    def expand(self, document: QtGui.QTextDocument, start: int, end: int, plain: str) -> str:
+        """``plain`` is the plain text of ``document`` between ``start`` and
+        ``end`` (folded blocks may be joined in it, so its length is not the
+        range's): put back the text of the placeholders in it (other U+FFFC
+        stay)."""
         if OBJECT_CHAR not in plain or not self._texts:
             return plain
         replacements = []
         block = document.findBlock(start)
-        end = start + len(plain.encode("utf-16-le", "surrogatepass")) // 2
         while block.isValid() and block.position() < end:
             it = block.begin()
             while not it.atEnd():
                 frag = it.fragment()
-                if frag.position() >= start and OBJECT_CHAR in frag.text():
+                if start <= frag.position() < end and OBJECT_CHAR in frag.text():
                     fmt = frag.charFormat()
                     full = self.text(fmt.property(_ID)) \
                         if fmt.objectType() == PLACEHOLDER_TYPE else None
