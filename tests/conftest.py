@@ -153,3 +153,35 @@ def make_console(qtbot):
 def console(kernel, make_console):
     km, kc = kernel
     return make_console(km, kc)
+
+
+@pytest.fixture
+def embedcon_app(qapp, qtbot):
+    """embedcon_app(*argv) -> an initialised EmbedconApp with its window shown;
+    its kernel and channels are stopped afterwards."""
+    import signal
+
+    from embedcon.app import EmbedconApp
+
+    made = []
+    old = signal.getsignal(signal.SIGINT)
+
+    def make(*argv):
+        EmbedconApp.clear_instance()
+        app = EmbedconApp()
+        app.initialize(list(argv))
+        app.window.quit_on_close = False
+        qtbot.addWidget(app.window)
+        app.window.show()
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        if app.kernel_client is not None:
+            app.kernel_client.stop_channels()
+        km = app.kernel_manager
+        if km is not None and km.has_kernel:
+            km.shutdown_kernel(now=True)
+    EmbedconApp.clear_instance()
+    signal.signal(signal.SIGINT, old)

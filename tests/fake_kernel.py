@@ -156,6 +156,15 @@ class FakeKernel:
                 raise TimeoutError("no IOPub subscriber")
             time.sleep(0.01)
 
+    def client(self):
+        """A started ``QtKernelClient`` on this kernel's connection file."""
+        from embedcon.client import QtKernelClient
+
+        kc = QtKernelClient(connection_file=self.connection_file)
+        kc.load_connection_file()
+        kc.start_channels()
+        return kc
+
     def last_request(self, msg_type: str) -> dict | None:
         for r in reversed(self.requests):
             if r["header"]["msg_type"] == msg_type:

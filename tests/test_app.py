@@ -1,7 +1,6 @@
 """The standalone console: options, start-up, attach, closing."""
 
 import os
-import signal
 import subprocess
 import sys
 
@@ -9,7 +8,6 @@ import pytest
 from jupyter_client import KernelManager
 from qtpy import QtWidgets
 
-from embedcon.app import EmbedconApp
 
 
 def _run(*args, env=None, timeout=60):
@@ -42,27 +40,13 @@ def test_missing_existing_file_is_a_clear_error(tmp_path):
 
 
 @pytest.fixture
-def app_factory(qapp, qtbot):
-    made = []
-    old = signal.getsignal(signal.SIGINT)
-
+def app_factory(embedcon_app, qtbot):
+    """embedcon_app, then wait for the first prompt."""
     def make(*argv):
-        EmbedconApp.clear_instance()
-        app = EmbedconApp()
-        app.initialize(list(argv))
-        app.window.quit_on_close = False
-        qtbot.addWidget(app.window)
-        app.window.show()
-        made.append(app)
+        app = embedcon_app(*argv)
         qtbot.waitUntil(lambda: "In [1]: " in app.widget.export_text(), timeout=20000)
         return app
-
-    yield make
-    for app in made:
-        if app.kernel_manager is not None and app.kernel_manager.has_kernel:
-            app.kernel_manager.shutdown_kernel(now=True)
-    EmbedconApp.clear_instance()
-    signal.signal(signal.SIGINT, old)
+    return make
 
 
 def test_app_starts_a_kernel_and_stops_it_on_close(app_factory, qtbot):

@@ -12,7 +12,6 @@
 import json
 import logging
 import os
-import signal
 import stat
 import subprocess
 import sys
@@ -309,13 +308,10 @@ def test_probe_reports_a_wrong_key_without_blocking(qapp, qtbot, tmp_path):
 
 
 def test_probe_of_a_live_kernel_is_ready(qapp, qtbot, tmp_path):
-    from embedcon.client import QtKernelClient
     from embedcon.connect import KernelProbe
 
     fk = FakeKernel(tmp_path)
-    kc = QtKernelClient(connection_file=fk.connection_file)
-    kc.load_connection_file()
-    kc.start_channels()
+    kc = fk.client()
     try:
         probe = KernelProbe(kc, timeout=5)
         with qtbot.waitSignal(probe.ready, timeout=5000) as blocker:
@@ -324,34 +320,6 @@ def test_probe_of_a_live_kernel_is_ready(qapp, qtbot, tmp_path):
     finally:
         kc.stop_channels()
         fk.close()
-
-
-@pytest.fixture
-def embedcon_app(qapp, qtbot):
-    from embedcon.app import EmbedconApp
-
-    made = []
-    old = signal.getsignal(signal.SIGINT)
-
-    def make(*argv):
-        EmbedconApp.clear_instance()
-        app = EmbedconApp()
-        app.initialize(list(argv))
-        app.window.quit_on_close = False
-        qtbot.addWidget(app.window)
-        app.window.show()
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        if app.kernel_client is not None:
-            app.kernel_client.stop_channels()
-        km = app.kernel_manager
-        if km is not None and km.has_kernel:
-            km.shutdown_kernel(now=True)
-    EmbedconApp.clear_instance()
-    signal.signal(signal.SIGINT, old)
 
 
 def test_app_existing_with_wrong_key_says_so_in_the_console(embedcon_app, qtbot, tmp_path):
@@ -524,12 +492,8 @@ def test_input_prompt_is_not_lost_when_stdin_connects_late(qapp, make_console, t
     # ever.  It happened in about 1 of 5 full test runs against ipykernel (the
     # client's first stdin connect came before the kernel listened).  Here the
     # fake kernel listens on stdin 1.5 s after the other channels.
-    from embedcon.client import QtKernelClient
-
     fk = FakeKernel(tmp_path, stdin_late=1.5)
-    kc = QtKernelClient(connection_file=fk.connection_file)
-    kc.load_connection_file()
-    kc.start_channels()
+    kc = fk.client()
     try:
         c = make_console(None, kc, wait=False)
         c.type("input")

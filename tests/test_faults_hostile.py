@@ -20,7 +20,6 @@ from conftest import Key
 from fake_kernel import FakeKernel
 from qtpy import QtCore, QtWidgets
 
-from embedcon.client import QtKernelClient
 
 STALL_BOUND = 0.3  # seconds; the target is 0.1 (noisy shared machine), see docs/robustness.md
 SLACK_BLOCKS = 20
@@ -82,9 +81,7 @@ class Flood:
 @pytest.fixture
 def flood(qapp, make_console, tmp_path):
     fk = FakeKernel(tmp_path)
-    kc = QtKernelClient(connection_file=fk.connection_file)
-    kc.load_connection_file()
-    kc.start_channels()
+    kc = fk.client()
     try:
         c = make_console(None, kc)
         fk.wait_subscribed()

@@ -24,7 +24,6 @@ from conftest import Key
 from fake_kernel import DELIM, FakeKernel
 from jupyter_client.session import Session
 
-from embedcon.client import QtKernelClient
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PNG_1PX = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9"
@@ -60,9 +59,7 @@ class FakeConsole:
 
 
 def connect(fk, make_console, wait=True, **traits):
-    kc = QtKernelClient(connection_file=fk.connection_file)
-    kc.load_connection_file()
-    kc.start_channels()
+    kc = fk.client()
     try:
         c = make_console(None, kc, wait=wait, **traits)
     except BaseException:
@@ -328,9 +325,7 @@ SCRIPT = textwrap.dedent("""
 
     fk = FakeKernel(tempfile.mkdtemp(), replies={{
         "kernel_info_request": {{"status": "ok", "language_info": [1]}}}})
-    kc = QtKernelClient(connection_file=fk.connection_file)
-    kc.load_connection_file()
-    kc.start_channels()
+    kc = fk.client()
     w = RichJupyterWidget()
     w.kernel_client = kc
     w.show()
