@@ -20,6 +20,7 @@ dropped, a malformed optional field is removed; both are logged.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 import time
@@ -27,6 +28,7 @@ from collections import deque
 
 import zmq
 from jupyter_client.channels import HBChannel
+from jupyter_client.connect import channel_socket_types
 from jupyter_client.threaded import ThreadedKernelClient, ThreadedZMQSocketChannel
 from qtpy import QtCore
 from traitlets import Type
@@ -34,8 +36,18 @@ from zmq.utils import monitor as zmq_monitor
 
 log = logging.getLogger("embedcon.client")
 
+
+def is_loopback(ip: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if ip in ("localhost", "localhost.localdomain", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(ip.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name or anything else: treat it as reachable from outside
+
 __all__ = ["QtKernelClient", "QtZMQSocketChannel", "QtHBChannel", "validate_message",
-           "check_content"]
+           "check_content", "is_loopback"]
 
 
 def validate_message(msg) -> str | None:
@@ -321,19 +333,26 @@ class QtKernelClient(ThreadedKernelClient):
             monitor.close(linger=0)
         self._signals.stopped_channels.emit()
 
-    # -- is the stdin channel connected? ----------------------------------
-    # The kernel answers input() with an input_request on its stdin ROUTER,
-    # addressed to this client.  A ROUTER silently drops a message for a peer
-    # whose connection is not complete, and input() then waits for ever: the
-    # shell channel answering proves nothing about stdin (its first connect
-    # may have come before the kernel was listening; ZMQ retries every
-    # 100 ms).  So the stdin socket gets a monitor before it connects.
+    # -- connecting ------------------------------------------------------
+    # Every socket is set up here, before it connects, for two reasons.
+    #
+    # Reconnect interval.  A console usually connects before the kernel it
+    # just launched is listening; ZMQ then retries after RECONNECT_IVL plus a
+    # random jitter of up to as much again: 100-200 ms by default, so the
+    # first reply came on average ~75 ms (per channel) after the kernel was
+    # ready.  On loopback a refused connect costs microseconds, so there we
+    # retry every LOOPBACK_RECONNECT_MS.  Remote kernels keep ZMQ's default.
+    #
+    # stdin.  The kernel answers input() with an input_request on its stdin
+    # ROUTER, addressed to this client.  A ROUTER silently drops a message for
+    # a peer whose connection is not complete, and input() then waits for
+    # ever: the shell channel answering proves nothing about stdin.  So the
+    # stdin socket gets a monitor before it connects (see stdin_connected).
+    LOOPBACK_RECONNECT_MS = 10
     _STDIN_UP = getattr(zmq, "EVENT_HANDSHAKE_SUCCEEDED", zmq.EVENT_CONNECTED)
 
     def _create_connected_socket(self, channel, identity=None):
-        if channel != "stdin":
-            return super()._create_connected_socket(channel, identity)
-        sock = self.context.socket(zmq.DEALER)
+        sock = self.context.socket(channel_socket_types[channel])
         sock.linger = 1000
         if identity:
             sock.identity = identity
@@ -341,10 +360,13 @@ class QtKernelClient(ThreadedKernelClient):
             sock.curve_secretkey = self.curve_secretkey
             sock.curve_publickey = self.curve_publickey
             sock.curve_serverkey = self.curve_publickey
-        self._stdin_monitor = sock.get_monitor_socket(
-            self._STDIN_UP | zmq.EVENT_DISCONNECTED)
-        self._stdin_up = False
-        sock.connect(self._make_url("stdin"))
+        if self.transport == "ipc" or is_loopback(self.ip):
+            sock.setsockopt(zmq.RECONNECT_IVL, self.LOOPBACK_RECONNECT_MS)
+        if channel == "stdin":
+            self._stdin_monitor = sock.get_monitor_socket(
+                self._STDIN_UP | zmq.EVENT_DISCONNECTED)
+            self._stdin_up = False
+        sock.connect(self._make_url(channel))
         return sock
 
     def stdin_connected(self) -> bool:

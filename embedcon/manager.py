@@ -22,7 +22,6 @@ HMAC keys and kernelspecs are all jupyter_client's).  What this adds:
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import tempfile
@@ -35,19 +34,11 @@ from jupyter_core.paths import jupyter_path
 from qtpy import QtCore
 from traitlets import Bool, DottedObjectName, Float, Integer, default
 
+from .client import is_loopback  # re-exported
+
 log = logging.getLogger("embedcon.manager")
 
 __all__ = ["QtKernelManager", "is_loopback"]
-
-
-def is_loopback(ip: str) -> bool:
-    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
-    if ip in ("localhost", "localhost.localdomain", "ip6-localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(ip.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name or anything else: treat it as reachable from outside
 
 
 class _ManagerSignals(QtCore.QObject):

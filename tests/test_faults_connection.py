@@ -508,3 +508,35 @@ def test_input_prompt_is_not_lost_when_stdin_connects_late(qapp, make_console, t
     finally:
         kc.stop_channels()
         fk.close()
+
+
+# -- how soon a client reaches a kernel that starts listening after it ------------------
+
+
+def test_loopback_channels_retry_fast_remote_ones_keep_zmq_default(qapp, tmp_path):
+    # A console connects before the kernel it launched is listening.  With
+    # ZMQ's default retry (100 ms plus up to 100 ms of jitter) the first reply
+    # came ~75 ms per channel after the kernel was ready; on loopback a refused
+    # connect costs nothing, so there the sockets retry every 10 ms.
+    import zmq
+
+    from embedcon.client import QtKernelClient
+
+    fk = FakeKernel(tmp_path)
+    kc = fk.client()
+    try:
+        for channel in (kc.shell_channel, kc.iopub_channel, kc.stdin_channel,
+                        kc.control_channel):
+            assert channel.socket.getsockopt(zmq.RECONNECT_IVL) == \
+                QtKernelClient.LOOPBACK_RECONNECT_MS == 10
+    finally:
+        kc.stop_channels()
+        fk.close()
+    # a remote kernel (TEST-NET address, nothing is sent there but a TCP SYN)
+    remote = QtKernelClient(ip="192.0.2.1", transport="tcp", shell_port=9, iopub_port=9,
+                            stdin_port=9, control_port=9, hb_port=9, key=b"k")
+    sock = remote._create_connected_socket("shell")
+    try:
+        assert sock.getsockopt(zmq.RECONNECT_IVL) == 100  # ZMQ's default
+    finally:
+        sock.close(linger=0)
