@@ -147,3 +147,24 @@ def test_in_app_console_input_and_reopen_keeps_namespace(tmp_path):
     assert "LABEL from console" in proc.stdout
     assert "hello world from console" in proc.stdout
     assert "reopened world" in proc.stdout
+
+
+def test_subprocess_console_builds_its_lexer_while_the_kernel_starts(qapp, qtbot):
+    # pygments compiles the Python lexer's regexes on first use (~70 ms on the
+    # GUI thread): the first keystroke or cell used to pay for it.  The console
+    # now builds it in the time it waits for the kernel it started.
+    w = embedcon.subprocess_console()
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        c = Console(qtbot, w, w.kernel_manager, w.kernel_client)
+        assert w._highlighter._lexer is None  # nothing built yet in this event-loop turn
+        c.wait_prompt(1)
+        c.wait_ready()
+        assert w._highlighter._lexer is not None
+        c.type("x = 1")  # and typing is coloured with it
+        qtbot.waitUntil(lambda: any(r.format.foreground().color().name() != "#000000"
+                                    for r in w._control.document().lastBlock().layout().formats()),
+                        timeout=2000)
+    finally:
+        w.shutdown_kernel()

@@ -11,12 +11,15 @@ cache keyed by the line text makes repeated lines free), so a keystroke in a
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import lru_cache
 
 from qtpy import QtCore, QtGui
 
 __all__ = ["InputHighlighter"]
+
+log = logging.getLogger("embedcon.highlighter")
 
 
 class InputHighlighter:
@@ -43,15 +46,40 @@ class InputHighlighter:
         self._timer.timeout.connect(self._flush)
         self._doc.contentsChange.connect(self._changed)
 
+    def warm_up(self) -> None:
+        """Build the lexer and the common formats now.
+
+        pygments compiles a lexer's regular expressions when the first one is
+        made (about 70 ms for Python's), which otherwise lands on the first
+        keystroke or cell.  The console calls this while it waits for a
+        kernel it started."""
+        if self._lexer is not None:
+            return
+        try:
+            self._lex_line("def f(x=1):  # warm")
+        except Exception:  # a timer slot must not raise into the host's loop
+            log.exception("building the input lexer failed")
+
     def set_style(self, style: str) -> None:
         self._style_name = style
         self._formats.clear()
         self._lex_line.cache_clear()
         self.rehighlight()
 
+    @staticmethod
+    def _pygments_name(name: str) -> str:
+        # IPython kernels ask for "ipython3": that lexer is a pygments plugin,
+        # and looking it up imports IPython into the frontend (0.4 s on the
+        # GUI thread). pygments' Python lexer colours the same code (magics
+        # as operators).
+        return "python" if name.lower().startswith("ipython") else name
+
     def set_language(self, name: str) -> None:
         if name and name != self._lexer_name:
+            same = self._pygments_name(name) == self._pygments_name(self._lexer_name)
             self._lexer_name = name
+            if same:
+                return  # the lexer already built (see warm_up) is the one
             self._lexer = None
             self._lex_line.cache_clear()
             self.rehighlight()
@@ -170,12 +198,7 @@ class InputHighlighter:
                 from pygments.lexers import get_lexer_by_name
                 from pygments.util import ClassNotFound
 
-                # IPython kernels ask for "ipython3": that lexer is a pygments
-                # plugin, and looking it up imports IPython into the frontend
-                # (0.4 s on the GUI thread at the first keystroke). pygments'
-                # Python lexer colours the same code (magics as operators).
-                name = self._lexer_name
-                name = "python" if name.lower().startswith("ipython") else name
+                name = self._pygments_name(self._lexer_name)
                 try:
                     self._lexer = get_lexer_by_name(name, stripnl=False, ensurenl=False)
                 except ClassNotFound:
