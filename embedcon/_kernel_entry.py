@@ -5,6 +5,10 @@ the same arguments as ``python -m ipykernel_launcher``.  embedcon's kernel
 manager launches ipykernel kernels through this file (see
 ``embedcon/kernel_launcher.py`` and ``docs/qt-event-loop.md``).
 
+Run with ``--embedcon-head-start`` as the only argument, it does the kernel's
+imports first and then reads the real arguments, one JSON line on stdin
+(``embedcon/head_start.py``).
+
 This file must stay standalone: the kernel's Python environment may have
 ipykernel and a Qt binding but not embedcon, so nothing here imports
 embedcon, and Qt itself is only imported once a Qt integration is switched
@@ -235,14 +239,56 @@ def install():
     return names
 
 
+# First argument in head-start mode (see embedcon/head_start.py).
+_HEAD_START = "--embedcon-head-start"
+
+
+def _wait_for_arguments():
+    """Head-start mode: the imports are done; read the kernel's command-line
+    arguments, one JSON line on stdin.  None if stdin closes first (the
+    console quit, or launched its kernel another way)."""
+    import json
+
+    try:
+        line = sys.stdin.buffer.readline()
+    except (OSError, ValueError):
+        return None
+    if not line.strip():
+        return None
+    return [str(a) for a in json.loads(line)["argv"]]
+
+
+# What ipykernel imports while it initialises (measured with ipykernel 7.4:
+# 0.06 s of its 0.09 s initialisation), imported before the arguments come.
+_AHEAD = ("ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.completerlib",
+          "tornado.platform.asyncio", "tornado.queues", "tornado.locks", "tornado.gen")
+
+
+def _import_ahead():
+    import importlib
+
+    for name in _AHEAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the kernel will meet (and report) it in its own time
+            pass
+
+
 def main():
     _clean_sys_path()
+    head_start = sys.argv[1:2] == [_HEAD_START]
     try:
         install()
     except Exception as exc:  # never stop the kernel from starting
         sys.stderr.write("embedcon: Qt event-loop fix not installed: %r\n" % (exc,))
     from ipykernel import kernelapp
 
+    if head_start:
+        _import_ahead()
+        args = _wait_for_arguments()
+        if args is None:
+            return
+        sys.argv[1:] = args
     kernelapp.launch_new_instance()
 
 

@@ -35,11 +35,19 @@ def _stop_on_quit(console) -> None:
 
 def subprocess_console(kernel_name: str = "python3", parent=None, **traits):
     """A console on a new kernel process (crash isolation, interrupt, restart)."""
-    from .manager import QtKernelManager
+    from .head_start import HeadStart
 
     _app()
-    km = QtKernelManager(kernel_name=kernel_name)
-    km.start_kernel()
+    # the kernel's process starts importing now, while we import jupyter_client
+    head = HeadStart.maybe(kernel_name)
+    from .manager import QtKernelManager
+
+    try:
+        km = QtKernelManager(kernel_name=kernel_name, head_start=head)
+        km.start_kernel()
+    finally:
+        if head is not None:
+            head.discard()  # unused (no-op when the manager took it)
     # the widget modules are imported while the kernel process starts
     from .widgets import RichJupyterWidget
 

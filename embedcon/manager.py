@@ -30,6 +30,7 @@ import uuid
 
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.provisioning import LocalProvisioner
 from jupyter_core.paths import jupyter_path
 from qtpy import QtCore
 from traitlets import Bool, DottedObjectName, Float, Integer, default
@@ -120,15 +121,17 @@ class QtKernelManager(ManagerSignals, KernelManager):
     def _kernel_spec_manager_default(self) -> KernelSpecManager:
         return _KernelSpecs(data_dir=self.data_dir)
 
-    def __init__(self, **kwargs):
+    def __init__(self, head_start=None, **kwargs):
         self._signals = _ManagerSignals()
+        # a kernel process already launched and importing (see head_start.py)
+        self._head_start = head_start
         if "allow_remote" in kwargs:  # short spelling
             kwargs["allow_remote_access"] = kwargs.pop("allow_remote")
         self._remote_warned = False
         super().__init__(**kwargs)
         self.check_security()
         self._watch_timer: QtCore.QTimer | None = None
-        self._stderr_file = None
+        self._stderr_file = None if head_start is None else head_start.stderr
         self._stderr_offset = 0
         self._fast_deaths = 0
         self._started_at = 0.0
@@ -185,6 +188,27 @@ class QtKernelManager(ManagerSignals, KernelManager):
         self._note_start()
         super().start_kernel(**kw)
         self._signals.started_kernel.emit()
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        # jupyter_client's hook for launching differently: the first launch
+        # may use the process a HeadStart already started, if it matches.
+        head, self._head_start = self._head_start, None
+        prov = self.provisioner
+        if head is not None and isinstance(prov, LocalProvisioner):
+            proc = head.take(kernel_cmd, LocalProvisioner._scrub_kwargs(kw))
+            if proc is not None:
+                # the bookkeeping LocalProvisioner.launch_kernel does for a process it starts
+                prov.process, prov.pid = proc, proc.pid
+                try:
+                    prov.pgid = os.getpgid(proc.pid)
+                except OSError:
+                    prov.pgid = None
+                prov.cwd = kw.get("cwd") or os.getcwd()
+                self._reconcile_connection_info(prov.connection_info)
+                return
+        elif head is not None:
+            head.discard()
+        await super()._async_launch_kernel(kernel_cmd, **kw)
 
     def _note_start(self) -> None:
         if self._stderr_file is not None:
