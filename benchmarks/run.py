@@ -4,9 +4,11 @@
     python benchmarks/run.py [--runs N] [--scenarios a,b] [--cap 60]
 
 * creates ``benchmarks/.peer-env`` (qtconsole and its Qt, pinned) when missing;
+* creates ``benchmarks/.embedcon-env`` (the same pinned packages, without
+  qtconsole, and this checkout of embedcon on its path) when missing;
 * runs each scenario in a fresh process per run, alternating embedcon and
-  qtconsole (A B A B ...), N runs; embedcon with this Python, qtconsole with the
-  peer environment's;
+  qtconsole (A B A B ...), N runs; each console with its own environment's
+  Python (and so each one's kernel too);
 * measures the floors (bare jupyter_client round trip, IOPub drain) in each run;
 * prints a markdown table (medians, median of per-pair ratios, peak RSS,
   targets, pass/fail) and writes everything as JSON to ``benchmarks/results/``.
@@ -32,12 +34,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PEER_ENV = HERE / ".peer-env"
+OWN_ENV = HERE / ".embedcon-env"
 RESULTS = HERE / "results"
 
-# What the peer environment gets.  Versions match the project environment so
-# that the kernels (ipykernel/IPython) and Qt are the same on both sides.
-PEER_PACKAGES = [
-    "qtconsole==5.7.2",
+# What both benchmark environments get.  Versions match the project
+# environment so that the kernels (ipykernel/IPython) and Qt are the same on
+# both sides.
+SHARED_PACKAGES = [
     "PyQt6==6.11.0",
     "PyQt6-Qt6==6.11.2",
     "ipykernel==7.4.0",
@@ -49,6 +52,7 @@ PEER_PACKAGES = [
     "tornado==6.6.1",
     "Pygments==2.20.0",
 ]
+PEER_PACKAGES = ["qtconsole==5.7.2", *SHARED_PACKAGES]
 
 # scenario -> description, target and how it is judged
 SCENARIOS = {
@@ -88,23 +92,51 @@ HARD_TIMEOUT = {"stall1m": 600, "rss500": 900}
 
 
 # ---------------------------------------------------------------------------
-# peer environment
+# the two environments
+#
+# Both consoles run from a fresh venv made here, with the same pinned packages,
+# so that neither pays for what the other's interpreter happens to load at
+# start-up.  (This project's interpreter may be a shared one: on the machine
+# the numbers in docs/performance.md come from, its site-packages has .pth
+# files that import certifi and an editable-install finder, and every process
+# it starts, the kernel's included, took 40-60 ms to reach its first line
+# against 10 ms for the venv's.)  embedcon comes from this checkout: the venv
+# gets a plain path entry for it, no install, so it always runs the current code.
 def peer_python() -> Path:
     return PEER_ENV / "bin" / "python"
 
 
-def ensure_peer_env(log) -> None:
-    py = peer_python()
+def own_python() -> Path:
+    return OWN_ENV / "bin" / "python"
+
+
+def _ensure_env(env: Path, packages: list[str], check: str, what: str, log) -> None:
+    py = env / "bin" / "python"
     if py.exists():
-        ok = subprocess.run([str(py), "-c", "import qtconsole, PyQt6, ipykernel"],
-                            capture_output=True).returncode == 0
+        ok = subprocess.run([str(py), "-c", check], capture_output=True).returncode == 0
         if ok:
             return
-        log("peer environment incomplete; reinstalling its packages")
+        log(f"{what} incomplete; reinstalling its packages")
     else:
-        log(f"creating the peer environment {PEER_ENV} (qtconsole 5.7.2) ...")
-        subprocess.run([sys.executable, "-m", "venv", str(PEER_ENV)], check=True)
-    subprocess.run([str(py), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True)
+        log(f"creating {what} {env} ...")
+        subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+    subprocess.run([str(py), "-m", "pip", "install", "-q", *packages], check=True)
+
+
+def ensure_peer_env(log) -> None:
+    _ensure_env(PEER_ENV, PEER_PACKAGES, "import qtconsole, PyQt6, ipykernel",
+                "the peer environment (qtconsole 5.7.2)", log)
+
+
+def ensure_own_env(log) -> None:
+    _ensure_env(OWN_ENV, SHARED_PACKAGES, "import qtpy, PyQt6, ipykernel",
+                "embedcon's benchmark environment", log)
+    site = subprocess.run([str(own_python()), "-c", "import sysconfig; "
+                           "print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    pth = Path(site) / "embedcon-checkout.pth"
+    if not pth.exists() or pth.read_text().strip() != str(ROOT):
+        pth.write_text(str(ROOT) + "\n")
 
 
 def peer_versions() -> dict:
@@ -120,23 +152,23 @@ def peer_versions() -> dict:
 
 
 def own_versions() -> dict:
-    import ipykernel
-    import jupyter_client
-    from PyQt6.QtCore import PYQT_VERSION_STR, QT_VERSION_STR
-
+    code = ("import json, platform, embedcon, ipykernel, jupyter_client; from PyQt6.QtCore "
+            "import PYQT_VERSION_STR, QT_VERSION_STR; print(json.dumps({'embedcon': "
+            "getattr(embedcon, '__version__', '?'), 'embedcon_path': embedcon.__file__, "
+            "'ipykernel': ipykernel.__version__, 'jupyter_client': jupyter_client.__version__, "
+            "'PyQt6': PYQT_VERSION_STR, 'Qt': QT_VERSION_STR, "
+            "'python': platform.python_version()}))")
+    out = subprocess.run([str(own_python()), "-c", code], capture_output=True, text=True)
     try:
-        import embedcon
-
-        ev = getattr(embedcon, "__version__", "?")
-    except Exception as exc:  # pragma: no cover
-        ev = f"not importable: {exc}"
+        versions = json.loads(out.stdout)
+    except ValueError:
+        versions = {"error": out.stderr[-500:]}
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                            capture_output=True, text=True).stdout.strip()
-    return {"embedcon": ev, "commit": commit + ("+dirty" if dirty else ""),
-            "ipykernel": ipykernel.__version__, "jupyter_client": jupyter_client.__version__,
-            "PyQt6": PYQT_VERSION_STR, "Qt": QT_VERSION_STR, "python": platform.python_version()}
+    versions["commit"] = commit + ("+dirty" if dirty else "")
+    return versions
 
 
 # ---------------------------------------------------------------------------
@@ -160,7 +192,7 @@ def _kill(pid) -> None:
 def run_child(console: str, scenario: str, cap: float | None) -> dict:
     """Run one scenario in a fresh process; returns its result dict."""
     script = HERE / f"scenarios_{console}.py"
-    py = sys.executable if console == "embedcon" else str(peer_python())
+    py = str(own_python() if console == "embedcon" else peer_python())
     hard = HARD_TIMEOUT.get(scenario, 300) + (cap or 0)
     err = tempfile.TemporaryFile(mode="w+")
     start_ts = time.time()
@@ -216,7 +248,7 @@ def run_child(console: str, scenario: str, cap: float | None) -> dict:
 
 
 def run_floors() -> dict:
-    out = subprocess.run([sys.executable, str(HERE / "floors.py")], capture_output=True,
+    out = subprocess.run([str(own_python()), str(HERE / "floors.py")], capture_output=True,
                          text=True, env=child_env(), timeout=300)
     for line in out.stdout.splitlines():
         if line.startswith("{"):
@@ -385,6 +417,7 @@ def main(argv=None) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     consoles = [args.only] if args.only else ["embedcon", "qtconsole"]
+    ensure_own_env(log)  # also runs the floors
     if "qtconsole" in consoles:
         ensure_peer_env(log)
     # The peer's packages were byte-compiled by pip; embedcon, installed in
