@@ -29,9 +29,11 @@ class KernelSession:
             # A kernel we just started: its first prompt is In [1].  Show it now
             # so the user can type while the kernel starts; Enter waits for it.
             self._show_input_prompt(1)
-            # and use the wait to build the input lexer (~70 ms of GUI time
-            # the first keystroke or cell would otherwise pay)
-            QtCore.QTimer.singleShot(0, self._highlighter.warm_up)
+            if getattr(km, "provisioner", None) is not None:
+                # A kernel process: use the wait to build the input lexer (~70 ms
+                # of GUI time the first keystroke or cell would otherwise pay).
+                # An in-process kernel answers at once, and this would delay it.
+                QtCore.QTimer.singleShot(0, self._highlighter.warm_up)
 
     def _request_startup_info(self, banner: bool) -> None:
         """Connect-time handshake.
