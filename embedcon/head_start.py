@@ -64,13 +64,15 @@ class HeadStart:
 
         Only the default Python kernel is started early (its command is this
         interpreter running ipykernel, which embedcon launches through its
-        entry script), and only on POSIX with the Qt event-loop fix on."""
+        entry script), and only on POSIX with the Qt event-loop fix on, and
+        not from a frozen application (whose executable is not Python)."""
         if kernel_name != "python3" or os.name != "posix" or kernel_launcher.is_disabled() \
-                or not os.path.isfile(kernel_launcher.KERNEL_ENTRY):
+                or not os.path.isfile(kernel_launcher.KERNEL_ENTRY) or not sys.executable \
+                or getattr(sys, "frozen", False):  # a frozen app's executable is not Python
             return None
         try:
             return cls()
-        except OSError as exc:
+        except Exception as exc:  # never stop the console from starting its kernel
             log.warning("no head start for the kernel: %s", exc)
             return None
 

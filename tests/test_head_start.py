@@ -153,5 +153,8 @@ def test_the_waiting_process_dies_with_a_console_process_that_is_killed(tmp_path
 
 def test_no_head_start_where_it_would_not_be_used(monkeypatch):
     assert HeadStart.maybe("some-other-kernel") is None
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # sys.executable is the app
+    assert HeadStart.maybe("python3") is None
+    monkeypatch.delattr(sys, "frozen")
     monkeypatch.setenv("EMBEDCON_NO_QT_LOOP_FIX", "1")  # the kernel is then launched as is
     assert HeadStart.maybe("python3") is None
