@@ -1,3 +1,29 @@
-from .app import main
+"""``python -m embedcon`` and the ``embedcon`` command: the standalone console.
 
-main()
+This module stays light on purpose: with no arguments (a console on a new
+default kernel) the kernel's process is launched here, before jupyter_client
+and Qt are imported, so that it does its imports while we do ours (see
+``embedcon/head_start.py``).
+"""
+
+import sys
+
+
+def main(argv=None) -> None:
+    args = sys.argv[1:] if argv is None else list(argv)
+    head = None
+    if not args:
+        from .head_start import HeadStart
+
+        head = HeadStart.maybe("python3")
+    from .app import EmbedconApp
+
+    try:
+        EmbedconApp.launch_instance(args, kernel_head_start=head)
+    finally:
+        if head is not None:
+            head.discard()  # no-op once the kernel manager took it
+
+
+if __name__ == "__main__":
+    main()

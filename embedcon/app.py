@@ -16,7 +16,7 @@ from jupyter_client.consoleapp import JupyterConsoleApp
 from jupyter_client.consoleapp import aliases as console_aliases
 from jupyter_client.consoleapp import flags as console_flags
 from jupyter_core.application import JupyterApp, base_aliases, base_flags
-from traitlets import Bool, Dict, List, Type, Unicode, default
+from traitlets import Any, Bool, Dict, List, Type, Unicode, default
 
 from . import __version__
 
@@ -149,6 +149,10 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
     allow_insecure_key = Bool(
         False, config=True,
         help="With --existing, accept a connection file with an empty key (unsigned messages).")
+    kernel_head_start = Any(
+        None, allow_none=True,
+        help="A HeadStart (embedcon.head_start) for the kernel this app starts; the kernel "
+             "manager takes it.")
 
     subcommands = Dict()
 
@@ -162,6 +166,9 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
             return
         # no kernel-side argv is forwarded except what the user gave after the options
         JupyterConsoleApp.initialize(self, argv)
+        head, self.kernel_head_start = self.kernel_head_start, None
+        if head is not None:
+            head.discard()  # the kernel manager did not take it (e.g. --existing in a config)
         self.init_qt_app()
         self.init_window()
 

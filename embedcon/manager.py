@@ -123,6 +123,10 @@ class QtKernelManager(ManagerSignals, KernelManager):
 
     def __init__(self, head_start=None, **kwargs):
         self._signals = _ManagerSignals()
+        parent = kwargs.get("parent")
+        if head_start is None and getattr(parent, "kernel_head_start", None) is not None:
+            # the standalone app launched one before its imports (embedcon/__main__.py)
+            head_start, parent.kernel_head_start = parent.kernel_head_start, None
         # a kernel process already launched and importing (see head_start.py)
         self._head_start = head_start
         if "allow_remote" in kwargs:  # short spelling

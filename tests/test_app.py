@@ -116,3 +116,40 @@ def test_existing_attaches_and_never_stops_the_kernel(app_factory, external_kern
 def test_existing_without_a_file_takes_the_most_recent(app_factory, external_kernel):
     app = app_factory("--existing")
     assert os.path.samefile(app.connection_file, external_kernel.connection_file)
+
+
+_READY_PROBE = r"""
+import json, os, sys
+from qtpy import QtCore, QtWidgets
+qapp = QtWidgets.QApplication(["embedcon"])
+import embedcon.__main__ as entry
+from embedcon.app import EmbedconApp
+
+def check():
+    app = EmbedconApp.instance()
+    w = getattr(app, "widget", None)
+    if w is None or not (w._handshake_done and "prompt" not in w._requests.values()):
+        return
+    km = app.kernel_manager
+    print(json.dumps({"args": km.provisioner.process.args[-1:]}), flush=True)
+    km.shutdown_kernel(now=True)
+    os._exit(0)
+
+timer = QtCore.QTimer()
+timer.timeout.connect(check)
+timer.start(5)
+entry.main(sys.argv[1:])
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="head starts are POSIX only")
+@pytest.mark.parametrize("argv, head_start", [([], True), (["--kernel", "python3"], False)])
+def test_the_embedcon_command_gives_a_new_kernel_a_head_start(argv, head_start):
+    # `embedcon` with no arguments launches its kernel's process before it
+    # imports jupyter_client and Qt; with options it launches the usual way
+    out = subprocess.run([sys.executable, "-c", _READY_PROBE, *argv], capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    last = out.stdout.strip().splitlines()[-1:]
+    assert last, out.stderr[-2000:]
+    args = __import__("json").loads(last[0])["args"]
+    assert (args == ["--embedcon-head-start"]) is head_start, args
