@@ -137,12 +137,26 @@ class OutputWriter:
         self._move_down = move_down
         parser = self._parsers.setdefault(stream, AnsiParser())
         formats = self._formats
+        width = self.fold_width
+        at_end = cursor.atEnd()  # stays true while text is appended
         for action in parser.feed(text):
             kind = type(action)
             if kind is Text:
                 fmt = formats.get((action.style, stream)) or self.char_format(action.style, stream)
-                self._insert(cursor, action.text, fmt)
-            elif kind is CarriageReturn:
+                chunk = action.text
+                n = len(chunk)
+                if at_end and self._line_chars + n < width:
+                    # the common case (coloured output, one segment per colour):
+                    # nothing to overwrite, and no line can reach fold_width
+                    nl = chunk.rfind("\n")
+                    self._line_chars = n - nl - 1 if nl >= 0 else self._line_chars + n
+                    cursor.insertText(chunk, fmt)
+                    continue
+                self._insert(cursor, chunk, fmt)
+                at_end = cursor.atEnd()
+                continue
+            at_end = False  # moved (or erased): look again at the next text
+            if kind is CarriageReturn:
                 pos = max(cursor.block().position(), overwrite_floor)
                 cursor.setPosition(pos)
                 self._line_chars = 0
