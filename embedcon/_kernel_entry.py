@@ -255,7 +255,11 @@ def _wait_for_arguments():
         return None
     if not line.strip():
         return None
-    return [str(a) for a in json.loads(line)["argv"]]
+    try:
+        return [str(a) for a in json.loads(line)["argv"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        sys.stderr.write("embedcon: bad head-start arguments (%r): %r\n" % (exc, line[:200]))
+        return None
 
 
 # What ipykernel imports while it initialises (measured with ipykernel 7.4:

@@ -36,6 +36,9 @@ from zmq.utils import monitor as zmq_monitor
 
 log = logging.getLogger("embedcon.client")
 
+__all__ = ["QtKernelClient", "QtZMQSocketChannel", "QtHBChannel", "validate_message",
+           "check_content", "is_loopback"]
+
 
 def is_loopback(ip: str) -> bool:
     """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
@@ -45,9 +48,6 @@ def is_loopback(ip: str) -> bool:
         return ipaddress.ip_address(ip.strip("[]")).is_loopback
     except ValueError:
         return False  # a host name or anything else: treat it as reachable from outside
-
-__all__ = ["QtKernelClient", "QtZMQSocketChannel", "QtHBChannel", "validate_message",
-           "check_content", "is_loopback"]
 
 
 def validate_message(msg) -> str | None:

@@ -131,6 +131,20 @@ def test_the_waiting_process_exits_when_the_console_goes_away(qapp):
     head.process = None
 
 
+def test_the_waiting_process_refuses_garbage_arguments_with_a_message(qapp):
+    from embedcon import _kernel_entry
+
+    assert _kernel_entry._HEAD_START == FLAG  # the entry script cannot import embedcon
+    head = HeadStart()
+    proc = head.process
+    proc.stdin.write(b"not json\n")
+    proc.stdin.flush()
+    assert proc.wait(timeout=30) == 0
+    head.process = None
+    head.stderr.seek(0)
+    assert b"embedcon: bad head-start arguments" in head.stderr.read()
+
+
 def test_the_waiting_process_dies_with_a_console_process_that_is_killed(tmp_path):
     # a console process killed before it launched its kernel leaves nothing behind
     code = (
