@@ -30,6 +30,12 @@ class InputHighlighter:
     DELAY_MS = 40
     SLICE_SECONDS = 0.008  # highlighting work per event-loop turn
     MAX_LINE = 5_000  # longer lines are left plain (lexing them would stall)
+    # Input lines keep their shaped glyphs (QTextLayout's cache) until the
+    # input is executed.  Without it Qt shapes a coloured line again, run by
+    # run, every time it paints it: each full repaint while typing (after a
+    # highlighting pass, or when the line wraps) re-shaped every visible line.
+    # Bounded, so that a huge paste does not hold glyphs for all its lines.
+    CACHE_BLOCKS = 2_000
 
     def __init__(self, console, style: str = "default", lexer: str = "python"):
         self._console = console
@@ -40,6 +46,7 @@ class InputHighlighter:
         self._lexer = None
         self._formats: dict = {}
         self._dirty: list[int] | None = None  # [start, end] waiting to be highlighted
+        self._cached = 0  # input blocks whose layouts keep their glyphs
         self._timer = QtCore.QTimer(console)
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.DELAY_MS)
@@ -91,7 +98,22 @@ class InputHighlighter:
         repaints the view anyway; the formats' pending change rides along
         with it instead of costing a repaint of its own."""
         self._flush(repaint=False)
+        self._release_glyphs()
         self.enabled = False
+
+    def _release_glyphs(self) -> None:
+        """The input is transcript now: let its lines drop their glyphs."""
+        c = self._console
+        if not self._cached or c._input_cursor is None:
+            self._cached = 0
+            return
+        block = self._doc.findBlock(c._input_cursor.position())
+        while block.isValid():
+            layout = block.layout()
+            if layout is not None:
+                layout.setCacheEnabled(False)
+            block = block.next()
+        self._cached = 0
 
     def rehighlight(self) -> None:
         c = self._console
@@ -171,6 +193,9 @@ class InputHighlighter:
         layout = block.layout()
         if layout is None:
             return
+        if self._cached < self.CACHE_BLOCKS and not layout.cacheEnabled():
+            layout.setCacheEnabled(True)
+            self._cached += 1
         layout.setFormats(ranges)
 
     @lru_cache(maxsize=4096)  # noqa: B019 - the cache is per process and bounded
