@@ -356,3 +356,18 @@ def test_prompt_is_shown_at_once_and_enter_waits_for_the_kernel(qapp, make_conso
         assert c.w.input_buffer == "draft"
     finally:
         stop_kernel(km, kc)
+
+
+def test_copied_text_is_the_documents_plain_text(console):
+    # Copy reads the selection as selectedText() plus the translation
+    # toPlainText() applies (a selection().toPlainText() copied the range into
+    # a new document first: 0.37 s for 100k lines instead of 0.04 s)
+    from qtpy import QtWidgets
+
+    console.run("print('a\\u00a0b \\U0001F600 c\\u2028d'); print('\\n'.join(map(str, range(50))))")
+    w = console.w
+    w._control.selectAll()
+    w.cmd_copy_raw()
+    copied = QtWidgets.QApplication.clipboard().text()
+    assert copied == w._doc.toPlainText()
+    assert "a b \U0001F600 c\nd" in copied and "\n49\n" in copied

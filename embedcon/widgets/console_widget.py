@@ -27,6 +27,11 @@ from .output import OutputWriter, StreamQueue
 
 __all__ = ["ConsoleWidget", "ConsoleSettings"]
 
+# what QTextDocument.toPlainText turns into plain characters: paragraph and
+# line separators, no-break spaces and frame markers
+_PLAIN = str.maketrans({"\u2029": "\n", "\u2028": "\n", "\u00a0": " ", "\ufdd0": "\n",
+                        "\ufdd1": "\n"})
+
 # commands that edit the input: typed while a cell runs they wait for the next prompt
 _TYPEAHEAD = frozenset({
     "enter", "execute", "newline", "complete_or_indent", "dedent", "backspace", "delete",
@@ -193,9 +198,14 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
 
     def export_text(self) -> str:
         """The transcript as plain text, prompts and current input included."""
-        text = block_text_joined(self._doc, 0, self._end()) if self.writer.folded_blocks \
-            else self._doc.toPlainText()
-        return self._long_lines.expand(self._doc, 0, self._end(), text)
+        return self._text_as_written(0, self._end())
+
+    def _text_as_written(self, start: int, end: int) -> str:
+        """Text of ``[start, end)`` as it was written: folded output lines joined
+        again and long input lines in full (for export and copy)."""
+        text = block_text_joined(self._doc, start, end) if self.writer.folded_blocks \
+            else self._text_range(start, end)
+        return self._long_lines.expand(self._doc, start, end, text)
 
     def clear(self, keep_input: bool = True) -> None:
         """Clear the transcript; the current prompt and input stay."""
@@ -231,10 +241,16 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         return self._doc.characterCount() - 1
 
     def _text_range(self, start: int, end: int) -> str:
+        """Plain text of ``[start, end)``, as ``QTextDocument.toPlainText`` gives
+        it.  ``selectedText`` plus a translation, not ``selection().toPlainText()``:
+        that copies the range into a new document first (100k lines: 0.37 s
+        instead of 0.13 s); the whole document is ``toPlainText`` itself (7 ms)."""
+        if start <= 0 and end >= self._end():
+            return self._doc.toPlainText()
         c = QtGui.QTextCursor(self._doc)
         c.setPosition(start)
         c.setPosition(end, _KEEP)
-        return c.selection().toPlainText()
+        return c.selectedText().translate(_PLAIN)
 
     def _input_range_cursor(self) -> QtGui.QTextCursor:
         c = QtGui.QTextCursor(self._doc)

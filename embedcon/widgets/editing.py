@@ -12,7 +12,6 @@ import re
 
 from qtpy import QtGui, QtWidgets
 
-from .editor import block_text_joined
 
 __all__ = ["EditingCommands"]
 
@@ -336,9 +335,7 @@ class EditingCommands:
         if not c.hasSelection():
             return ""
         s, e = sorted((c.selectionStart(), c.selectionEnd()))
-        text = block_text_joined(self._doc, s, e) if self.writer.folded_blocks else \
-            c.selection().toPlainText()
-        text = self._long_lines.expand(self._doc, s, e, text)
+        text = self._text_as_written(s, e)
         return self._strip_prompts(text) if strip_prompts else text
 
     def _strip_prompts(self, text: str) -> str:
