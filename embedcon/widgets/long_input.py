@@ -102,19 +102,15 @@ class LongLines(QtCore.QObject):
         stay)."""
         if OBJECT_CHAR not in plain or not self._texts:
             return plain
+        # the object characters of the range, in order, found by Qt (not a
+        # Python walk over every block: pictures in a long transcript)
         replacements = []
-        block = document.findBlock(start)
-        while block.isValid() and block.position() < end:
-            it = block.begin()
-            while not it.atEnd():
-                frag = it.fragment()
-                if start <= frag.position() < end and OBJECT_CHAR in frag.text():
-                    fmt = frag.charFormat()
-                    full = self.text(fmt.property(_ID)) \
-                        if fmt.objectType() == PLACEHOLDER_TYPE else None
-                    replacements += [full] * frag.text().count(OBJECT_CHAR)
-                it += 1
-            block = block.next()
+        cursor = document.find(OBJECT_CHAR, start)
+        while not cursor.isNull() and cursor.selectionStart() < end:
+            fmt = cursor.charFormat()  # the found character's
+            replacements.append(self.text(fmt.property(_ID))
+                                if fmt.objectType() == PLACEHOLDER_TYPE else None)
+            cursor = document.find(OBJECT_CHAR, cursor)
         pieces = plain.split(OBJECT_CHAR)
         out = [pieces[0]]
         for k, piece in enumerate(pieces[1:]):
