@@ -134,6 +134,21 @@ def test_output_is_the_same_however_a_flood_is_sliced(qtbot):
         assert sliced.elided_outputs() == whole.elided_outputs(), chars
 
 
+def test_output_that_fills_a_slice_is_written_without_waiting_for_the_frame(qtbot):
+    # small messages wait flush_interval to be written together; a message
+    # that fills a slice by itself gains nothing by waiting (it used to add
+    # flush_interval to the end of every flood)
+    from embedcon.widgets.console_widget import ConsoleWidget
+    w = ConsoleWidget(flush_interval=3000)
+    qtbot.addWidget(w)
+    w.append_stream("small\n")
+    qtbot.wait(100)
+    assert "small" not in w.export_text()
+    w.append_stream("".join(f"{i:07d}\n" for i in range(5_000)))  # 40 KB
+    qtbot.waitUntil(lambda: w.export_text().endswith("\n0004999\n"), timeout=1500)
+    assert w.export_text().startswith("small\n0000000\n0000001\n")
+
+
 def test_line_feed_after_cursor_up_moves_down_like_a_terminal(qtbot):
     # tqdm's nested bars go up with ESC[A and come back down with newlines;
     # a newline used to split the line the cursor was on

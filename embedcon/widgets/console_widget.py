@@ -478,13 +478,12 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
                 lines, chars = lines + n, chars + m
                 continue
             budget = min(max_chars - chars, m)
-            pos = -1
-            for _ in range(max(max_lines - lines, 0)):
-                nxt = text.find("\n", pos + 1, budget)
-                if nxt < 0:
-                    break
-                pos = nxt
-            cut = pos + 1
+            room = max(max_lines - lines, 0)
+            # the end of the room-th line within the budget (or of the last
+            # whole line there): split() finds it in C, a find() loop did not
+            parts = text[:budget].split("\n", room) if room else [text[:budget]]
+            cut = budget - len(parts[-1])
+            pos = cut - 1
             if pos < 0 and not (i or lines):
                 # one long first line: cut it before a carriage return within
                 # the budget (a progress bar redrawn many times), else take

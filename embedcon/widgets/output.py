@@ -1,7 +1,8 @@
 """Putting kernel output into the console's document, fast and safely.
 
 * Stream text is queued and written once per frame (``flush_interval``), so a
-  burst of messages costs one document edit.
+  burst of messages costs one document edit; text enough for a whole slice
+  is written on the next event-loop turn, without waiting for the frame.
 * Text without escape or control characters skips the ANSI parser.
 * Before anything reaches Qt's layout, lines longer than ``fold_width`` are
   folded into several blocks (marked so that export and copy join them
@@ -332,9 +333,14 @@ class StreamQueue(QtCore.QObject):
     head of the queue and the next slice runs on the next event-loop turn.
     """
 
+    # Queued text from which waiting for more gains nothing: it already fills
+    # a slice of the writer, so the wait would only delay the first line.
+    EAGER_CHARS = 32_768
+
     def __init__(self, flush, interval_ms: int = 16, parent=None):
         super().__init__(parent)
         self._items: list[list] = []  # [stream, [text parts]] with same-stream runs merged
+        self._chars = 0  # queued since the last take
         self._flush_cb = flush
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
@@ -354,12 +360,19 @@ class StreamQueue(QtCore.QObject):
             self._items[-1][1].append(text)
         else:
             self._items.append([stream, [text]])
-        if not self._timer.isActive() and not self._more.isActive():
+        self._chars += len(text)
+        if self._more.isActive():
+            return
+        if self._chars >= self.EAGER_CHARS:
+            self._timer.stop()
+            self._more.start()
+        elif not self._timer.isActive():
             self._timer.start()
 
     def take(self) -> list[tuple[str, str]]:
         items = [(s, "".join(parts)) for s, parts in self._items]
         self._items = []
+        self._chars = 0
         self._timer.stop()
         self._more.stop()
         return items
@@ -378,6 +391,7 @@ class StreamQueue(QtCore.QObject):
         self.last_flush_seconds = time.perf_counter() - t
         if leftover:
             self._items = [[s, [text]] for s, text in leftover] + self._items
+            self._chars += sum(len(text) for _, text in leftover)
             self._more.start()
 
     def flush_all(self) -> None:
