@@ -149,6 +149,26 @@ def test_output_that_fills_a_slice_is_written_without_waiting_for_the_frame(qtbo
     assert w.export_text().startswith("small\n0000000\n0000001\n")
 
 
+def test_queued_text_beyond_the_scrollback_is_dropped_to_exactly_the_last_lines(qtbot):
+    import random
+    from embedcon.widgets.console_widget import ConsoleWidget
+    w = ConsoleWidget()
+    qtbot.addWidget(w)
+    rnd = random.Random(5)
+    for _ in range(200):
+        items = [(rnd.choice(["stdout", "stderr"]),
+                  "".join(rnd.choice(["a", "bc", "\n", "\n\n", "def"]) for _ in range(rnd.randint(1, 12))))
+                 for _ in range(rnd.randint(1, 5))]
+        limit = rnd.randint(1, 12)
+        joined = "".join(t for _, t in items)
+        expected = joined
+        if joined.count("\n") > limit:  # what follows the (limit + 1)-th break from the end
+            expected = joined[len(joined.rsplit("\n", limit + 1)[0]) + 1:]
+        kept = w._drop_invisible(items, limit)
+        assert "".join(t for _, t in kept) == expected, (items, limit)
+        assert [s for s, _ in kept] == [s for s, _ in items][len(items) - len(kept):]
+
+
 def test_line_feed_after_cursor_up_moves_down_like_a_terminal(qtbot):
     # tqdm's nested bars go up with ESC[A and come back down with newlines;
     # a newline used to split the line the cursor was on

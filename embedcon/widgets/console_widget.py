@@ -512,9 +512,8 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
             stream, text = items[i]
             n = text.count("\n")
             if lines + n > limit:
-                cut = len(text)
-                for _ in range(limit - lines + 1):
-                    cut = text.rfind("\n", 0, cut)
+                # the (limit - lines + 1)-th line break from the end, found in C
+                cut = len(text.rsplit("\n", limit - lines + 1)[0])
                 self.writer.discard(text[:cut + 1], stream)
                 for s, t in items[:i]:
                     self.writer.discard(t, s)
