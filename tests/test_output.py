@@ -190,6 +190,41 @@ def test_a_sliced_flood_ends_with_the_viewport_painting_again(qtbot):
     assert w.export_text().endswith("line 2999\n")
 
 
+def test_a_sliced_flood_repaints_the_scroll_bar_no_more_often_than_the_text(qtbot):
+    # the scroll bar's range grows with every slice; it used to repaint after
+    # each one (32 times against the text's 14 in a 100k-line flood), and a
+    # scroll bar repaint costs more than the text's on this machine
+    from qtpy import QtCore
+    from embedcon.widgets.console_widget import ConsoleWidget
+    w = ConsoleWidget()
+    qtbot.addWidget(w)
+    w.resize(600, 400)
+    w.show()
+    qtbot.waitExposed(w)
+    w.SLICE_CHARS, w.SLICE_LINES = 2000, 200
+    paints = {"bar": 0, "text": 0}
+
+    class Count(QtCore.QObject):
+        def __init__(self, key):
+            super().__init__()
+            self.key = key
+
+        def eventFilter(self, obj, ev):
+            if ev.type() == QtCore.QEvent.Type.Paint:
+                paints[self.key] += 1
+            return False
+    bar, text = Count("bar"), Count("text")
+    w._control.verticalScrollBar().installEventFilter(bar)
+    w._control.viewport().installEventFilter(text)
+    w.append_stream("".join(f"line {i}\n" for i in range(20_000)))
+    qtbot.waitUntil(lambda: not w._queue and not w._paint_timer.isActive(), timeout=20000)
+    qtbot.wait(50)
+    assert w._control.verticalScrollBar().updatesEnabled()
+    assert w._control.viewport().updatesEnabled()
+    assert w.export_text().endswith("line 19999\n")
+    assert 0 < paints["bar"] <= paints["text"] + 1, paints
+
+
 def test_export_puts_back_a_long_pasted_line_after_folded_output(qtbot):
     # folded output blocks are joined on export, so the exported text is shorter
     # than the document: the placeholder lookup must not count on their lengths
