@@ -225,6 +225,42 @@ def test_a_sliced_flood_repaints_the_scroll_bar_no_more_often_than_the_text(qtbo
     assert 0 < paints["bar"] <= paints["text"] + 1, paints
 
 
+def test_a_cell_repaints_the_scroll_bar_once(qtbot):
+    # the input line, the result and the next prompt come in separate
+    # event-loop turns; each used to repaint the scroll bar (three for a cell)
+    from qtpy import QtCore, QtWidgets
+    from embedcon.widgets.console_widget import ConsoleWidget
+    w = ConsoleWidget()
+    qtbot.addWidget(w)
+    w.resize(600, 400)
+    w.show()
+    qtbot.waitExposed(w)
+    w.write_text("".join(f"earlier {i}\n" for i in range(300)))
+    w._show_prompt("In [1]: ")
+    qtbot.wait(100)
+    bar = w._control.verticalScrollBar()
+    paints = []
+
+    class Count(QtCore.QObject):
+        def eventFilter(self, obj, ev):
+            if ev.type() == QtCore.QEvent.Type.Paint:
+                paints.append(ev)
+            return False
+    counter = Count()
+    bar.installEventFilter(counter)
+    w.input_buffer = "1+1"
+    w._finish_input()
+    QtWidgets.QApplication.processEvents()
+    w.write_text("Out[1]: 2\n")
+    QtWidgets.QApplication.processEvents()
+    w._show_prompt("In [2]: ")
+    QtWidgets.QApplication.processEvents()
+    qtbot.wait(100)  # and nothing held after the frame
+    assert bar.updatesEnabled() and bar.value() == bar.maximum()
+    assert len(paints) == 1
+    assert w.export_text().endswith("In [1]: 1+1\nOut[1]: 2\nIn [2]: ")
+
+
 def test_export_puts_back_a_long_pasted_line_after_folded_output(qtbot):
     # folded output blocks are joined on export, so the exported text is shorter
     # than the document: the placeholder lookup must not count on their lengths

@@ -108,6 +108,9 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         self._paint_timer = QtCore.QTimer(self)
         self._paint_timer.setSingleShot(True)
         self._paint_timer.timeout.connect(self._paint_now)
+        self._bar_timer = QtCore.QTimer(self)
+        self._bar_timer.setSingleShot(True)
+        self._bar_timer.timeout.connect(self._release_bar)
         self._long_lines = LongLines(self._doc, self.settings.long_input_line, parent=self)
         self._queue = StreamQueue(self._write_streams, self.settings.flush_interval, self)
         self._prompt_format = QtGui.QTextCharFormat()
@@ -334,6 +337,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         if pending and kind == "input":
             self._pending_input = ""
             self.input_buffer = pending
+        self._release_bar()
         if emit and kind == "input":
             self.prompt_ready.emit()
         keys, self._typeahead = self._typeahead, []
@@ -367,6 +371,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         self._end_cursor = c
         self._overwrite_floor = c.position()
         self.history.reset()
+        self._hold_bar()
         return text
 
     # ------------------------------------------------------------------
@@ -444,6 +449,25 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         for part in self._painted_parts():
             if not part.updatesEnabled():
                 part.setUpdatesEnabled(True)  # and repaints
+
+    def _hold_bar(self) -> None:
+        """Hold the scroll bar's repaints until the next prompt, for at most a
+        frame.  A cell's input line, its result and the next prompt come in
+        separate event-loop turns and each one moved the bar: three repaints
+        of it for one cell."""
+        bar = self._control.verticalScrollBar()
+        if bar.updatesEnabled() and not self._bar_timer.isActive():
+            bar.setUpdatesEnabled(False)
+            self._bar_timer.start(self.PAINT_INTERVAL_MS)
+
+    @guarded
+    def _release_bar(self) -> None:
+        self._bar_timer.stop()
+        if self._paint_timer.isActive():
+            return  # a flood holds it too: _paint_now and _release_paint show it
+        bar = self._control.verticalScrollBar()
+        if not bar.updatesEnabled():
+            bar.setUpdatesEnabled(True)  # and repaints
 
     @guarded
     def _paint_now(self) -> None:
