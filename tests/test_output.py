@@ -190,64 +190,57 @@ def test_a_sliced_flood_ends_with_the_viewport_painting_again(qtbot):
     assert w.export_text().endswith("line 2999\n")
 
 
-def test_a_sliced_flood_repaints_the_scroll_bar_no_more_often_than_the_text(qtbot):
-    # the scroll bar's range grows with every slice; it used to repaint after
-    # each one (32 times against the text's 14 in a 100k-line flood), and a
-    # scroll bar repaint costs more than the text's on this machine
+def _shown_console(qtbot):
+    from embedcon.widgets.console_widget import ConsoleWidget
+    w = ConsoleWidget()
+    qtbot.addWidget(w)
+    w.resize(600, 400)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def _count_paints(widget) -> list:
+    """The heights of the paint events ``widget`` gets from now on."""
     from qtpy import QtCore
-    from embedcon.widgets.console_widget import ConsoleWidget
-    w = ConsoleWidget()
-    qtbot.addWidget(w)
-    w.resize(600, 400)
-    w.show()
-    qtbot.waitExposed(w)
-    w.SLICE_CHARS, w.SLICE_LINES = 2000, 200
-    paints = {"bar": 0, "text": 0}
 
-    class Count(QtCore.QObject):
-        def __init__(self, key):
-            super().__init__()
-            self.key = key
-
-        def eventFilter(self, obj, ev):
-            if ev.type() == QtCore.QEvent.Type.Paint:
-                paints[self.key] += 1
-            return False
-    bar, text = Count("bar"), Count("text")
-    w._control.verticalScrollBar().installEventFilter(bar)
-    w._control.viewport().installEventFilter(text)
-    w.append_stream("".join(f"line {i}\n" for i in range(20_000)))
-    qtbot.waitUntil(lambda: not w._queue and not w._paint_timer.isActive(), timeout=20000)
-    qtbot.wait(50)
-    assert w._control.verticalScrollBar().updatesEnabled()
-    assert w._control.viewport().updatesEnabled()
-    assert w.export_text().endswith("line 19999\n")
-    assert 0 < paints["bar"] <= paints["text"] + 1, paints
-
-
-def test_a_cell_repaints_the_scroll_bar_once(qtbot):
-    # the input line, the result and the next prompt come in separate
-    # event-loop turns; each used to repaint the scroll bar (three for a cell)
-    from qtpy import QtCore, QtWidgets
-    from embedcon.widgets.console_widget import ConsoleWidget
-    w = ConsoleWidget()
-    qtbot.addWidget(w)
-    w.resize(600, 400)
-    w.show()
-    qtbot.waitExposed(w)
-    w.write_text("".join(f"earlier {i}\n" for i in range(300)))
-    w._show_prompt("In [1]: ")
-    qtbot.wait(100)
-    bar = w._control.verticalScrollBar()
     paints = []
 
     class Count(QtCore.QObject):
         def eventFilter(self, obj, ev):
             if ev.type() == QtCore.QEvent.Type.Paint:
-                paints.append(ev)
+                paints.append(ev.rect().height())
             return False
-    counter = Count()
-    bar.installEventFilter(counter)
+    widget.installEventFilter(Count(widget))  # parented: lives as long as the widget
+    return paints
+
+
+def test_a_sliced_flood_repaints_the_scroll_bar_no_more_often_than_the_text(qtbot):
+    # the scroll bar's range grows with every slice; it used to repaint after
+    # each one (32 times against the text's 14 in a 100k-line flood), and a
+    # scroll bar repaint costs more than the text's on this machine
+    w = _shown_console(qtbot)
+    w.SLICE_CHARS, w.SLICE_LINES = 2000, 200
+    bar, viewport = w._control.verticalScrollBar(), w._control.viewport()
+    bar_paints, text_paints = _count_paints(bar), _count_paints(viewport)
+    w.append_stream("".join(f"line {i}\n" for i in range(20_000)))
+    qtbot.waitUntil(lambda: not w._queue and not w._paint_timer.isActive(), timeout=20000)
+    qtbot.wait(50)
+    assert bar.updatesEnabled() and viewport.updatesEnabled()
+    assert w.export_text().endswith("line 19999\n")
+    assert 0 < len(bar_paints) <= len(text_paints) + 1, (bar_paints, text_paints)
+
+
+def test_a_cell_repaints_the_scroll_bar_once(qtbot):
+    # the input line, the result and the next prompt come in separate
+    # event-loop turns; each used to repaint the scroll bar (three for a cell)
+    from qtpy import QtWidgets
+    w = _shown_console(qtbot)
+    w.write_text("".join(f"earlier {i}\n" for i in range(300)))
+    w._show_prompt("In [1]: ")
+    qtbot.wait(100)
+    bar = w._control.verticalScrollBar()
+    paints = _count_paints(bar)
     w.input_buffer = "1+1"
     w._finish_input()
     QtWidgets.QApplication.processEvents()
