@@ -108,9 +108,6 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         self._paint_timer = QtCore.QTimer(self)
         self._paint_timer.setSingleShot(True)
         self._paint_timer.timeout.connect(self._paint_now)
-        self._bar_timer = QtCore.QTimer(self)
-        self._bar_timer.setSingleShot(True)
-        self._bar_timer.timeout.connect(self._release_bar)
         self._long_lines = LongLines(self._doc, self.settings.long_input_line, parent=self)
         self._queue = StreamQueue(self._write_streams, self.settings.flush_interval, self)
         self._prompt_format = QtGui.QTextCharFormat()
@@ -337,7 +334,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         if pending and kind == "input":
             self._pending_input = ""
             self.input_buffer = pending
-        self._release_bar()
+        self._release_paint()  # the scroll bar, held since the input ended
         if emit and kind == "input":
             self.prompt_ready.emit()
         keys, self._typeahead = self._typeahead, []
@@ -371,7 +368,9 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         self._end_cursor = c
         self._overwrite_floor = c.position()
         self.history.reset()
-        self._hold_bar()
+        # the input line, the result and the next prompt come in separate
+        # event-loop turns and each moved the scroll bar: repaint it once
+        self._hold_paint((self._control.verticalScrollBar(),))
         return text
 
     # ------------------------------------------------------------------
@@ -432,16 +431,19 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
     # repainted at most every PAINT_INTERVAL_MS: a full repaint per 10 ms slice
     # made coloured floods 25% slower, and the scroll bar, whose range grows
     # with every slice, repainted itself after each one.  Events (keys,
-    # timers) still run between slices.
+    # timers) still run between slices.  From the end of an input to the next
+    # prompt the scroll bar alone is held the same way.
     PAINT_INTERVAL_MS = 33
 
     def _painted_parts(self):
         return self._control.viewport(), self._control.verticalScrollBar()
 
-    def _hold_paint(self) -> None:
+    def _hold_paint(self, parts=None) -> None:
+        """Hold the repaints of ``parts`` (default: the viewport and the scroll
+        bar) until the next frame or :meth:`_release_paint`."""
+        for part in parts or self._painted_parts():
+            part.setUpdatesEnabled(False)
         if not self._paint_timer.isActive():
-            for part in self._painted_parts():
-                part.setUpdatesEnabled(False)
             self._paint_timer.start(self.PAINT_INTERVAL_MS)
 
     def _release_paint(self) -> None:
@@ -450,31 +452,13 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
             if not part.updatesEnabled():
                 part.setUpdatesEnabled(True)  # and repaints
 
-    def _hold_bar(self) -> None:
-        """Hold the scroll bar's repaints until the next prompt, for at most a
-        frame.  A cell's input line, its result and the next prompt come in
-        separate event-loop turns and each one moved the bar: three repaints
-        of it for one cell."""
-        bar = self._control.verticalScrollBar()
-        if bar.updatesEnabled() and not self._bar_timer.isActive():
-            bar.setUpdatesEnabled(False)
-            self._bar_timer.start(self.PAINT_INTERVAL_MS)
-
-    @guarded
-    def _release_bar(self) -> None:
-        self._bar_timer.stop()
-        if self._paint_timer.isActive():
-            return  # a flood holds it too: _paint_now and _release_paint show it
-        bar = self._control.verticalScrollBar()
-        if not bar.updatesEnabled():
-            bar.setUpdatesEnabled(True)  # and repaints
-
     @guarded
     def _paint_now(self) -> None:
-        """A flood is still being written: show where it is, then hold again."""
+        """A frame passed: show what is held; hold again while a flood is written."""
         for part in self._painted_parts():
-            part.setUpdatesEnabled(True)
-            part.repaint()
+            if not part.updatesEnabled():
+                part.setUpdatesEnabled(True)
+                part.repaint()
         if self._queue:
             self._hold_paint()
 
