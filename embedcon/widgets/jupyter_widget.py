@@ -60,7 +60,7 @@ class JupyterWidget(KernelSession, IOPubHandlers, ConsoleWidget):
     settings_class = JupyterSettings
 
     executing = QtCore.Signal(str)
-    executed = QtCore.Signal(dict)
+    executed = QtCore.Signal(object)  # the reply (a dict), not a QVariant copy of it
     exit_requested = QtCore.Signal(object)
     kernel_state_changed = QtCore.Signal(str)
 
