@@ -254,6 +254,66 @@ def test_a_cell_repaints_the_scroll_bar_once(qtbot):
     assert w.export_text().endswith("In [1]: 1+1\nOut[1]: 2\nIn [2]: ")
 
 
+def _pixels(image):
+    from qtpy import QtGui
+    image = image.convertToFormat(QtGui.QImage.Format.Format_ARGB32)
+    return [image.pixel(x, y) for y in range(image.height()) for x in range(image.width())]
+
+
+def test_the_scroll_bar_draws_the_fusion_groove_once_and_looks_the_same(qtbot):
+    # Fusion's groove is a gradient as tall as the bar, which Qt fills on its
+    # GUI thread pool: 1.2 ms of each 1.6 ms repaint of the bar here, and the
+    # bar repaints whenever a line is added.  It is drawn once per size,
+    # palette and state, then blitted.
+    from qtpy import QtWidgets
+
+    from embedcon.widgets.scrollbar import GrooveCachingStyle, install_groove_cache
+    assert QtWidgets.QApplication.style().name() == "fusion"  # offscreen's default
+    w = _shown_console(qtbot)
+    w.write_text("".join(f"line {i}\n" for i in range(300)))
+    bar = w._control.verticalScrollBar()
+    qtbot.waitUntil(bar.isVisible, timeout=2000)
+    style = bar.style()
+    assert isinstance(style, GrooveCachingStyle)
+    paints = _count_paints(bar)
+    for i in range(8):  # the range grows: the bar repaints each time
+        w.write_text(f"more {i}\n")
+        bar.repaint()
+    assert len(paints) >= 8
+    assert len(style._cache) == 1
+    # the same picture as Fusion's own (the groove's edge line may differ by
+    # one step of rounding: it is blended on the cached groove first)
+    cached = _pixels(bar.grab().toImage())
+    bar.setStyle(None)  # the application's Fusion
+    assert not isinstance(bar.style(), GrooveCachingStyle)
+    plain = _pixels(bar.grab().toImage())
+    assert len(cached) == len(plain) > 0
+    worst = max(max(abs((a >> k & 255) - (b >> k & 255)) for k in (0, 8, 16, 24))
+                for a, b in zip(cached, plain))
+    assert worst <= 2, worst
+    assert install_groove_cache(bar, w._control)
+
+
+def test_the_groove_cache_leaves_other_styles_and_style_sheets_alone(qtbot):
+    from qtpy import QtWidgets
+
+    from embedcon.widgets.scrollbar import GrooveCachingStyle, _plain_fusion
+    assert _plain_fusion(QtWidgets.QStyleFactory.create("Fusion"))
+    assert not _plain_fusion(QtWidgets.QStyleFactory.create("Windows"))
+    assert not _plain_fusion(QtWidgets.QProxyStyle("fusion"))  # a host's own proxy
+    w = _shown_console(qtbot)
+    bar = w._control.verticalScrollBar()
+    app = QtWidgets.QApplication.instance()
+    assert isinstance(bar.style(), GrooveCachingStyle)
+    try:
+        app.setStyleSheet("QScrollBar:vertical { background: #203040; width: 9px; }")
+        qtbot.waitUntil(lambda: not isinstance(bar.style(), GrooveCachingStyle), timeout=2000)
+        assert bar.sizeHint().width() == 9  # the host's sheet styles the console's bar too
+    finally:
+        app.setStyleSheet("")
+    qtbot.waitUntil(lambda: isinstance(bar.style(), GrooveCachingStyle), timeout=2000)
+
+
 def test_export_puts_back_a_long_pasted_line_after_folded_output(qtbot):
     # folded output blocks are joined on export, so the exported text is shorter
     # than the document: the placeholder lookup must not count on their lengths

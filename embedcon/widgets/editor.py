@@ -5,6 +5,7 @@ from __future__ import annotations
 from qtpy import QtCore, QtGui, QtWidgets
 
 from .output import FOLDED
+from .scrollbar import install_groove_cache
 
 __all__ = ["ConsoleEdit", "settings_properties", "key_chord", "block_text_joined"]
 
@@ -106,10 +107,12 @@ class ConsoleEdit(QtWidgets.QPlainTextEdit):
         self.setWordWrapMode(QtGui.QTextOption.WrapMode.WrapAnywhere)
         self.setTabChangesFocus(False)
         self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.DefaultContextMenu)
+        install_groove_cache(self.verticalScrollBar(), self)
 
     # keys ---------------------------------------------------------------
     _KEY_PRESS = QtCore.QEvent.Type.KeyPress
     _SHORTCUT_OVERRIDE = QtCore.QEvent.Type.ShortcutOverride
+    _STYLE_CHANGE = QtCore.QEvent.Type.StyleChange
     _TABS = (QtCore.Qt.Key.Key_Tab, QtCore.Qt.Key.Key_Backtab)
 
     def event(self, ev):  # every event of the editor passes here: keep it lean
@@ -123,6 +126,8 @@ class ConsoleEdit(QtWidgets.QPlainTextEdit):
             if self._console._key_bound(ev):
                 ev.accept()
                 return True
+        if kind == self._STYLE_CHANGE:  # the application's style or style sheet changed
+            install_groove_cache(self.verticalScrollBar(), self)
         return super().event(ev)
 
     def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
