@@ -119,6 +119,11 @@ class Adapter:
         """True once a cell sent now would run at once (kernel answered)."""
         return True
 
+    def ensure_iopub(self, timeout: float) -> bool:
+        """Make sure the console's IOPub subscription is live before a scenario
+        runs (not timed).  True when it is (or the console guarantees it)."""
+        return True
+
     @property
     def doc(self):
         raise NotImplementedError
@@ -276,11 +281,16 @@ def _launch(ad: Adapter, start_ts: float, buffer_size, inprocess=False) -> dict:
         raise TimeoutError("kernel not ready after 60 s")
     ad.settle()
     t_ready = time.time()
+    # not part of any figure: a scenario must not lose its first output to a
+    # subscription still on its way (see QtconsoleAdapter.ensure_iopub)
+    if not ad.ensure_iopub(30.0):
+        raise TimeoutError("no IOPub message after 30 s")
     return {
         "python_start_s": T_PROCESS_WALL - start_ts,
         "imports_s": t_imported - t_imp0,
         "first_prompt_visible_s": t_prompt - start_ts,
         "first_prompt_s": t_ready - start_ts,
+        "iopub_wait_s": time.time() - t_ready,
     }
 
 
