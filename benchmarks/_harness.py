@@ -460,16 +460,31 @@ def sc_stall1m(ad, start_ts, n=1_000_000):
     timer = QtCore.QTimer()
     timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    # Python's full (generation 2) collections stop the GUI thread too: count
+    # them and their length, to tell them from the console's own stalls
+    full_gc, gc_start = [], []
+
+    def on_gc(phase, info):
+        if info.get("generation") == 2:
+            if phase == "start":
+                gc_start[:] = [time.perf_counter()]
+            elif gc_start:
+                full_gc.append(time.perf_counter() - gc_start[0])
     emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    gc.callbacks.append(on_gc)
     timer.start(10)
-    dt = ad.run_cell(f"for i in range({n}): print(i)", 2, timeout=600,
-                     extra=_last_line_is(ad, str(n - 1)))
-    timer.stop()
+    try:
+        dt = ad.run_cell(f"for i in range({n}): print(i)", 2, timeout=600,
+                         extra=_last_line_is(ad, str(n - 1)))
+    finally:
+        timer.stop()
+        gc.callbacks.remove(on_gc)
     gaps = sorted(b - a for a, b in zip(ticks, ticks[1:]))
     r.update(value=gaps[-1] * 1000 if gaps else float("nan"), unit="ms max gap",
              total_s=dt, ticks=len(ticks),
              p99_gap_ms=gaps[int(len(gaps) * 0.99)] * 1000 if gaps else float("nan"),
-             gaps_over_30ms=sum(1 for g in gaps if g > 0.030))
+             gaps_over_30ms=sum(1 for g in gaps if g > 0.030),
+             full_gcs=len(full_gc), longest_full_gc_ms=max(full_gc, default=0.0) * 1000)
     return r
 
 

@@ -84,7 +84,7 @@ DETAILS = {
                   "median_paint_height_px"],
     "png30": [],
     "sgr20k": [],
-    "stall1m": ["total_s", "p99_gap_ms", "gaps_over_30ms"],
+    "stall1m": ["total_s", "p99_gap_ms", "gaps_over_30ms", "full_gcs", "longest_full_gc_ms"],
     "rss500": ["rss_after_warmup_mib", "buffer_size", "total_s"],
 }
 # hard limit for one child process (seconds), on top of the cap
