@@ -294,6 +294,26 @@ def test_the_scroll_bar_draws_the_fusion_groove_once_and_looks_the_same(qtbot):
     assert install_groove_cache(bar, w._control)
 
 
+def test_a_failing_groove_cache_falls_back_to_fusion_and_never_raises(qtbot, caplog):
+    # drawComplexControl is a Python override of a Qt virtual: an exception
+    # escaping it would abort the host under PyQt6 (pytest-qt fails the test)
+    from embedcon.widgets.scrollbar import GrooveCachingStyle
+    w = _shown_console(qtbot)
+    w.write_text("".join(f"line {i}\n" for i in range(300)))
+    bar = w._control.verticalScrollBar()
+    qtbot.waitUntil(bar.isVisible, timeout=2000)
+    style = bar.style()
+    assert isinstance(style, GrooveCachingStyle)
+
+    def broken(*_a):
+        raise RuntimeError("no pixmap")
+    style._groove = broken
+    picture = bar.grab().toImage()
+    bar.setStyle(None)
+    assert _pixels(picture) == _pixels(bar.grab().toImage())  # Fusion's own, exactly
+    assert "cached groove failed" in caplog.text
+
+
 def test_the_groove_cache_leaves_other_styles_and_style_sheets_alone(qtbot):
     from qtpy import QtWidgets
 

@@ -3,11 +3,12 @@
 Every line added to the transcript changes the scroll bar's range, and Qt
 then repaints the whole bar.  Under the Fusion style most of that repaint is
 the groove, a gradient as tall as the bar, which Qt's raster engine spreads
-over its GUI thread pool: 1.2 ms of the bar's 1.6 ms here, once per cell and
+over its GUI thread pool: 1.2 ms of the bar's 1.4 ms here, once per cell and
 once per frame of a flood.  The groove depends only on the bar's size,
 palette and state, so this style draws it once into a pixmap and blits it;
-the handle and the arrows are drawn by Fusion as before (pixel for pixel the
-same picture, see the tests).
+the handle and the arrows are drawn by Fusion as before.  The picture is
+Fusion's own, within one step of rounding on the groove's edge line (see the
+tests).  If the cached path ever fails, the bar is drawn by Fusion alone.
 
 Only a plain Fusion application style is wrapped.  Any other style, a host's
 own proxy style, or a style sheet is left alone: the console then paints its
@@ -16,7 +17,11 @@ scroll bar exactly as the host's other scroll bars.
 
 from __future__ import annotations
 
+import logging
+
 from qtpy import QtCore, QtGui, QtWidgets
+
+log = logging.getLogger("embedcon.scrollbar")
 
 __all__ = ["install_groove_cache", "GrooveCachingStyle"]
 
@@ -41,14 +46,22 @@ class GrooveCachingStyle(QtWidgets.QProxyStyle):
     def __init__(self, base_key: str = "fusion"):
         super().__init__(base_key)
         self._cache: dict = {}
+        self._failed = False
 
     def drawComplexControl(self, control, option, painter, widget=None):
-        if control != _CC or not _sub(option.subControls) & _sub(_GROOVE):
-            return super().drawComplexControl(control, option, painter, widget)
-        painter.drawPixmap(option.rect.topLeft(), self._groove(option, painter, widget))
-        rest = QtWidgets.QStyleOptionSlider(option)
-        rest.subControls = option.subControls & _REST
-        super().drawComplexControl(control, rest, painter, widget)
+        # a Python override of a virtual: under PyQt6 an exception escaping it
+        # aborts the host, so a failure falls back to Fusion's own drawing
+        if not self._failed and control == _CC and _sub(option.subControls) & _sub(_GROOVE):
+            try:
+                painter.drawPixmap(option.rect.topLeft(), self._groove(option, painter, widget))
+                rest = QtWidgets.QStyleOptionSlider(option)
+                rest.subControls = option.subControls & _REST
+                super().drawComplexControl(control, rest, painter, widget)
+                return
+            except Exception:
+                self._failed = True
+                log.exception("drawing the scroll bar's cached groove failed; Fusion draws it")
+        super().drawComplexControl(control, option, painter, widget)
 
     def _groove(self, option, painter, widget) -> QtGui.QPixmap:
         dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
@@ -88,6 +101,14 @@ def install_groove_cache(bar: QtWidgets.QScrollBar, owner: QtCore.QObject) -> bo
     """Give ``bar`` the groove-caching style when the application's style is
     plain Fusion without a style sheet, and take it away otherwise (call it
     again when the application's style changes).  True when installed."""
+    try:
+        return _install(bar, owner)
+    except Exception:  # called from an event handler: never raise into Qt
+        log.exception("setting up the scroll bar's groove cache failed")
+        return False
+
+
+def _install(bar: QtWidgets.QScrollBar, owner: QtCore.QObject) -> bool:
     app = QtWidgets.QApplication.instance()
     wanted = app is not None and not app.styleSheet() and _plain_fusion(app.style())
     current = bar.style()
