@@ -8,7 +8,11 @@ Prints one JSON line:
 * ``rtt_idle_ms``: the same until the IOPub ``idle`` status for that request
   (what a console waits for before it can say the cell is finished);
 * ``drain100k_s``: median time for the kernel to print 100k lines to a client
-  that only drains IOPub (from the execute request until its ``idle`` status).
+  that only drains IOPub (from the execute request until its ``idle`` status);
+* ``inprocess_start_s``: median time from launching a fresh Python to an
+  in-process kernel that has answered ``kernel_info``, with what both consoles
+  of this benchmark need for it (qtpy's ``QtCore``, ``QtGui`` and ``QtWidgets``,
+  a QApplication, ipykernel's in-process kernel) and no widget.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import time
 
@@ -41,11 +46,47 @@ def _reply(kc, msg_id, timeout=30.0):
             return msg
 
 
+# What an in-process console cannot do without: Qt, a QApplication, ipykernel's
+# in-process kernel (IPython's shell) and one request answered by it.
+_INPROCESS = """
+from qtpy import QtCore, QtGui, QtWidgets
+app = QtWidgets.QApplication(["floor"])
+from ipykernel.inprocess.blocking import BlockingInProcessKernelClient
+from ipykernel.inprocess.manager import InProcessKernelManager
+km = InProcessKernelManager(client_class=BlockingInProcessKernelClient.__module__ + "."
+                            + BlockingInProcessKernelClient.__name__)
+km.start_kernel()
+kc = km.client()
+kc.start_channels()
+kc.kernel_info()
+reply = kc.get_shell_msg(timeout=30)
+assert reply["msg_type"] == "kernel_info_reply", reply["msg_type"]
+print("ready", flush=True)
+"""
+
+
+def _inprocess_start() -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", _INPROCESS], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stdout.readline()
+        dt = time.perf_counter() - t0
+    finally:
+        proc.kill()
+        proc.wait()
+    if line.strip() != "ready":
+        raise RuntimeError("the in-process floor's child did not get ready")
+    return dt
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rtt-count", type=int, default=200)
     ap.add_argument("--drain-repeats", type=int, default=3)
+    ap.add_argument("--inprocess-repeats", type=int, default=3)
     args = ap.parse_args()
+    inprocess = [_inprocess_start() for _ in range(args.inprocess_repeats)]
     km, kc = start_new_kernel(kernel_name="python3")
     try:
         for _ in range(10):  # warm-up
@@ -78,6 +119,8 @@ def main() -> None:
             "drain100k_s": statistics.median(drains),
             "drain100k_all_s": drains,
             "drain100k_iopub_msgs": msgs,
+            "inprocess_start_s": statistics.median(inprocess),
+            "inprocess_start_all_s": inprocess,
         }
     finally:
         kc.stop_channels()
