@@ -260,21 +260,27 @@ def _pixels(image):
     return [image.pixel(x, y) for y in range(image.height()) for x in range(image.width())]
 
 
+def _console_with_a_scroll_bar(qtbot):
+    """A shown console with enough lines for its scroll bar; (console, bar, bar style)."""
+    from embedcon.widgets.scrollbar import GrooveCachingStyle
+    w = _shown_console(qtbot)
+    w.write_text("".join(f"line {i}\n" for i in range(300)))
+    bar = w._control.verticalScrollBar()
+    qtbot.waitUntil(bar.isVisible, timeout=2000)
+    assert isinstance(bar.style(), GrooveCachingStyle)
+    return w, bar, bar.style()
+
+
 def test_the_scroll_bar_draws_the_fusion_groove_once_and_looks_the_same(qtbot):
     # Fusion's groove is a gradient as tall as the bar, which Qt fills on its
-    # GUI thread pool: 1.2 ms of each 1.6 ms repaint of the bar here, and the
+    # GUI thread pool: 1.2 ms of each 1.4 ms repaint of the bar here, and the
     # bar repaints whenever a line is added.  It is drawn once per size,
     # palette and state, then blitted.
     from qtpy import QtWidgets
 
     from embedcon.widgets.scrollbar import GrooveCachingStyle, install_groove_cache
     assert QtWidgets.QApplication.style().name() == "fusion"  # offscreen's default
-    w = _shown_console(qtbot)
-    w.write_text("".join(f"line {i}\n" for i in range(300)))
-    bar = w._control.verticalScrollBar()
-    qtbot.waitUntil(bar.isVisible, timeout=2000)
-    style = bar.style()
-    assert isinstance(style, GrooveCachingStyle)
+    w, bar, style = _console_with_a_scroll_bar(qtbot)
     paints = _count_paints(bar)
     for i in range(8):  # the range grows: the bar repaints each time
         w.write_text(f"more {i}\n")
@@ -297,13 +303,7 @@ def test_the_scroll_bar_draws_the_fusion_groove_once_and_looks_the_same(qtbot):
 def test_a_failing_groove_cache_falls_back_to_fusion_and_never_raises(qtbot, caplog):
     # drawComplexControl is a Python override of a Qt virtual: an exception
     # escaping it would abort the host under PyQt6 (pytest-qt fails the test)
-    from embedcon.widgets.scrollbar import GrooveCachingStyle
-    w = _shown_console(qtbot)
-    w.write_text("".join(f"line {i}\n" for i in range(300)))
-    bar = w._control.verticalScrollBar()
-    qtbot.waitUntil(bar.isVisible, timeout=2000)
-    style = bar.style()
-    assert isinstance(style, GrooveCachingStyle)
+    w, bar, style = _console_with_a_scroll_bar(qtbot)
 
     def broken(*_a):
         raise RuntimeError("no pixmap")
