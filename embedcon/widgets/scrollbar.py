@@ -38,6 +38,9 @@ def _sub(controls) -> int:
     return controls.value if hasattr(controls, "value") else int(controls)
 
 
+_GROOVE_BIT = _sub(_GROOVE)
+
+
 class GrooveCachingStyle(QtWidgets.QProxyStyle):
     """Fusion, with the scroll bar's groove blitted from a cached pixmap."""
 
@@ -51,7 +54,7 @@ class GrooveCachingStyle(QtWidgets.QProxyStyle):
     def drawComplexControl(self, control, option, painter, widget=None):
         # a Python override of a virtual: under PyQt6 an exception escaping it
         # aborts the host, so a failure falls back to Fusion's own drawing
-        if not self._failed and control == _CC and _sub(option.subControls) & _sub(_GROOVE):
+        if not self._failed and control == _CC and _sub(option.subControls) & _GROOVE_BIT:
             try:
                 painter.drawPixmap(option.rect.topLeft(), self._groove(option, painter, widget))
                 rest = QtWidgets.QStyleOptionSlider(option)
@@ -65,13 +68,12 @@ class GrooveCachingStyle(QtWidgets.QProxyStyle):
 
     def _groove(self, option, painter, widget) -> QtGui.QPixmap:
         dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
-        key = (option.rect.size().width(), option.rect.size().height(), dpr,
-               option.palette.cacheKey(), _sub(option.state), _sub(option.activeSubControls),
-               _sub(option.orientation), _sub(option.direction))
+        size = option.rect.size()
+        key = (size.width(), size.height(), dpr, option.palette.cacheKey(), _sub(option.state),
+               _sub(option.activeSubControls), _sub(option.orientation), _sub(option.direction))
         pm = self._cache.get(key)
         if pm is not None:
             return pm
-        size = option.rect.size()
         pm = QtGui.QPixmap(QtCore.QSize(max(1, round(size.width() * dpr)),
                                         max(1, round(size.height() * dpr))))
         pm.setDevicePixelRatio(dpr)
