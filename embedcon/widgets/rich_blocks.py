@@ -23,7 +23,7 @@ import time
 
 from qtpy import QtCore, QtGui
 
-__all__ = ["RichBlock", "RichObjectHandler", "RICH_OBJECT", "PROP_ID", "PROP_SLICE",
+__all__ = ["painter_dpr", "RichBlock", "RichObjectHandler", "RICH_OBJECT", "PROP_ID", "PROP_SLICE",
            "SLICE_HEIGHT"]
 
 _OBJ = QtGui.QTextFormat.ObjectTypes.UserObject
@@ -33,6 +33,14 @@ _PROP_BASE = _PROP.value if hasattr(_PROP, "value") else int(_PROP)
 PROP_ID = _PROP_BASE + 71
 PROP_SLICE = _PROP_BASE + 72
 SLICE_HEIGHT = 400  # pixels of content per object character
+
+
+def painter_dpr(painter: QtGui.QPainter) -> float:
+    """The device pixel ratio a painter draws at (when a widget is rendered
+    into an image, ``painter.device()`` is the widget, not the image)."""
+    engine = painter.paintEngine()
+    device = engine.paintDevice() if engine is not None else None
+    return float((device or painter.device()).devicePixelRatioF() or 1.0)
 
 
 class RichBlock:
@@ -63,7 +71,8 @@ class RichBlock:
         self.pixel_size = QtCore.QSize()
         self.logical = QtCore.QSizeF()  # size at zoom 1 (images, svg, math)
         self.image: QtGui.QImage | None = None  # decoded picture or math mask
-        self.decoding = False
+        self.decoding = False  # a decode or drawing is under way on the worker
+        self.heavy = False  # an SVG too slow to draw on the GUI thread
         self._cache: tuple | None = None  # (key, QImage) of the last SVG / tinted render
 
     # -- size ----------------------------------------------------------------
@@ -135,7 +144,12 @@ class RichObjectHandler(QtCore.QObject, QtGui.QTextObjectInterface):
             band = block.slice_rect(int(fmt.property(PROP_SLICE) or 0), whole)
             painter.save()
             painter.setClipRect(rect)
-            painter.translate(rect.left(), rect.top() - band.top())
+            # whole device pixels: a picture drawn at a fractional offset is resampled (blurred)
+            dpr = painter_dpr(painter)
+            origin = painter.transform().map(QtCore.QPointF(rect.left(), rect.top() - band.top()))
+            snapped = QtCore.QPointF(round(origin.x() * dpr) / dpr, round(origin.y() * dpr) / dpr)
+            painter.translate(rect.left() + snapped.x() - origin.x(),
+                              rect.top() - band.top() + snapped.y() - origin.y())
             self._widget._paint_block(painter, block, whole, band)
             painter.restore()
         except Exception:  # never raise out of Qt's paint

@@ -15,16 +15,33 @@ A mixin of :class:`~embedcon.widgets.rich_widget.RichJupyterWidget`.
 
 from __future__ import annotations
 
+import re
 import time
 
 from qtpy import QtCore, QtGui, QtWidgets
 
 from . import rich_build as rb
-from .rich_blocks import PROP_ID, PROP_SLICE, RICH_OBJECT
+from .rich_blocks import PROP_ID, PROP_SLICE, RICH_OBJECT, painter_dpr
 
 __all__ = ["RichView"]
 
 _HINTS = (QtGui.QPainter.RenderHint.SmoothPixmapTransform | QtGui.QPainter.RenderHint.Antialiasing)
+
+
+def _draw_svg(renderer, whole: QtCore.QSizeF, dpr: float) -> QtGui.QImage:
+    """An SVG drawn from its vectors at ``whole`` × ``dpr`` (any thread)."""
+    img = QtGui.QImage(max(round(whole.width() * dpr), 1), max(round(whole.height() * dpr), 1),
+                       QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+    img.setDevicePixelRatio(dpr)
+    img.fill(0)
+    p = QtGui.QPainter(img)
+    p.setRenderHints(_HINTS)
+    renderer.render(p, QtCore.QRectF(0, 0, whole.width(), whole.height()))
+    p.end()
+    return img
+
+
+_DEFAULT_REPR = re.compile(r"<[\w.]+ object( at 0x[0-9a-fA-F]+)?>\Z")
 
 
 class RichView:
@@ -54,16 +71,25 @@ class RichView:
             ctx.clip = band
             block.doc.documentLayout().draw(painter, ctx)
             return
-        dpr = float(painter.device().devicePixelRatioF() or 1.0)
+        dpr = painter_dpr(painter)
         target = QtCore.QRectF(0, 0, whole.width(), whole.height())
         if kind == "image":
             img = self._shown_image(block, whole, dpr)
             if img is not None:
-                painter.drawImage(target, img)
+                if img.width() == round(whole.width() * dpr) and \
+                        img.height() == round(whole.height() * dpr):
+                    img.setDevicePixelRatio(dpr)  # pixel for pixel: no resampling
+                    painter.drawImage(QtCore.QPointF(0, 0), img)
+                else:
+                    painter.drawImage(target, img)
                 return
             self._paint_note(painter, target, "decoding picture\u2026")
         elif kind == "svg":
-            painter.drawImage(target, self._svg_image(block, whole, dpr))
+            img = self._svg_image(block, whole, dpr)
+            if img is not None:
+                painter.drawImage(target, img)
+            else:
+                self._paint_note(painter, target, "drawing SVG\u2026")
         elif kind == "math":
             painter.drawImage(target, self._tinted(block))
         else:
@@ -119,17 +145,22 @@ class RichView:
         key = (round(whole.width()), round(whole.height()), dpr)
         if block._cache is not None and block._cache[0] == key:
             return block._cache[1]
-        img = QtGui.QImage(max(round(whole.width() * dpr), 1), max(round(whole.height() * dpr), 1),
-                           QtGui.QImage.Format.Format_ARGB32_Premultiplied)
-        img.setDevicePixelRatio(dpr)
-        img.fill(0)
-        p = QtGui.QPainter(img)
-        p.setRenderHints(_HINTS)
+        if block.heavy:  # drawn on the worker; the last drawing (scaled) meanwhile
+            if not block.decoding:
+                block.decoding = True
+                gen = block.generation
+
+                def done(result):
+                    block.decoding = False
+                    if block.generation == gen and not isinstance(result, Exception):
+                        block._cache = (key, result)
+                        self._control.viewport().update()
+                self._builder.submit(_draw_svg, (block.svg, whole, dpr), done)
+            return block._cache[1] if block._cache is not None else None
         t = time.perf_counter()
-        block.svg.render(p, QtCore.QRectF(0, 0, whole.width(), whole.height()))
-        p.end()
-        if time.perf_counter() - t > 0.2:
-            self.log.info("an SVG figure took %.0f ms to draw", 1000 * (time.perf_counter() - t))
+        img = _draw_svg(block.svg, whole, dpr)
+        if time.perf_counter() - t > 0.05:
+            block.heavy = True  # next sizes are drawn on the worker
         block._cache = (key, img)
         return img
 
@@ -193,7 +224,7 @@ class RichView:
     @staticmethod
     def _plain_form(block) -> str:
         text = block.plain.rstrip("\n")
-        if text:
+        if text and not _DEFAULT_REPR.match(text):
             return text
         if block.kind == "doc" and block.doc is not None:
             return block.doc.toPlainText()

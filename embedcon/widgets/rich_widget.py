@@ -49,6 +49,10 @@ class RichSettings(ThemeSettings, JupyterSettings):
     max_html_chars = Integer(
         1_000_000, config=True,
         help="HTML or Markdown longer than this is shown as its text/plain form.")
+    max_table_rows = Integer(
+        5_000, config=True,
+        help="HTML or Markdown with more table rows than this is shown as its text/plain form "
+             "(Qt lays out a 10,000-row table in seconds).")
     max_svg_chars = Integer(
         10_000_000, config=True, help="SVG longer than this is shown as its text/plain form.")
     update_interval = Integer(
@@ -257,6 +261,10 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
             if len(payload) > self.settings.max_html_chars:
                 raise rb.RenderError(f"{len(payload):,} characters is over the limit of "
                                      f"{self.settings.max_html_chars:,} (max_html_chars)")
+            rows = payload.count("<tr") if mime == "text/html" else payload.count("\n|")
+            if rows > self.settings.max_table_rows:
+                raise rb.RenderError(f"a table of {rows:,} rows is over the limit of "
+                                     f"{self.settings.max_table_rows:,} (max_table_rows)")
             font = self._rich_font()
             link = self._link_colour()
             if mime == "text/html":
@@ -298,6 +306,7 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
 
     def _set_svg(self, block, renderer, meta) -> None:
         block.svg, block.kind, block._cache = renderer, "svg", None
+        block.heavy = block.source.count("<") > 20_000
         block.logical = self._logical_size(QtCore.QSizeF(renderer.defaultSize()), meta)
 
     def _set_math(self, block, img) -> None:
