@@ -42,6 +42,19 @@ class EmbedconAdapter(Adapter):
     def done_signals(self):
         return [self.w.prompt_ready]
 
+    def rich_done(self) -> bool:
+        w = self.w
+        if w._builder.pending or any(b.kind == "pending" for b in w._rich_blocks.values()):
+            return False
+        w.control.viewport().repaint()  # paint (SVG is drawn from its vectors when painted)
+        return True
+
+    def text_or_rich_shown(self, needle: str) -> bool:
+        if super().text_or_rich_shown(needle):
+            return True
+        return any(needle in w.doc.toPlainText() for w in list(self.w._rich_blocks.values())[-3:]
+                   if w.kind == "doc" and w.doc is not None)
+
     @property
     def doc(self):
         return self.w.control.document()

@@ -66,6 +66,11 @@ class QtconsoleAdapter(Adapter):
                 self.kc.comm_info()  # no reply handler in qtconsole: nothing shown
         return self._iopub_seen
 
+    def needs_update_display(self) -> None:
+        from _harness import NotAvailable
+
+        raise NotAvailable("qtconsole ignores update_display_data (no in-place updates)")
+
     def done_signals(self):
         return [self.w.executed]
 

@@ -439,3 +439,24 @@ def test_mathtext_is_imported_at_the_first_formula_only(tmp_path):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert "before False" in out.stdout, out.stdout + out.stderr
     assert "after True" in out.stdout and "'math'" in out.stdout, out.stdout + out.stderr
+
+
+def test_a_thousand_row_dataframe_is_laid_out_in_pieces(rich, tmp_path):
+    meter = StallMeter()
+    rich.run_source("import pandas as pd\n"
+                    "pd.set_option('display.max_rows', None)\n"
+                    "pd.DataFrame({f'c{j}': [i * j / 7 for i in range(1000)] for j in range(10)})\n")
+    wait_built(rich)
+    rich.w.grab()
+    longest = meter.stop()
+    block = blocks(rich, "text/html")[-1]
+    assert len(block.docs) > 10  # one small document per group of rows
+    text = "\n".join(d.toPlainText() for d in block.all_docs())
+    assert "999" in text and "c9" in text
+    # the same column widths in every piece: the cells of the last row line up with the first
+    first, last = block.docs[1][0], block.docs[-1][0]
+    from embedcon.widgets.rich_build import column_widths
+    assert column_widths(first) == pytest.approx(column_widths(last), abs=1.0)
+    assert longest < 1.5, f"GUI stalled {longest:.2f} s"
+    rich.w.grab().save(str(tmp_path / "df.png"))
+    assert "999" in rich.text()  # copy/export: the DataFrame's text form

@@ -63,6 +63,7 @@ class RichBlock:
         self.note = ""  # placeholder text
         # content
         self.doc: QtGui.QTextDocument | None = None
+        self.docs: list[tuple[QtGui.QTextDocument, float]] = []  # pieces of a big output
         self.doc_width = 0.0
         self.layout_seconds = 0.0
         self.svg = None
@@ -78,6 +79,10 @@ class RichBlock:
     # -- size ----------------------------------------------------------------
     def size(self, width: float, zoom: float, line: float) -> QtCore.QSizeF:
         """The whole block's size for a viewport ``width`` at ``zoom``."""
+        if self.kind == "doc" and self.docs:
+            w = max(d.size().width() for d, _ in self.docs)
+            last, y = self.docs[-1]
+            return QtCore.QSizeF(max(w, 1.0), y + last.size().height())
         if self.kind == "doc" and self.doc is not None:
             if abs(self.doc_width - width) > 0.5 and self.layout_seconds < 0.03:
                 t = time.perf_counter()
@@ -92,6 +97,18 @@ class RichBlock:
                 h, w = h * width / w, width
             return QtCore.QSizeF(max(w, 1.0), max(h, 1.0))
         return QtCore.QSizeF(max(width, 1.0), line * 1.4)
+
+    def doc_at(self, y: float):
+        """(document, its top) holding content height ``y``."""
+        if not self.docs:
+            return self.doc, 0.0
+        for doc, top in reversed(self.docs):
+            if y >= top:
+                return doc, top
+        return self.docs[0]
+
+    def all_docs(self) -> list:
+        return [d for d, _ in self.docs] if self.docs else ([self.doc] if self.doc else [])
 
     def slice_rect(self, index: int, whole: QtCore.QSizeF) -> QtCore.QRectF:
         """The band of the content that slice ``index`` shows."""
@@ -128,7 +145,10 @@ class RichObjectHandler(QtCore.QObject, QtGui.QTextObjectInterface):
         block = self._widget._rich_blocks.get(fmt.property(PROP_ID))
         if block is None:
             return QtCore.QSizeF(1, 1)
-        whole = block.size(*self._widget._rich_metrics())
+        try:
+            whole = block.size(*self._widget._rich_metrics())
+        except RuntimeError:  # its documents are gone (the console is being deleted)
+            return QtCore.QSizeF(1, 1)
         return self._widget_size(block.slice_rect(int(fmt.property(PROP_SLICE) or 0), whole))
 
     @staticmethod
@@ -152,5 +172,7 @@ class RichObjectHandler(QtCore.QObject, QtGui.QTextObjectInterface):
                               rect.top() - band.top() + snapped.y() - origin.y())
             self._widget._paint_block(painter, block, whole, band)
             painter.restore()
+        except RuntimeError:  # its documents are gone (the console is being deleted)
+            pass
         except Exception:  # never raise out of Qt's paint
             self._widget.log.exception("painting a rich output failed")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import OrderedDict
 
 from qtpy import QtCore, QtGui, QtWidgets
 
@@ -46,6 +47,7 @@ _DEFAULT_REPR = re.compile(r"<[\w.]+ object( at 0x[0-9a-fA-F]+)?>\Z")
 
 class RichView:
     def _init_view(self) -> None:
+        self._band_cache: OrderedDict = OrderedDict()
         self._menu_pos: QtCore.QPoint | None = None
         self._press_pos: QtCore.QPoint | None = None
         self._control.viewport().installEventFilter(self)
@@ -64,13 +66,55 @@ class RichView:
                      band: QtCore.QRectF) -> None:
         painter.setRenderHints(_HINTS)
         kind = block.kind
+        if kind == "doc" and block.docs:
+            # a big output: each band is drawn once into a picture, then blitted
+            # (drawing 40 table rows costs ~10 ms; a scroll repaints 3 bands)
+            dpr = painter_dpr(painter)
+            key = (block.id, block.generation, round(band.top()), round(band.height()),
+                   round(whole.width()), dpr, self._text_colour().rgba())
+            img = self._band_cache.get(key)
+            if img is None:
+                img = QtGui.QImage(max(round(whole.width() * dpr), 1),
+                                   max(round(band.height() * dpr), 1),
+                                   QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+                img.setDevicePixelRatio(dpr)
+                img.fill(0)
+                p = QtGui.QPainter(img)
+                p.setRenderHints(_HINTS)
+                p.translate(0, -band.top())
+                self._draw_docs(p, block, band)
+                p.end()
+                self._band_cache[key] = img
+                while len(self._band_cache) > self.BAND_CACHE:
+                    self._band_cache.popitem(last=False)
+            else:
+                self._band_cache.move_to_end(key)
+            painter.drawImage(QtCore.QPointF(0, band.top()), img)
+            return
         if kind == "doc":
+            self._draw_docs(painter, block, band)
+            return
+        self._paint_other(painter, block, whole, band)
+
+    BAND_CACHE = 24  # pictures of bands of big outputs kept (about 1.5 MB each)
+
+    def _draw_docs(self, painter, block, band) -> None:
+        if True:
             ctx = QtGui.QAbstractTextDocumentLayout.PaintContext()
             ctx.palette = self._control.palette()
             ctx.palette.setColor(QtGui.QPalette.ColorRole.Text, self._text_colour())
-            ctx.clip = band
-            block.doc.documentLayout().draw(painter, ctx)
-            return
+            for doc, top in (block.docs or [(block.doc, 0.0)]):
+                height = doc.size().height()
+                if top + height < band.top() or top > band.bottom():
+                    continue
+                ctx.clip = band.translated(0, -top)
+                painter.save()
+                painter.translate(0, top)
+                doc.documentLayout().draw(painter, ctx)
+                painter.restore()
+
+    def _paint_other(self, painter, block, whole, band) -> None:
+        kind = block.kind
         dpr = painter_dpr(painter)
         target = QtCore.QRectF(0, 0, whole.width(), whole.height())
         if kind == "image":
@@ -226,8 +270,8 @@ class RichView:
         text = block.plain.rstrip("\n")
         if text and not _DEFAULT_REPR.match(text):
             return text
-        if block.kind == "doc" and block.doc is not None:
-            return block.doc.toPlainText()
+        if block.kind == "doc" and block.all_docs():
+            return "\n".join(d.toPlainText() for d in block.all_docs())
         size = block.pixel_size if not block.pixel_size.isEmpty() else block.logical.toSize()
         return f"[{block.mime} {size.width()}\u00d7{size.height()}]"
 
@@ -260,9 +304,12 @@ class RichView:
 
     def _link_at(self, pos: QtCore.QPoint) -> str | None:
         block, local = self._block_at(pos)
-        if block is None or block.kind != "doc" or block.doc is None:
+        if block is None or block.kind != "doc":
             return None
-        href = block.doc.documentLayout().anchorAt(local)
+        doc, top = block.doc_at(local.y())
+        if doc is None:
+            return None
+        href = doc.documentLayout().anchorAt(QtCore.QPointF(local.x(), local.y() - top))
         return href or None
 
     def eventFilter(self, obj, ev):  # noqa: N802 (Qt's name)

@@ -16,6 +16,8 @@ menu are in :mod:`.rich_view`.
 from __future__ import annotations
 
 import itertools
+import re
+import time
 
 from qtpy import QtCore, QtGui, QtWidgets
 from traitlets import Integer, List, Unicode
@@ -33,8 +35,16 @@ __all__ = ["RichJupyterWidget"]
 
 _IMAGES = ("image/png", "image/jpeg", "image/gif")
 _SYNC_CHARS = 20_000  # markup shorter than this is built on the GUI thread
-_SYNC_SVG_CHARS = 200_000
+_SYNC_SVG_CHARS = 100_000  # QSvgRenderer parses ~70k elements a second
 _SYNC_PIXELS = 1_500_000  # pictures with more pixels are decoded on the worker
+
+
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def _visible(html: str) -> bool:
+    """Whether a piece of HTML shows anything (not just the tags around a table)."""
+    return bool(_TAGS.sub("", html).strip()) or "<img" in html
 
 
 class RichSettings(ThemeSettings, JupyterSettings):
@@ -234,7 +244,7 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
         width, _, _ = self._rich_metrics()
         gui = QtCore.QCoreApplication.instance().thread()
 
-        def done(result, finish):
+        def done(result, finish, refresh=True):
             if block.generation != gen:
                 return  # an update replaced this content meanwhile
             if isinstance(result, rb.RenderError):
@@ -244,6 +254,8 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
                     self._fill_plain(block, block.plain or f"[{mime} output: {result}]")
             else:
                 finish(result)
+                if not refresh:
+                    return
             self._refresh_block(block)
 
         if mime in _IMAGES:
@@ -267,19 +279,21 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
                                      f"{self.settings.max_table_rows:,} (max_table_rows)")
             font = self._rich_font()
             link = self._link_colour()
-            if mime == "text/html":
-                build, args = rb.build_html, (payload, font, width, None, link)
-            else:
-                build, args = rb.build_markdown, (payload, font, width, None,
-                                                  self._text_colour().name(),
-                                                  max(self._dpr(), 2.0), link)
             # the first formula imports mathtext: on the worker, never here
             if len(payload) <= _SYNC_CHARS and not (mime == "text/markdown" and "$" in payload
                                                     and rb._mathtext is None):
-                self._set_doc(block, build(*args))
-            else:
-                self._builder.submit(build, args[:3] + (gui,) + args[4:],
-                                     lambda r: done(r, lambda d: self._set_doc(block, d)))
+                if mime == "text/html":
+                    self._set_doc(block, rb.build_html(payload, font, width, None, link))
+                else:
+                    self._set_doc(block, rb.build_markdown(
+                        payload, font, width, None, self._text_colour().name(),
+                        max(self._dpr(), 2.0), link))
+            else:  # pure Python on the worker, then laid out here piece by piece
+                self._builder.submit(
+                    rb.prepare_rich, (payload, mime == "text/markdown", font.pointSizeF(),
+                                      max(self._dpr(), 2.0)),
+                    lambda r: done(r, lambda prep: self._lay_out_pieces(block, prep),
+                                   refresh=False))
         elif mime == "text/latex":
             size = self._rich_font().pointSizeF() * 1.2
             self._builder.submit(rb.render_latex, (payload, size, "#000000", max(self._dpr(), 2.0)),
@@ -290,6 +304,7 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
     # content setters (GUI thread)
     def _set_doc(self, block, built) -> None:
         doc, extra = built
+        block.docs = []
         if isinstance(extra, list) and extra:
             self.log.warning("math shown as text: %s", "; ".join(extra[:3]))
         elif extra:
@@ -298,11 +313,68 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
         block.doc_width = doc.textWidth()
         block.layout_seconds = 0.0 if doc.characterCount() < 20_000 else 1.0
 
+    PIECE_SECONDS = 0.012  # layout work per event-loop turn for a big output
+
+    def _lay_out_pieces(self, block, prep) -> None:
+        """Lay out a prepared big output one piece per event-loop turn (a turn
+        takes a few milliseconds), then show it."""
+        if prep.failed:
+            self.log.warning("math shown as text: %s", "; ".join(prep.failed[:3]))
+        if prep.report:
+            self.log.info("rich output sanitized: %s", prep.report.summary())
+        gen = block.generation
+        font, link = self._rich_font(), self._link_colour()
+        width = self._rich_metrics()[0]
+        pieces = [(h, cut) for h, cut in prep.pieces if cut or _visible(h)]
+        state = {"k": 0, "docs": [], "y": 0.0, "widths": None}
+        timer = QtCore.QTimer(self)
+        timer.setInterval(0)
+
+        def step():
+            try:
+                work()
+            except Exception:  # a timer slot: never raise into the host's loop
+                timer.stop()
+                self.log.exception("laying out a rich output failed")
+                self._fill_plain(block, block.plain or "[output could not be shown]")
+                self._refresh_block(block)
+
+        def work():
+            if block.generation != gen:
+                timer.stop()
+                timer.deleteLater()
+                return
+            t0 = time.perf_counter()
+            while state["k"] < len(pieces) and time.perf_counter() - t0 < self.PIECE_SECONDS:
+                k = state["k"]
+                html, cut = pieces[k]
+                if cut and (k == 0 or not pieces[k - 1][1]):  # a cut table starts: measure it
+                    probe = rb.lay_out_piece(rb.sample_table(pieces, k), font, width, prep.math,
+                                             [], link)
+                    state["widths"] = rb.column_widths(probe)
+                doc = rb.lay_out_piece(html, font, width, prep.math,
+                                       state["widths"] if cut else None, link)
+                state["docs"].append((doc, state["y"]))
+                state["y"] += doc.size().height()
+                state["k"] = k + 1
+            if state["k"] >= len(pieces):
+                timer.stop()
+                timer.deleteLater()
+                block.docs, block.kind = state["docs"], "doc"
+                block.doc = state["docs"][0][0] if state["docs"] else rb.build_plain(
+                    "", font, width)
+                block.layout_seconds = 1.0  # pieces are not laid out again on resize
+                self._refresh_block(block)
+
+        timer.timeout.connect(step)
+        timer.start()
+
     def _fill_plain(self, block, text: str) -> None:
         block.mime = "text/plain"
         block.generation += 1
         doc = rb.build_plain(text.rstrip("\n"), self._control.font(), self._rich_metrics()[0])
         block.doc, block.kind, block.doc_width = doc, "doc", doc.textWidth()
+        block.docs = []
 
     def _set_svg(self, block, renderer, meta) -> None:
         block.svg, block.kind, block._cache = renderer, "svg", None
@@ -434,6 +506,7 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
 
     def clear(self, keep_input: bool = True) -> None:
         super().clear(keep_input)
+        self._band_cache.clear()
         self._rich_blocks.clear()
         self._displays.clear()
 
@@ -441,8 +514,8 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
         """Zoom: documents take the new size; pictures and SVG scale with it."""
         rich = self._rich_font()
         for block in self._rich_blocks.values():
-            if block.kind == "doc" and block.doc is not None:
-                block.doc.setDefaultFont(rich if block.mime != "text/plain" else font)
+            for doc in (block.all_docs() if block.kind == "doc" else []):
+                doc.setDefaultFont(rich if block.mime != "text/plain" else font)
                 block.doc_width = -1.0
                 block.layout_seconds = 0.0
             block._cache = None

@@ -114,8 +114,9 @@ class ThemeMixin:
         link = self._link_colour()
         for block in getattr(self, "_rich_blocks", {}).values():
             block._cache = None
-            if block.kind == "doc" and block.doc is not None and block.mime != "text/plain":
-                colour_links(block.doc, link)
+            if block.kind == "doc" and block.mime != "text/plain":
+                for doc in block.all_docs():
+                    colour_links(doc, link)
         edit.viewport().update()
 
     def _recolour(self, mapping: dict) -> None:
