@@ -541,7 +541,8 @@ def sc_html1000(ad, start_ts):
     # no HTML) down to its last line
     dt = ad.run_cell("display({'text/html': _h, 'text/plain': _t}, raw=True)", 4, timeout=120,
                      extra=lambda: ad.rich_done() and ad.text_or_rich_shown("10 columns"))
-    r.update(value=dt, unit="s", longest_stall_ms=stalls.stop(), html_chars=len(html))
+    r.update(value=stalls.stop(), unit="ms longest stall", time_to_shown_s=dt,
+             html_chars=len(html))
     return r
 
 

@@ -73,8 +73,8 @@ SCENARIOS = {
     "rss500": dict(title="RSS after 500 cells × 2000 lines (default scrollbacks)", kind="ratio",
                    max=1.0),
     "svg30": dict(title="30 SVG figures (line plots, 19 KB each)", kind="ratio", max=0.7),
-    "html1000": dict(title="1,000×10 DataFrame HTML until shown (qtconsole: its text form)",
-                     kind="ratio", max=1.0),
+    "html1000": dict(title="1,000×10 DataFrame as HTML: longest GUI stall until shown "
+                           "(qtconsole shows its text form)", kind="abs", max=200.0),
     "update200": dict(title="200 in-place updates of one display until the last shows",
                       kind="abs", max=2.0),
 }
@@ -93,7 +93,7 @@ DETAILS = {
     "stall1m": ["total_s", "p99_gap_ms", "gaps_over_30ms", "full_gcs", "longest_full_gc_ms"],
     "rss500": ["rss_after_warmup_mib", "buffer_size", "total_s"],
     "svg30": [],
-    "html1000": ["longest_stall_ms"],
+    "html1000": ["time_to_shown_s"],
     "update200": ["longest_stall_ms"],
 }
 # hard limit for one child process (seconds), on top of the cap
