@@ -52,8 +52,8 @@ class EmbedconAdapter(Adapter):
     def text_or_rich_shown(self, needle: str) -> bool:
         if super().text_or_rich_shown(needle):
             return True
-        return any(needle in w.doc.toPlainText() for w in list(self.w._rich_blocks.values())[-3:]
-                   if w.kind == "doc" and w.doc is not None)
+        return any(needle in d.toPlainText() for b in list(self.w._rich_blocks.values())[-3:]
+                   if b.kind == "doc" for d in b.all_docs())
 
     @property
     def doc(self):

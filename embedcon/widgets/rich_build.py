@@ -26,8 +26,8 @@ from qtpy import QtCore, QtGui
 
 from ..models.sanitize import SanitizeReport, sanitize_html
 
-__all__ = ["Builder", "SafeDocument", "RenderError", "Prepared", "prepare_rich", "split_tables",
-           "lay_out_piece", "column_widths", "sample_table", "build_html", "build_markdown",
+__all__ = ["recolour_math", "Builder", "SafeDocument", "RenderError", "Prepared", "prepare_rich", "split_tables",
+           "lay_out_piece", "column_widths", "sample_table",
            "build_plain", "build_svg", "decode_image", "image_header", "render_latex",
            "split_math"]
 
@@ -53,12 +53,13 @@ class SafeDocument(QtGui.QTextDocument):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.refused: list[str] = []
-        self.math: dict[str, QtGui.QImage] = {}  # embedcon-math:N -> rendered formula
+        self.math: dict[str, QtGui.QImage] = {}  # embedcon-math:N -> formula mask
+        self.ink = "#000000"  # the colour formulas are drawn in
 
     def loadResource(self, kind, url):  # noqa: N802 (Qt's name)
         text = url.toString()
         if text in self.math:
-            return self.math[text]
+            return _tint(self.math[text], self.ink)
         m = _DATA_URL.match(text)
         if m:
             try:
@@ -120,18 +121,6 @@ def colour_links(doc: QtGui.QTextDocument, colour: str) -> None:
         block = block.next()
 
 
-def build_html(markup: str, font: QtGui.QFont, width: float, gui_thread=None,
-               link: str = "#0b57d0"):
-    """(laid-out document, what the sanitizer removed) for a kernel's HTML."""
-    report = SanitizeReport()
-    clean = sanitize_html(markup, report)
-    doc = _new_document(font, width)
-    doc.setHtml(clean)
-    if "<a " in clean:
-        colour_links(doc, link)
-    return _finish(doc, width, gui_thread), report
-
-
 # $$...$$ or \[...\] (display) and $...$ or \(...\) (inline), not escaped \$ nor
 # inside code spans or blocks (those are cut out before the search)
 _MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|"
@@ -154,39 +143,6 @@ def split_math(markdown: str) -> list[tuple[bool, str, bool]]:
             pos = m.end()
         out.append((False, part[pos:], False))
     return [p for p in out if p[1]]
-
-
-def build_markdown(text: str, font: QtGui.QFont, width: float, gui_thread=None,
-                   colour: str = "#000000", dpr: float = 2.0, link: str = "#0b57d0"):
-    """(laid-out document, failed formulas) for Markdown (CommonMark with GitHub
-    tables); ``$…$`` formulas are drawn with mathtext when it can be imported,
-    else left as written."""
-    doc = _new_document(font, width)
-    pieces = split_math(text) if "$" in text or "\\(" in text or "\\[" in text else []
-    failed: list[str] = []
-    if any(is_math for is_math, _, _ in pieces):
-        parts = []
-        for n, (is_math, piece, display) in enumerate(pieces):
-            if not is_math:
-                parts.append(piece)
-                continue
-            try:
-                img = render_latex(f"${piece}$", font.pointSizeF() * (1.2 if display else 1.0),
-                                   "#000000", dpr)
-            except RenderError as e:
-                failed.append(str(e))
-                parts.append(piece if not display else f"\n\n{piece}\n\n")
-                continue
-            name = f"embedcon-math:{n}"
-            doc.math[name] = _tint(img, colour)
-            w, h = img.width() / dpr, img.height() / dpr
-            tag = f'<img src="{name}" width="{w:.0f}" height="{h:.0f}" />'
-            parts.append(f"\n\n{tag}\n\n" if display else tag)
-        text = "".join(parts)
-    doc.setMarkdown(text, QtGui.QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
-    if "](" in text or "<" in text or "://" in text:
-        colour_links(doc, link)
-    return _finish(doc, width, gui_thread), failed
 
 
 def build_plain(text: str, font: QtGui.QFont, width: float, gui_thread=None):
@@ -229,11 +185,15 @@ def _markdown_to_html(text: str) -> str:
         doc = QtGui.QTextDocument()
         doc.setMarkdown(text, QtGui.QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
         return doc.toHtml()
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(text)
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(text)
+    return html.replace("<table>", '<table border="1" cellspacing="0">')  # ruled, as on GitHub
 
 
 def prepare_rich(markup: str, markdown: bool, points: float, dpr: float = 2.0) -> Prepared:
-    """Worker side of a big HTML or Markdown output (see above)."""
+    """HTML or Markdown made ready to lay out: Markdown (CommonMark and GitHub
+    tables) to HTML, formulas drawn, sanitized, long tables cut (see above).
+    Pure Python but for the formulas: the worker's part of a big output, done
+    at once for a small one."""
     math: dict[str, QtGui.QImage] = {}
     failed: list[str] = []
     tokens: dict[str, str] = {}
@@ -327,10 +287,13 @@ def column_widths(doc: QtGui.QTextDocument) -> list[float]:
 
 
 def lay_out_piece(html: str, font: QtGui.QFont, width: float, math: dict,
-                  widths: list[float] | None, link: str) -> QtGui.QTextDocument:
-    """One piece of a big output as a laid-out document (GUI thread)."""
+                  widths: list[float] | None, link: str, ink: str = "#000000"
+                  ) -> QtGui.QTextDocument:
+    """One piece of an HTML or Markdown output as a laid-out document (GUI
+    thread); ``widths`` (a cut table's) fixes its columns."""
     doc = _new_document(font, width)
     doc.math.update(math)
+    doc.ink = ink
     doc.setHtml(html)
     table = _first_table(doc) if widths is not None else None
     if table is not None:
@@ -561,3 +524,15 @@ class Builder(QtCore.QObject):
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def recolour_math(doc: SafeDocument, ink: str) -> None:
+    """Draw a document's formulas in ``ink`` (after a theme change)."""
+    if not doc.math or doc.ink == ink:
+        return
+    doc.ink = ink
+    kind = QtGui.QTextDocument.ResourceType.ImageResource
+    for name, mask in doc.math.items():
+        doc.addResource(kind.value if hasattr(kind, "value") else kind, QtCore.QUrl(name),
+                        _tint(mask, ink))
+    doc.markContentsDirty(0, doc.characterCount())

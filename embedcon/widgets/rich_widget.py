@@ -278,22 +278,15 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
                 raise rb.RenderError(f"a table of {rows:,} rows is over the limit of "
                                      f"{self.settings.max_table_rows:,} (max_table_rows)")
             font = self._rich_font()
-            link = self._link_colour()
             # the first formula imports mathtext: on the worker, never here
-            if len(payload) <= _SYNC_CHARS and not (mime == "text/markdown" and "$" in payload
+            markdown = mime == "text/markdown"
+            args = (payload, markdown, font.pointSizeF(), max(self._dpr(), 2.0))
+            if len(payload) <= _SYNC_CHARS and not (markdown and "$" in payload
                                                     and rb._mathtext is None):
-                if mime == "text/html":
-                    self._set_doc(block, rb.build_html(payload, font, width, None, link))
-                else:
-                    self._set_doc(block, rb.build_markdown(
-                        payload, font, width, None, self._text_colour().name(),
-                        max(self._dpr(), 2.0), link))
+                self._lay_out_pieces(block, rb.prepare_rich(*args), now=True)
             else:  # pure Python on the worker, then laid out here piece by piece
-                self._builder.submit(
-                    rb.prepare_rich, (payload, mime == "text/markdown", font.pointSizeF(),
-                                      max(self._dpr(), 2.0)),
-                    lambda r: done(r, lambda prep: self._lay_out_pieces(block, prep),
-                                   refresh=False))
+                self._builder.submit(rb.prepare_rich, args, lambda r: done(
+                    r, lambda prep: self._lay_out_pieces(block, prep), refresh=False))
         elif mime == "text/latex":
             size = self._rich_font().pointSizeF() * 1.2
             self._builder.submit(rb.render_latex, (payload, size, "#000000", max(self._dpr(), 2.0)),
@@ -302,28 +295,18 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
             raise rb.RenderError(f"no renderer for {mime}")
 
     # content setters (GUI thread)
-    def _set_doc(self, block, built) -> None:
-        doc, extra = built
-        block.docs = []
-        if isinstance(extra, list) and extra:
-            self.log.warning("math shown as text: %s", "; ".join(extra[:3]))
-        elif extra:
-            self.log.info("rich output sanitized: %s", extra.summary())
-        block.doc, block.kind = doc, "doc"
-        block.doc_width = doc.textWidth()
-        block.layout_seconds = 0.0 if doc.characterCount() < 20_000 else 1.0
-
     PIECE_SECONDS = 0.012  # layout work per event-loop turn for a big output
 
-    def _lay_out_pieces(self, block, prep) -> None:
-        """Lay out a prepared big output one piece per event-loop turn (a turn
-        takes a few milliseconds), then show it."""
+    def _lay_out_pieces(self, block, prep, now: bool = False) -> None:
+        """Lay out prepared HTML: a big output one piece per event-loop turn
+        (a turn takes a few milliseconds), then show it; ``now``: all at once
+        (a small output)."""
         if prep.failed:
             self.log.warning("math shown as text: %s", "; ".join(prep.failed[:3]))
         if prep.report:
             self.log.info("rich output sanitized: %s", prep.report.summary())
         gen = block.generation
-        font, link = self._rich_font(), self._link_colour()
+        font, link, ink = self._rich_font(), self._link_colour(), self._text_colour().name()
         width = self._rich_metrics()[0]
         pieces = [(h, cut) for h, cut in prep.pieces if cut or _visible(h)]
         state = {"k": 0, "docs": [], "y": 0.0, "widths": None}
@@ -345,29 +328,38 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
                 timer.deleteLater()
                 return
             t0 = time.perf_counter()
-            while state["k"] < len(pieces) and time.perf_counter() - t0 < self.PIECE_SECONDS:
+            while state["k"] < len(pieces) and (now or time.perf_counter() - t0 < self.PIECE_SECONDS):
                 k = state["k"]
                 html, cut = pieces[k]
                 if cut and (k == 0 or not pieces[k - 1][1]):  # a cut table starts: measure it
                     probe = rb.lay_out_piece(rb.sample_table(pieces, k), font, width, prep.math,
-                                             [], link)
+                                             [], link, ink)
                     state["widths"] = rb.column_widths(probe)
                 doc = rb.lay_out_piece(html, font, width, prep.math,
-                                       state["widths"] if cut else None, link)
+                                       state["widths"] if cut else None, link, ink)
                 state["docs"].append((doc, state["y"]))
                 state["y"] += doc.size().height()
                 state["k"] = k + 1
             if state["k"] >= len(pieces):
                 timer.stop()
                 timer.deleteLater()
-                block.docs, block.kind = state["docs"], "doc"
-                block.doc = state["docs"][0][0] if state["docs"] else rb.build_plain(
-                    "", font, width)
-                block.layout_seconds = 1.0  # pieces are not laid out again on resize
-                self._refresh_block(block)
+                docs = state["docs"] or [(rb.build_plain("", font, width), 0.0)]
+                block.kind, block.doc = "doc", docs[0][0]
+                if len(docs) == 1 and not any(cut for _, cut in pieces):
+                    # one document: laid out again at a new width (if that is quick)
+                    block.docs, block.doc_width = [], block.doc.textWidth()
+                    block.layout_seconds = 0.0 if block.doc.characterCount() < 20_000 else 1.0
+                else:
+                    block.docs = docs
+                    block.layout_seconds = 1.0  # pieces are not laid out again on resize
+                if not now:
+                    self._refresh_block(block)
 
         timer.timeout.connect(step)
-        timer.start()
+        if now:
+            step()
+        else:
+            timer.start()
 
     def _fill_plain(self, block, text: str) -> None:
         block.mime = "text/plain"
