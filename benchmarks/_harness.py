@@ -31,7 +31,7 @@ T_PROCESS = time.perf_counter()
 T_PROCESS_WALL = time.time()  # when this module was first imported (≈ interpreter ready)
 
 SCENARIOS = [
-    "startup", "startup-inprocess", "print100k", "print100k-unlimited", "line5mb",
+    "startup", "startup-compat", "startup-inprocess", "print100k", "print100k-unlimited", "line5mb",
     "cells200", "keystroke", "png30", "sgr20k", "stall1m", "rss500",
 ]
 
@@ -91,6 +91,9 @@ class Adapter:
     """What a console must provide.  Subclasses fill in the hooks."""
 
     name = "?"
+    #: "one-call" (the console's shortest documented way) or "compat" (the
+    #: Jupyter Qt Console's documented embedding calls, for both consoles)
+    api = "one-call"
     #: console default scrollback (used by scenarios that keep defaults)
     default_buffer_size: int | None = None
 
@@ -513,6 +516,9 @@ def main(adapter_cls) -> None:
     result = {"scenario": scenario, "console": ad.name}
     try:
         if scenario == "startup":
+            result.update(sc_startup(ad, start_ts))
+        elif scenario == "startup-compat":
+            ad.api = "compat"
             result.update(sc_startup(ad, start_ts))
         elif scenario == "startup-inprocess":
             result.update(sc_startup(ad, start_ts, inprocess=True))
