@@ -340,6 +340,8 @@ def test_theme_follows_the_host_palette_at_run_time(rich, tmp_path):
     assert rich.w._control.palette().color(QtGui.QPalette.ColorRole.Base).name() == "#1e1e1e"
     rich.w.style_sheet = "QPlainTextEdit { border: 3px solid #ff00ff; }"
     assert rich.w.styleSheet().startswith("QPlainTextEdit")
+    rich.w.syntax_style = "solarized-dark"  # any pygments style, at run time
+    assert rich.w._highlighter._style_name == "solarized-dark"
 
 
 def _colour_of(c, needle):

@@ -88,6 +88,8 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
         self._pending_updates: dict[str, tuple] = {}
         self._noted_types: set[str] = set()
         self._clear_pending = False
+        self._display_id: str | None = None  # of the display_data being shown
+        self._updating: str | None = None  # display_id of the update being handled
         self._builder = rb.Builder(self)
         self._rich_handler = RichObjectHandler(self)
         self._doc.documentLayout().registerHandler(RICH_OBJECT, self._rich_handler)
@@ -118,22 +120,38 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
         return [b for b in self._rich_blocks.values() if b.valid_in(self._doc)]
 
     # -- IOPub hooks -------------------------------------------------------------
+    # The IOPub handlers of the base class run (they may record the message);
+    # the display_id travels to the rendering hooks in ``_display_id`` and
+    # ``_updating``.
+    @staticmethod
+    def _display_id_of(content):
+        transient = content.get("transient")
+        display_id = transient.get("display_id") if isinstance(transient, dict) else None
+        return display_id if isinstance(display_id, str) else None
+
     def _iopub_display_data(self, content, here) -> None:
         self._take_pending_clear()
-        transient = content.get("transient")
-        display_id = transient.get("display_id") if isinstance(transient, dict) else None
-        self._show_bundle(content.get("data"), content.get("metadata") or {},
-                          display_id if isinstance(display_id, str) else None)
+        self._display_id = self._display_id_of(content)
+        try:
+            super()._iopub_display_data(content, here)
+        finally:
+            self._display_id = None
 
     def _iopub_update_display_data(self, content, here) -> None:
-        transient = content.get("transient")
-        display_id = transient.get("display_id") if isinstance(transient, dict) else None
-        if not isinstance(display_id, str):
+        display_id = self._display_id_of(content)
+        if display_id is None:
             self.log.warning("dropped an update_display_data without a display_id")
             return
+        self._updating = display_id
+        try:
+            super()._iopub_update_display_data(content, here)
+        finally:
+            self._updating = None
+
+    def _queue_update(self, display_id: str, data, metadata) -> None:
         if display_id not in self._displays:
             return  # as in Jupyter: an update of a display not shown here changes nothing
-        self._pending_updates[display_id] = (content.get("data"), content.get("metadata") or {})
+        self._pending_updates[display_id] = (data, metadata)
         if not self._update_timer.isActive():
             self._update_timer.start(max(self.settings.update_interval, 0))
 
@@ -180,7 +198,10 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
         self._show_bundle(data, metadata, None, prompt_shown=True)
 
     def _render_display(self, data, metadata) -> None:
-        self._show_bundle(data, metadata, None)
+        if self._updating is not None:
+            self._queue_update(self._updating, data, metadata)
+            return
+        self._show_bundle(data, metadata, self._display_id)
 
     def _preference(self):
         return self.settings.mime_preference or DEFAULT_MIME_PREFERENCE
