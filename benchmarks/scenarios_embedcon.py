@@ -63,7 +63,8 @@ class EmbedconAdapter(Adapter):
 
     def rich_done(self) -> bool:
         w = self.w
-        if w._builder.pending or any(b.kind == "pending" for b in w._rich_blocks.values()):
+        if w._builder.pending or any(b.kind == "pending" or b.building
+                                     for b in w._rich_blocks.values()):
             return False
         w.control.viewport().repaint()  # paint (SVG is drawn from its vectors when painted)
         return True

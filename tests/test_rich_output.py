@@ -74,7 +74,8 @@ def blocks(c, mime=None):
 
 def wait_built(c, n=None):
     c.qtbot.waitUntil(lambda: c.w._builder.pending == 0 and
-                      all(b.kind != "pending" for b in c.w.rich_blocks()), timeout=30000)
+                      all(b.kind != "pending" and not b.building for b in c.w.rich_blocks()),
+                      timeout=30000)
 
 
 def grab(c):

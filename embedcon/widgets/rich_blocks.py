@@ -74,6 +74,7 @@ class RichBlock:
         self.image: QtGui.QImage | None = None  # decoded picture or math mask
         self.decoding = False  # a decode or drawing is under way on the worker
         self.heavy = False  # an SVG too slow to draw on the GUI thread
+        self.building = False  # a big output shown while its last pieces are laid out
         self._cache: tuple | None = None  # (key, QImage) of the last SVG / tinted render
 
     # -- size ----------------------------------------------------------------

@@ -317,6 +317,7 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
 
     # content setters (GUI thread)
     PIECE_SECONDS = 0.012  # layout work per event-loop turn for a big output
+    SHOW_EVERY = 0.25  # seconds between showings of a big output's rows laid out so far
 
     def _lay_out_pieces(self, block, prep, now: bool = False) -> None:
         """Lay out prepared HTML: a big output one piece per event-loop turn
@@ -330,7 +331,7 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
         font, link, ink = self._rich_font(), self._link_colour(), self._text_colour().name()
         width = self._rich_metrics()[0]
         pieces = [(h, cut) for h, cut in prep.pieces if cut or _visible(h)]
-        state = {"k": 0, "docs": [], "y": 0.0, "widths": None}
+        state = {"k": 0, "docs": [], "y": 0.0, "widths": None, "shown": 0.0}
         timer = QtCore.QTimer(self)
         timer.setInterval(0)
 
@@ -373,8 +374,16 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
                 else:
                     block.docs = docs
                     block.layout_seconds = 1.0  # pieces are not laid out again on resize
+                block.building = False
                 if not now:
                     self._refresh_block(block)
+            elif time.perf_counter() - state["shown"] > self.SHOW_EVERY:
+                # show the rows laid out so far (the head of a table within a frame or two)
+                state["shown"] = time.perf_counter()
+                block.kind, block.doc, block.building = "doc", state["docs"][0][0], True
+                block.docs = list(state["docs"])
+                block.layout_seconds = 1.0
+                self._refresh_block(block)
 
         timer.timeout.connect(step)
         if now:
