@@ -10,6 +10,7 @@ from qtpy import QtCore, QtGui
 from traitlets import Integer
 
 from .editor import settings_properties
+from .export import ExportMixin
 from .jupyter_widget import JupyterSettings, JupyterWidget
 
 __all__ = ["RichJupyterWidget"]
@@ -45,7 +46,7 @@ class _ImageObject(QtCore.QObject, QtGui.QTextObjectInterface):
 
 
 @settings_properties
-class RichJupyterWidget(JupyterWidget):
+class RichJupyterWidget(ExportMixin, JupyterWidget):
     """The console widget to embed: text, pictures, HTML and Markdown output."""
 
     settings_class = RichSettings
