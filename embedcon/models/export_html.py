@@ -31,7 +31,8 @@ from html import escape
 from typing import Callable, Iterable
 
 from .ansi import AnsiParser, Backspace, CarriageReturn, EraseLine, Style, Text
-from .sanitize import sanitize_html, sanitize_svg
+from .sanitize import sanitize_html
+from .sanitize_svg import sanitize_svg
 from .transcript import Cell, ErrorOutput, NoticeOutput, RichOutput, StreamOutput, Transcript
 
 __all__ = ["HtmlOptions", "render_html", "ansi_to_html", "MIME_ORDER", "inline_image_url"]

@@ -3,9 +3,10 @@
 A mixin of :class:`~embedcon.widgets.rich_widget.RichJupyterWidget` (before
 ``JupyterWidget`` in its bases, so that it wraps that class's methods).  It
 records what the console shows into a pure
-:class:`~embedcon.models.transcript.Transcript` by wrapping the IOPub
-handlers, the execute request and reply, notices and the banner (each calls
-the wrapped method, then records), and renders the exports from it
+:class:`~embedcon.models.transcript.Transcript`: IOPub messages through the
+dispatcher's ``_record_iopub`` hook (called for every message shown, whatever
+handler draws it), and by wrapping the execute request and reply, stdin
+replies, page payloads, notices and the banner; it renders the exports from it
 (:mod:`embedcon.models.export_html`, :mod:`embedcon.models.export_notebook`).
 It also wires the over-long output lines (:mod:`.long_output`): the writer's
 placeholder hook, their text in ``export_text()`` and copy, and a click or
@@ -25,10 +26,14 @@ from qtpy import QtCore, QtGui, QtWidgets
 from ..models.export_html import HtmlOptions, inline_image_url, render_html
 from ..models.export_notebook import to_notebook
 from ..models.transcript import Transcript
+from .long_input import PLACEHOLDER_TYPE
 from .long_output import LineViewer, LongOutput
+from .rich_blocks import RICH_OBJECT
 
 __all__ = ["ExportMixin"]
 
+# object types whose characters the base classes' _text_as_written replace
+_EXPANDED_BELOW = frozenset({PLACEHOLDER_TYPE, RICH_OBJECT})
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif",
                "image/svg+xml": "svg"}
 
@@ -59,7 +64,16 @@ class ExportMixin:
         self.transcript.start_cell(source, msg_id=msg_id)
         return msg_id
 
-    def _iopub_execute_input(self, content, here) -> None:
+    def _record_iopub(self, msg_type: str, content: dict, here: bool) -> None:
+        """Called by the IOPub dispatcher for each message the console shows."""
+        record = getattr(self, "_record_" + msg_type, None)
+        if record is not None:
+            try:
+                record(content, here)
+            except Exception:  # the record never costs the screen its output
+                self.log.exception("could not record a %s message for export", msg_type)
+
+    def _record_execute_input(self, content, here) -> None:
         count = content.get("execution_count")
         count = count if isinstance(count, int) else None
         if here:
@@ -70,49 +84,42 @@ class ExportMixin:
             code = content.get("code", "")
             self.transcript.start_cell(code if isinstance(code, str) else str(code), count,
                                        origin="other")
-        super()._iopub_execute_input(content, here)
 
-    def _iopub_stream(self, content, here) -> None:
+    def _record_stream(self, content, here) -> None:
         text = content.get("text")
         if isinstance(text, list):
             text = "".join(t for t in text if isinstance(t, str))
         if isinstance(text, str):
             self.transcript.add_stream("stderr" if content.get("name") == "stderr"
                                        else "stdout", text)
-        super()._iopub_stream(content, here)
 
-    def _iopub_execute_result(self, content, here) -> None:
+    def _record_execute_result(self, content, here) -> None:
         data = content.get("data")
         if isinstance(data, dict):
             count = content.get("execution_count")
             self.transcript.add_rich("execute_result", data, _dict(content.get("metadata")),
                                      count if isinstance(count, int) else None)
-        super()._iopub_execute_result(content, here)
 
-    def _iopub_display_data(self, content, here) -> None:
+    def _record_display_data(self, content, here) -> None:
         data = content.get("data")
         if isinstance(data, dict):
             self.transcript.add_rich("display_data", data, _dict(content.get("metadata")),
                                      display_id=_display_id(content))
-        super()._iopub_display_data(content, here)
 
-    def _iopub_update_display_data(self, content, here) -> None:
+    def _record_update_display_data(self, content, here) -> None:
         data = content.get("data")
         display_id = _display_id(content)
         if isinstance(data, dict) and display_id is not None:
             self.transcript.update_display(display_id, data, _dict(content.get("metadata")))
-        super()._iopub_update_display_data(content, here)
 
-    def _iopub_error(self, content, here) -> None:
+    def _record_error(self, content, here) -> None:
         tb = content.get("traceback")
         tb = [t for t in tb if isinstance(t, str)] if isinstance(tb, list) else []
         self.transcript.add_error(str(content.get("ename", "Error")),
                                   str(content.get("evalue", "")), tb)
-        super()._iopub_error(content, here)
 
-    def _iopub_clear_output(self, content, here) -> None:
+    def _record_clear_output(self, content, here) -> None:
         self.transcript.clear_output(bool(content.get("wait")))
-        super()._iopub_clear_output(content, here)
 
     def _finish_execution(self, reply: dict) -> None:
         content = reply.get("content", {}) if isinstance(reply, dict) else {}
@@ -170,7 +177,8 @@ class ExportMixin:
 
     def _text_as_written(self, start: int, end: int) -> str:
         text = super()._text_as_written(start, end)
-        return self._long_output.expand(start, end, text)
+        # object characters the layers below replaced are not in ``text``
+        return self._long_output.expand(start, end, text, skip_types=_EXPANDED_BELOW)
 
     def _html_options(self, **kw) -> HtmlOptions:
         from .output import _xterm_colour
@@ -295,7 +303,7 @@ class ExportMixin:
                 self.show_long_line(pos)
         elif kind == QtCore.QEvent.Type.ContextMenu:
             self._menu_pos = ev.pos()
-        return super().eventFilter(obj, ev)
+        return super().eventFilter(obj, ev)  # the rich view's: links and pictures
 
     def _placeholder_under(self, point: QtCore.QPoint) -> int | None:
         c = self._control.cursorForPosition(point)
@@ -303,8 +311,8 @@ class ExportMixin:
         return pos if self._long_output.at(pos) is not None else None
 
     def _extend_context_menu(self, menu: QtWidgets.QMenu) -> None:
+        point = self._menu_pos  # (the rich view's menu reads and clears it too)
         super()._extend_context_menu(menu)
-        point, self._menu_pos = self._menu_pos, None
         pos = self._placeholder_under(point) if point is not None else None
         if pos is not None:
             menu.addAction("View whole line\u2026", lambda: self.show_long_line(pos))

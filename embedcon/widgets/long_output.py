@@ -95,19 +95,23 @@ class LongOutput(QtCore.QObject):
         self._texts.clear()
 
     # -- reading the transcript -----------------------------------------------------
-    def expand(self, start: int, end: int, plain: str) -> str:
-        """Put the hidden text back into ``plain``, the text of ``[start, end)``."""
+    def expand(self, start: int, end: int, plain: str, skip_types=frozenset()) -> str:
+        """Put the hidden text back into ``plain``, the text of ``[start, end)``,
+        in which the object characters of ``skip_types`` were already replaced."""
         if OBJECT_CHAR not in plain or not self._texts:
             return plain
         found = []
         cursor = self.document.find(OBJECT_CHAR, start)
         while not cursor.isNull() and cursor.selectionStart() < end:
             fmt = cursor.charFormat()
-            found.append(self.hidden(fmt.property(_ID)) if fmt.objectType() == HIDDEN_TYPE
-                         else None)
+            kind = fmt.objectType()
+            if kind == HIDDEN_TYPE:
+                found.append(self.hidden(fmt.property(_ID)))
+            elif kind not in skip_types:
+                found.append(None)
             cursor = self.document.find(OBJECT_CHAR, cursor)
         pieces = plain.split(OBJECT_CHAR)
-        if len(pieces) - 1 != len(found):  # another expansion put U+FFFC in: leave it
+        if len(pieces) - 1 != len(found):  # not the characters we expect: leave them
             return plain
         out = [pieces[0]]
         for k, piece in enumerate(pieces[1:]):

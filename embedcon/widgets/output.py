@@ -65,6 +65,7 @@ class OutputWriter:
         self.stderr_colour = stderr_colour
         self.max_elided = max_elided
         self.default_fg = None
+        self.ansi_colours = list(ANSI_COLOURS)  # the theme sets colours readable on it
         self.elided: list[str] = []
         # placeholder(rest, tail) -> the format of an object standing for the
         # hidden middle of an elided line (rest[:-tail]), or None for a text marker
@@ -107,12 +108,13 @@ class OutputWriter:
         self._formats[key] = fmt
         return fmt
 
-    @staticmethod
-    def _colour(c):
+    def _colour(self, c):
         if c is None or isinstance(c, str):
             return None
         if isinstance(c, tuple):
             return QtGui.QColor(*c)
+        if c < 16:  # the 16 standard colours follow the theme
+            return QtGui.QColor(self.ansi_colours[c])
         return QtGui.QColor(_xterm_colour(c))
 
     @property
