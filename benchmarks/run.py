@@ -69,6 +69,8 @@ SCENARIOS = {
     "keystroke": dict(title="CPU per keystroke, 500-line input", kind="ratio", max=0.4),
     "png30": dict(title="30 PNG figures 400×300", kind="ratio", max=0.7),
     "sgr20k": dict(title="20k lines × 5 SGR colour codes", kind="ratio", max=0.4),
+    "export10k": dict(title="export to HTML: 10,000 lines + 30 PNG figures", kind="ratio",
+                      max=0.5),
     "stall1m": dict(title="longest GUI stall, 1M-line flood", kind="abs", max=30.0),
     "rss500": dict(title="RSS after 500 cells × 2000 lines (default scrollbacks)", kind="ratio",
                    max=1.0),
@@ -85,6 +87,7 @@ DETAILS = {
                   "median_paint_height_px"],
     "png30": [],
     "sgr20k": [],
+    "export10k": ["html_bytes"],
     "stall1m": ["total_s", "p99_gap_ms", "gaps_over_30ms", "full_gcs", "longest_full_gc_ms"],
     "rss500": ["rss_after_warmup_mib", "buffer_size", "total_s"],
 }

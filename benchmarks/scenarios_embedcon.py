@@ -42,6 +42,9 @@ class EmbedconAdapter(Adapter):
     def done_signals(self):
         return [self.w.prompt_ready]
 
+    def export_html(self, path: str) -> None:
+        self.w.export_html(path)
+
     @property
     def doc(self):
         return self.w.control.document()
