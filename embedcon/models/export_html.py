@@ -55,9 +55,11 @@ def inline_image_url(mime: str, payload: str) -> str | None:
 
 
 class HtmlOptions:
-    """What :func:`render_html` needs besides the transcript."""
+    """What :func:`render_html` needs besides the transcript.  ``lexer`` is a
+    pygments lexer name or a lexer already built (the console's own: building
+    one costs ~150 ms, and looking up ``ipython3`` imports IPython)."""
 
-    def __init__(self, *, title: str = "embedcon session", lexer: str = "python",
+    def __init__(self, *, title: str = "embedcon session", lexer="python",
                  style: str = "default", in_prompt: str = "In [%i]: ",
                  out_prompt: str = "Out[%i]: ", continuation_prompt: str = "...: ",
                  palette: Callable[[int], str] | None = None, stderr_colour: str = "#b22222",
@@ -237,8 +239,8 @@ class _Page:
                 from pygments.util import ClassNotFound
 
                 try:
-                    self._lexer = get_lexer_by_name(self.o.lexer, stripnl=False,
-                                                    ensurenl=False)
+                    self._lexer = self.o.lexer if not isinstance(self.o.lexer, str) else \
+                        get_lexer_by_name(self.o.lexer, stripnl=False, ensurenl=False)
                 except ClassNotFound:
                     from pygments.lexers.special import TextLexer
                     self._lexer = TextLexer(stripnl=False, ensurenl=False)

@@ -185,8 +185,7 @@ class ExportMixin:
 
         s = self.settings
         return HtmlOptions(title=kw.pop("title", "embedcon session"),
-                           lexer=self._language_info.get("pygments_lexer") or
-                           self._language_info.get("name") or "python",
+                           lexer=self._highlighter._get_lexer() or "python",
                            style=s.syntax_style, in_prompt=s.in_prompt, out_prompt=s.out_prompt,
                            continuation_prompt=s.continuation_prompt, palette=_xterm_colour,
                            stderr_colour=self.writer.stderr_colour,
