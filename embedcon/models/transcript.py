@@ -65,6 +65,12 @@ class StreamOutput(Output):
 
     def add(self, text: str) -> int:
         """Append ``text``; returns the line breaks it added."""
+        if not self._tail and text[-1:] == "\n" and "\r" not in text:  # whole lines
+            n = text.count("\n")
+            self._done.append(text)
+            self._lines += n
+            self._chars += len(text)
+            return n
         nl = text.rfind("\n")
         if nl < 0:
             if "\r" in text:
@@ -234,7 +240,9 @@ class Transcript:
     def add_stream(self, name: str, text: str, cell: Cell | None = None) -> None:
         if not text:
             return
-        cell = self._target(cell)
+        cell = cell or self.current
+        if cell._clear_pending:
+            cell = self._target(cell)
         last = cell.outputs[-1] if cell.outputs else None
         if isinstance(last, StreamOutput) and last.name == name:
             self.lines += last.add(text)
