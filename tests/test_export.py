@@ -363,3 +363,25 @@ def _cursor_at(doc, pos):
     c = QtGui.QTextCursor(doc)
     c.setPosition(pos)
     return c
+
+
+def test_ctrl_s_saves_and_ctrl_shift_p_prints(session, tmp_path, monkeypatch):
+    from qtpy import QtPrintSupport, QtWidgets
+    from qtpy.QtTest import QTest
+
+    saved = tmp_path / "keys.html"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(saved), "HTML (*.html)")))
+    QTest.keyClick(session.editor, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert saved.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+    printed = tmp_path / "keys.pdf"
+
+    def accept(dialog):
+        dialog.printer().setOutputFormat(QtPrintSupport.QPrinter.OutputFormat.PdfFormat)
+        dialog.printer().setOutputFileName(str(printed))
+        return 1
+    monkeypatch.setattr(QtPrintSupport.QPrintDialog, "exec", accept)
+    QTest.keyClick(session.editor, QtCore.Qt.Key.Key_P,
+                   QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert printed.read_bytes().startswith(b"%PDF")

@@ -320,6 +320,20 @@ class ExportMixin:
         menu.addAction("Save session as HTML\u2026", lambda: self._ask_export("html"))
         menu.addAction("Save session as notebook\u2026", lambda: self._ask_export("ipynb"))
         menu.addAction("Save session as PDF\u2026", lambda: self._ask_export("pdf"))
+        menu.addAction("Print\u2026", self.cmd_print)
+
+    def cmd_save_session(self):
+        self._ask_export("html")
+        return True
+
+    def cmd_print(self):
+        from qtpy import QtPrintSupport
+
+        printer = QtPrintSupport.QPrinter()
+        dialog = QtPrintSupport.QPrintDialog(printer, self)
+        if dialog.exec():  # accepted
+            self._report_errors(lambda: self.print_(printer))
+        return True
 
     def _ask_save_long_line(self, pos: int) -> None:
         name, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save the whole line")
