@@ -385,3 +385,25 @@ def test_ctrl_s_saves_and_ctrl_shift_p_prints(session, tmp_path, monkeypatch):
     QTest.keyClick(session.editor, QtCore.Qt.Key.Key_P,
                    QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.ShiftModifier)
     assert printed.read_bytes().startswith(b"%PDF")
+
+
+def test_object_types_of_the_console_are_distinct(qtbot):
+    """Each kind of object character has its own painter: the rich outputs'
+    type once equalled the long-input placeholder's, which then was not drawn."""
+    from embedcon.widgets import RichJupyterWidget
+    from embedcon.widgets.long_input import PLACEHOLDER_TYPE
+    from embedcon.widgets.long_output import HIDDEN_TYPE
+    from embedcon.widgets.rich_blocks import RICH_OBJECT
+
+    assert len({PLACEHOLDER_TYPE, HIDDEN_TYPE, RICH_OBJECT}) == 3
+    w = RichJupyterWidget()
+    qtbot.addWidget(w)
+    w.resize(700, 300)
+    w.show()
+    w._show_prompt("In [1]: ", "input", "...: ")
+    w.input_buffer = "x = '" + "a" * 6000 + "'"
+    qtbot.wait(50)
+    img = w.grab().toImage()
+    grey = sum(1 for y in range(0, img.height(), 2) for x in range(0, img.width(), 2)
+               if QtGui.QColor(img.pixel(x, y)).getRgb()[:3] == (128, 128, 128))
+    assert grey > 20  # the boxed grey "... N more characters" label is drawn
