@@ -149,6 +149,8 @@ CELLS = [
     "print('gone'); clear_output(); print('after clear')",
     f"print('H' + 'm' * {LONG * 2} + 'TAILEND')",
     "for i in range(300): print('row', i)",
+    "from IPython.display import Markdown\n"
+    "display(Markdown('# Markdown title\\n\\n| key | val |\\n|---|---|\\n| k1 | v1 |'))",
 ]
 
 
@@ -215,6 +217,9 @@ def test_export_html_is_faithful_and_safe(session, tmp_path):
     assert len(re.findall(r'<img src="data:image/svg\+xml;base64,', body)) == 1
     assert "second state" in outputs and "first state" not in outputs
     assert "after clear" in outputs and "gone" not in outputs
+    # Markdown in its rich form: a heading and a table
+    assert re.search(r"<h1[^>]*>(<[^>]+>)*Markdown title", outputs)
+    assert re.search(r"<td[^>]*>\s*(<[^>]+>\s*)*k1", outputs) and "# Markdown" not in outputs
 
 
 def test_export_html_keeps_long_lines_whole(session):
@@ -291,7 +296,7 @@ def test_export_text_keeps_behaviour_and_writes_a_file(session, tmp_path):
     text = session.w.export_text(str(path))
     assert path.read_text(encoding="utf-8") == text
     assert text.endswith(f"In [{len(CELLS) + 1}]: ")
-    assert "\nrow 299\n" in text
+    assert "\nrow 299\n" in text and "Markdown title" in text
 
 
 def test_pdf_has_a_page(session, tmp_path):
