@@ -412,3 +412,22 @@ def test_object_types_of_the_console_are_distinct(qtbot):
     grey = sum(1 for y in range(0, img.height(), 2) for x in range(0, img.width(), 2)
                if QtGui.QColor(img.pixel(x, y)).getRgb()[:3] == (128, 128, 128))
     assert grey > 20  # the boxed grey "... N more characters" label is drawn
+
+
+def test_transcript_compacts_in_slices_and_exactly():
+    bar = "".join(f"\r{i:6d}% [{'#' * (i % 40):<40}]" for i in range(100_000))
+    t = Transcript()
+    t.start_cell("bars")
+    t.add_stream("stdout", "before\nabcdefgh")
+    t.add_stream("stdout", bar)  # one big message: recorded as is, nothing collapsed yet
+    t.add_stream("stdout", "\rxy\n")
+    assert t.needs_compaction
+    slices = 0
+    while t.compact(max_chars=200_000):
+        slices += 1
+    assert slices >= 20 and not t.needs_compaction
+    out = t.cells[0].outputs[0]
+    assert out.chars < 1000 and t.chars < 1000
+    # the same look as the whole text collapsed at once, as a terminal shows it
+    assert ansi_to_html(out.text) == ansi_to_html("before\nabcdefgh" + bar + "\rxy\n")
+    assert ansi_to_html(out.text).endswith("\nxy9999% [" + "#" * 39 + " ]\n")

@@ -14,8 +14,10 @@ dropped, then the oldest lines of the first cell's output, while at least
 ``max_lines`` lines stay (the screen counts folded lines too, so the record
 always holds at least what the scrollback shows).  ``trimmed_lines`` says how
 many lines went.  Progress bars redrawn with carriage returns are collapsed
-as they arrive (:func:`~embedcon.models.ansi.collapse_overwrites`), so a long
-``tqdm`` loop costs one line.
+(:func:`~embedcon.models.ansi.collapse_overwrites`) after they arrive, a slice
+at a time (:meth:`Transcript.compact`, which the console calls from a timer),
+and in full before an export, so a long ``tqdm`` loop costs one line and a
+message never waits for it.
 """
 
 from __future__ import annotations
@@ -51,52 +53,73 @@ class StreamOutput(Output):
     """stdout or stderr text, with ANSI escapes as sent (carriage-return
     redraws collapsed).  Consecutive text of one stream is one output."""
 
-    __slots__ = ("name", "_done", "_tail", "_lines", "_chars")
-    kind = "stream"
+    __slots__ = ("name", "_done", "_raw", "_raw_chars", "_lines", "_chars")
 
     def __init__(self, name: str, text: str = ""):
         self.name = name
-        self._done: list[str] = []   # text up to the last line break
-        self._tail: list[str] = []   # the line being written
+        self._done: list[str] = []  # text with carriage-return redraws collapsed
+        self._raw: list[str] = []   # text after it, as received (collapsed later)
+        self._raw_chars = 0
         self._lines = 0
         self._chars = 0
         if text:
             self.add(text)
 
     def add(self, text: str) -> int:
-        """Append ``text``; returns the line breaks it added."""
-        if not self._tail and text[-1:] == "\n" and "\r" not in text:  # whole lines
-            n = text.count("\n")
-            self._done.append(text)
-            self._lines += n
-            self._chars += len(text)
-            return n
-        nl = text.rfind("\n")
-        if nl < 0:
-            if "\r" in text:
-                self._tail = [collapse_overwrites("".join(self._tail) + text)]
-            else:
-                self._tail.append(text)
-            self._chars += len(text)
-            return 0
-        line = "".join(self._tail) + text[:nl + 1]
-        if "\r" in line:
-            line = collapse_overwrites(line)
-        self._done.append(line)
-        rest = text[nl + 1:]
-        if "\r" in rest:
-            rest = collapse_overwrites(rest)
-        self._tail = [rest] if rest else []
+        """Append ``text``; returns the line breaks it added.  Cheap: text with
+        carriage returns is kept as received until :meth:`compact`."""
         n = text.count("\n")
         self._lines += n
         self._chars += len(text)
+        if not self._raw and "\r" not in text:
+            self._done.append(text)
+        else:
+            self._raw.append(text)
+            self._raw_chars += len(text)
         return n
 
     @property
+    def raw_chars(self) -> int:
+        """Characters received and not yet compacted."""
+        return self._raw_chars
+
+    def compact(self, max_chars: int | None = None) -> int:
+        """Collapse the redraws of (at most about ``max_chars`` characters of)
+        the text not yet compacted; returns the characters it saved.
+
+        A slice ends before a carriage return, and collapsing is exact for
+        such a prefix: the text keeps its final look and cursor column."""
+        if not self._raw:
+            return 0
+        raw = "".join(self._raw)
+        rest = ""
+        if max_chars is not None and len(raw) > max_chars:
+            cut = raw.rfind("\r", 1, max_chars)
+            if cut <= 0:
+                cut = raw.find("\r", max_chars)
+                cut = len(raw) if cut < 0 else cut
+            raw, rest = raw[:cut], raw[cut:]
+        before = len(raw)
+        head = ""
+        if self._done and not self._done[-1].endswith("\n"):  # the line being written
+            last = self._done.pop()
+            nl = last.rfind("\n")
+            if nl >= 0:
+                self._done.append(last[:nl + 1])
+            head = last[nl + 1:]
+        piece = collapse_overwrites(head + raw) if "\r" in raw else head + raw
+        self._done.append(piece)
+        self._raw = [rest] if rest else []
+        self._raw_chars = len(rest)
+        saved = before + len(head) - len(piece)
+        self._chars -= saved
+        return saved
+
+    @property
     def text(self) -> str:
-        if len(self._done) > 1 or self._tail:
-            self._done = ["".join(self._done + self._tail)]
-            self._tail = []
+        self.compact()
+        if len(self._done) > 1:
+            self._done = ["".join(self._done)]
         return self._done[0] if self._done else ""
 
     @property
@@ -205,6 +228,8 @@ class Transcript:
         self.trimmed_cells = 0
         self.lines = 0
         self.chars = 0
+        self._uncompacted: deque[StreamOutput] = deque()
+        self.uncompacted_chars = 0
 
     # -- recording ----------------------------------------------------------------
     def start_cell(self, source: str | None, execution_count: int | None = None,
@@ -245,14 +270,49 @@ class Transcript:
             cell = self._target(cell)
         last = cell.outputs[-1] if cell.outputs else None
         if isinstance(last, StreamOutput) and last.name == name:
-            self.lines += last.add(text)
+            out = last
         else:
             out = StreamOutput(name)
-            self.lines += out.add(text)
             cell.outputs.append(out)
+        self.lines += out.add(text)
         self.chars += len(text)
+        if out.raw_chars:
+            if not self._uncompacted or self._uncompacted[-1] is not out:
+                self._uncompacted.append(out)
+            self.uncompacted_chars += len(text)
         if self.lines > self._high or self.chars > self.max_chars > 0:
             self._bound()
+
+    # what compact() does per call: about 10 ms of work
+    COMPACT_SLICE = 500_000
+    # uncompacted text worth compacting (below it, export does it)
+    COMPACT_AT = 256_000
+
+    @property
+    def needs_compaction(self) -> bool:
+        return self.uncompacted_chars >= self.COMPACT_AT
+
+    def compact(self, max_chars: int | None = COMPACT_SLICE) -> bool:
+        """Collapse carriage-return redraws in about ``max_chars`` characters
+        of stream text (None: all); True while some remain.  The console calls
+        it from a timer, a slice at a time, never on the message path."""
+        budget = max_chars
+        while self._uncompacted:
+            out = self._uncompacted[0]
+            had = out.raw_chars
+            self.chars -= out.compact(budget)
+            done = had - out.raw_chars
+            self.uncompacted_chars = max(self.uncompacted_chars - done, 0)
+            if out.raw_chars:
+                return True
+            self._uncompacted.popleft()
+            if budget is not None:
+                budget -= done
+                if budget <= 0:
+                    break
+        if not self._uncompacted:
+            self.uncompacted_chars = 0
+        return bool(self._uncompacted)
 
     def add_rich(self, kind: str, data: dict, metadata: dict | None = None,
                  execution_count: int | None = None, display_id: str | None = None,
@@ -309,7 +369,14 @@ class Transcript:
             if not isinstance(o, NoticeOutput):
                 self.lines -= o.lines
                 self.chars -= o.chars
+                self._forget(o)
         cell.outputs = kept
+
+    def _forget(self, out: Output) -> None:
+        """``out`` left the record: no compaction for it."""
+        if isinstance(out, StreamOutput) and out.raw_chars and out in self._uncompacted:
+            self._uncompacted.remove(out)
+            self.uncompacted_chars = max(self.uncompacted_chars - out.raw_chars, 0)
 
     def finish_cell(self, execution_count: int | None, status: str | None,
                     cell: Cell | None = None) -> None:
@@ -324,6 +391,8 @@ class Transcript:
         """Forget everything (the screen was cleared)."""
         self.cells.clear()
         self.lines = self.chars = 0
+        self._uncompacted.clear()
+        self.uncompacted_chars = 0
 
     def __iter__(self) -> Iterator[Cell]:
         return iter(self.cells)
@@ -349,7 +418,8 @@ class Transcript:
             c = sum(o.chars for o in first.outputs)
             if not (lines_over >= n or 0 < c <= chars_over or (chars_over > 0 and not c)):
                 break
-            cells.popleft()
+            for o in cells.popleft().outputs:
+                self._forget(o)
             self.lines -= n
             self.chars -= c
             self.trimmed_lines += n
@@ -362,10 +432,12 @@ class Transcript:
                 out = first.outputs[0]
                 if isinstance(out, StreamOutput) and (out.lines > lines_over or
                                                       out.chars > chars_over):
+                    self._forget(out)  # drop_head compacts it
                     gone, cut = out.drop_head(lines_over, chars_over)
                     if not out.chars:
                         first.outputs.pop(0)
                 else:
+                    self._forget(out)
                     first.outputs.pop(0)
                     gone, cut = out.lines, out.chars
                 self.lines -= gone

@@ -26,6 +26,7 @@ from qtpy import QtCore, QtGui, QtWidgets
 from ..models.export_html import HtmlOptions, inline_image_url, render_html
 from ..models.export_notebook import to_notebook
 from ..models.transcript import Transcript
+from .guard import guarded
 from .long_input import PLACEHOLDER_TYPE
 from .long_output import LineViewer, LongOutput
 from .rich_blocks import RICH_OBJECT
@@ -55,6 +56,11 @@ class ExportMixin:
         self._control.viewport().installEventFilter(self)
         self._menu_pos: QtCore.QPoint | None = None
         self._viewers: list = []
+        # carriage-return redraws in the record are collapsed a slice at a time,
+        # off the message path (a 5 MB progress-bar message costs ~60 ms to collapse)
+        self._compact_timer = QtCore.QTimer(self)
+        self._compact_timer.setSingleShot(True)
+        self._compact_timer.timeout.connect(self._compact_record)
 
     # ------------------------------------------------------------------
     # recording (each wraps the method that shows the thing)
@@ -92,6 +98,13 @@ class ExportMixin:
         if isinstance(text, str):
             self.transcript.add_stream("stderr" if content.get("name") == "stderr"
                                        else "stdout", text)
+            if self.transcript.needs_compaction and not self._compact_timer.isActive():
+                self._compact_timer.start(100)
+
+    @guarded
+    def _compact_record(self) -> None:
+        if self.transcript.compact():
+            self._compact_timer.start(20)
 
     def _record_execute_result(self, content, here) -> None:
         data = content.get("data")
