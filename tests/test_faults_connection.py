@@ -342,17 +342,18 @@ def test_app_existing_with_wrong_key_says_so_in_the_console(embedcon_app, qtbot,
 
 
 def test_ssh_tunnel_connection_file_is_private(embedcon_app, qtbot, tmp_path, monkeypatch):
-    import jupyter_client.consoleapp as consoleapp
+    """--ssh writes the tunnelled connection file next to the original, 0600;
+    the tunnel itself is faked here (a real sshd drives it in test_ssh.py)."""
+    from embedcon import ssh_tunnel
 
     fk = FakeKernel(tmp_path, name="kernel-remote.json")
     calls = []
 
-    def fake_tunnel(info, server, key=None):
-        calls.append((dict(info), server))
-        p = fk.ports  # "local ends of the tunnels": here the kernel's own ports
-        return p["shell_port"], p["iopub_port"], p["stdin_port"], p["hb_port"], p["control_port"]
+    def fake_start(self):
+        calls.append((dict(self.info), self.server))
+        return dict(self.info, ip="127.0.0.1", **fk.ports)  # the kernel's own ports
 
-    monkeypatch.setattr(consoleapp, "tunnel_to_kernel", fake_tunnel)
+    monkeypatch.setattr(ssh_tunnel.KernelTunnel, "start", fake_start)
     ssh_file = tmp_path / "kernel-remote-ssh.json"
     try:
         app = embedcon_app("--existing", fk.connection_file, "--ssh", "user@gateway.example")
