@@ -43,6 +43,9 @@ flags = dict(base_flags)
 flags.update(console_flags)
 flags.update({
     "plain": ({"EmbedconApp": {"plain": True}}, "Text-only output (no pictures or HTML)."),
+    "allow-remote-access": ({"QtKernelManager": {"allow_remote_access": True}},
+                            "Let a new kernel listen on a non-loopback --ip (unencrypted: "
+                            "prefer loopback and an SSH tunnel)."),
     "allow-insecure-key": ({"EmbedconApp": {"allow_insecure_key": True}},
                            "Attach (--existing) even when the connection file has an empty key."),
 })

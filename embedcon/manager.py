@@ -132,7 +132,8 @@ class QtKernelManager(ManagerSignals, KernelManager):
                 raise ValueError(
                     f"refusing to let the kernel listen on {self.ip!r}: only loopback addresses "
                     "are allowed unless allow_remote_access=True "
-                    "(QtKernelManager.allow_remote_access); the traffic is not encrypted")
+                    "(QtKernelManager.allow_remote_access; --allow-remote-access for the "
+                    "embedcon command); the traffic is not encrypted")
             if not self._remote_warned:
                 self._remote_warned = True
                 log.warning(
