@@ -48,6 +48,28 @@ flags.update({
 })
 
 
+def add_connection_actions(menu, console, owns_kernel: bool) -> None:
+    """Kernel-menu actions to connect again: Reconnect (after a wrong key, or
+    a kernel restarted elsewhere) and, for a kernel this window did not start,
+    Connect to another connection file."""
+    from qtpy import QtWidgets
+
+    menu.addAction("Re&connect", lambda: console.reconnect())
+    if owns_kernel:
+        return
+
+    def choose_file() -> None:
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            console, "Connect to a kernel", jupyter_runtime_dir(),
+            "Connection files (*.json);;All files (*)")
+        if path:
+            console.reconnect(path)
+
+    menu.addAction("Connect to &file\u2026", choose_file)
+
+
 def _main_window_class():
     from qtpy import QtCore, QtWidgets
 
@@ -73,6 +95,7 @@ def _main_window_class():
             if owns_kernel:
                 kernel.addAction("&Restart", console.restart_kernel)
             kernel.addAction("&Shut down kernel", self._shutdown_kernel)
+            add_connection_actions(kernel, console, owns_kernel)
             view = self.menuBar().addMenu("&View")
             view.addAction("Clear", console.clear)
             view.addAction("Bigger font", lambda: console.change_font_size(1))
