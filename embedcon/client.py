@@ -467,8 +467,9 @@ class QtKernelClient(ThreadedKernelClient):
         # GUI thread
         if self.authentication_error is not None or self.authentic_seen():
             return
-        msg = ("messages from the kernel fail authentication: the connection file's key is "
-               f"wrong ({self.connection_file or 'connection info given directly'})")
+        from .connect import wrong_key_message
+
+        msg = wrong_key_message(self.connection_file)
         self.authentication_error = msg
         log.warning("%s", msg)
         self._signals.authentication_failed.emit(msg)

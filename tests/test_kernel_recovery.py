@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import textwrap
+import time
 
 import pytest
 from conftest import Key, stop_kernel
@@ -25,7 +26,9 @@ def _pid(km):
 @pytest.mark.slow
 def test_five_kills_of_a_ready_kernel_all_recover(console):
     km = console.km
+    took = []
     for i in range(5):
+        t0 = time.monotonic()
         before = len(console.executed)
         console.type("import os; os._exit(1)")
         console.key(Key.Key_Return)
@@ -35,11 +38,12 @@ def test_five_kills_of_a_ready_kernel_all_recover(console):
                                 timeout=15000)
         reply = console.run(f"{i} * 7")
         assert reply["content"]["status"] == "ok"
-        assert f"Out[1]: {i * 7}" in console.output_of_last_cell() or \
-            f"Out[1]: {i * 7}" in console.text().rsplit("Kernel restarted.", 1)[-1]
+        assert f"Out[1]: {i * 7}" in console.text().rsplit("Kernel restarted.", 1)[-1]
+        took.append(time.monotonic() - t0)
     assert not km.given_up
     assert "giving up" not in console.text()
     assert console.text().count("[cell aborted: the kernel died]") == 5
+    print("[recovery] kill -> working cell: " + ", ".join(f"{t:.1f}" for t in took) + " s")
 
 
 @pytest.fixture
@@ -124,8 +128,11 @@ def test_kernel_stopped_while_starting_is_not_responding_then_recovers(qapp, mak
             pid = _pid(km)
             n_before = c.text().count("not responding")
             os.kill(pid, signal.SIGSTOP)
+            t0 = time.monotonic()
             try:
                 c.qtbot.waitUntil(lambda: c.w.kernel_state == "not responding", timeout=8000)
+                print(f"[recovery] stopped while {phase}: not responding after "
+                      f"{time.monotonic() - t0:.2f} s")
                 c.qtbot.wait(1500)
                 assert c.text().count("not responding") == n_before + 1
             finally:

@@ -155,3 +155,20 @@ def test_app_existing_with_a_wrong_key_says_so_and_offers_reconnect(embedcon_app
     assert "Connecting to the kernel" in w.export_text()
     assert w.kernel_state == "wrong key"
     print(f"[wrong key] embedcon --existing: said after {said:.2f} s")
+
+
+def test_probe_fails_at_once_on_a_wrong_key(kernel, qtbot, tmp_path):
+    from embedcon.connect import KernelProbe
+
+    km, _ = kernel
+    wrong = _wrong_copy(km.connection_file, tmp_path / "kernel-stale.json")
+    kc = _attach(wrong)
+    try:
+        t0 = time.monotonic()
+        probe = KernelProbe(kc, timeout=30)
+        with qtbot.waitSignal(probe.failed, timeout=5000) as blocker:
+            pass
+        assert DEFINITE in blocker.args[0] and wrong in blocker.args[0]
+        assert time.monotonic() - t0 < 5  # not the 30 s timeout
+    finally:
+        kc.stop_channels()

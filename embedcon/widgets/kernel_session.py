@@ -34,7 +34,7 @@ class KernelSession:
     STDIN_WAIT = 5.0  # seconds the handshake waits for the stdin channel to connect
     # seconds of a beating heartbeat and no authentic message before a kernel
     # this console did not start is taken to have another key
-    AUTH_SILENCE = 3.0
+    AUTH_SILENCE = 2.5
     # after an inferred wrong key: re-send kernel_info after these delays (s), then stop
     AUTH_RETRY_DELAYS = (1.0, 2.0, 4.0)
 
@@ -161,9 +161,11 @@ class KernelSession:
             self._maybe_handshake_done()
             return
         if waited >= self.AUTH_SILENCE and self._silent_but_beating():
-            self._report_wrong_key(
-                "the kernel's heartbeat answers but none of its channels does: the connection "
-                f"file's key is most likely wrong ({self._connection_name()})", definite=False)
+            from ..connect import wrong_key_message
+
+            self._report_wrong_key(wrong_key_message(
+                getattr(self._kernel_client, "connection_file", None), heartbeat_only=True),
+                definite=False)
             return
         if waited > self.settings.kernel_timeout and not self._handshake_warned and \
                 self._kernel_state != "not responding":
@@ -186,18 +188,17 @@ class KernelSession:
                 self.write_text(stderr + "\n", "stderr")
         self._send_kernel_info()
 
-    def _connection_name(self) -> str:
-        return getattr(self._kernel_client, "connection_file", "") or "connection info"
-
     def _silent_but_beating(self) -> bool:
         """A kernel this console did not start whose heartbeat (unsigned)
         answered since the connect while no message authenticated."""
         kc = self._kernel_client
         seen = getattr(kc, "authentic_seen", None)
-        if seen is None or self._owns_kernel() or seen():
+        if seen is None or self._owns_kernel() or self._kernel_state == "not responding" \
+                or seen():
             return False
-        last = getattr(getattr(kc, "hb_channel", None), "last_beat", None)
-        return last is not None and last > self._hb_epoch
+        hb = getattr(kc, "hb_channel", None)
+        last = getattr(hb, "last_beat", None)
+        return last is not None and last > self._hb_epoch and hb.is_beating()
 
     @guarded
     def _on_authentication_failed(self, message: str) -> None:
@@ -285,10 +286,13 @@ class KernelSession:
         state = self._kernel_state
         if state in ("dead", "not responding", "wrong key"):
             return
+        hb = getattr(self._kernel_client, "hb_channel", None)
+        if hb is not None and hb.is_beating():
+            return  # it answered again before this reached the GUI thread
         if state in ("starting", "restarting"):
             # a kernel that is starting has nothing to answer with yet; one
             # whose heartbeat answered since and then stopped hangs
-            last = getattr(getattr(self._kernel_client, "hb_channel", None), "last_beat", None)
+            last = getattr(hb, "last_beat", None)
             if last is None or last <= self._hb_epoch:
                 return
         km = self._kernel_manager
