@@ -27,6 +27,7 @@ import ipaddress
 import logging
 import threading
 import time
+import uuid
 import weakref
 from collections import deque
 
@@ -507,6 +508,7 @@ class QtKernelClient(ThreadedKernelClient):
     # ever: the shell channel answering proves nothing about stdin.  So the
     # stdin socket gets a monitor before it connects (see stdin_connected).
     LOOPBACK_RECONNECT_MS = 10
+    IOPUB_OWN_TOPIC_PREFIX = b"embedcon-"
     _STDIN_UP = getattr(zmq, "EVENT_HANDSHAKE_SUCCEEDED", zmq.EVENT_CONNECTED)
 
     def _create_connected_socket(self, channel, identity=None):
@@ -524,6 +526,12 @@ class QtKernelClient(ThreadedKernelClient):
             self._stdin_monitor = sock.get_monitor_socket(
                 self._STDIN_UP | zmq.EVENT_DISCONNECTED)
             self._stdin_up = False
+        if channel == "iopub":
+            # A topic of our own besides everything (b"", set by jupyter_client):
+            # an XPUB kernel reports only subscriptions it has not seen, so with
+            # another client connected it welcomes us only for this one.  The
+            # welcome proves IOPub live and, signed, tells a wrong key at once.
+            sock.setsockopt(zmq.SUBSCRIBE, self.IOPUB_OWN_TOPIC_PREFIX + uuid.uuid4().hex.encode())
         sock.connect(self._make_url(channel))
         return sock
 

@@ -56,12 +56,10 @@ class KernelSession:
         if kc is None or not hasattr(kc, "load_connection_file"):
             self.write_notice("There is no kernel connection to reconnect.")
             return False
-        km = self._kernel_manager
-        owned = km is not None and getattr(km, "has_kernel", False)
         if connection_file is not None:
             from ..connect import ConnectionFileError, check_connection_file
 
-            if owned:
+            if self._owns_kernel():
                 self.write_notice("This console started its kernel; restart it instead of "
                                   "connecting to another one.")
                 return False
