@@ -58,6 +58,13 @@ def add_connection_actions(menu, console, owns_kernel: bool) -> None:
     if owns_kernel:
         return
 
+    def hint(state: str) -> None:
+        if state == "wrong key":
+            console.write_notice("Try again with Kernel \u25b8 Reconnect, or choose another "
+                                 "connection file with Kernel \u25b8 Connect to file\u2026")
+
+    console.kernel_state_changed.connect(hint)
+
     def choose_file() -> None:
         from jupyter_core.paths import jupyter_runtime_dir
 

@@ -279,8 +279,8 @@ class QtZMQSocketChannel(ThreadedZMQSocketChannel):
             log.warning("dropped a message that failed to decode or authenticate: %s", exc)
             if _is_auth_failure(exc):
                 bridge.auth_failures += 1
-                if not bridge.authentic:
-                    bridge.auth_failed.emit()
+                if bridge.auth_failures == 1 and not bridge.authentic:
+                    bridge.auth_failed.emit()  # once: a flood of forgeries costs one
             return
         bridge.authentic = True
         if msg["msg_type"] == "kernel_info_reply" and bridge.client is not None:

@@ -137,7 +137,8 @@ def test_reconnect_with_the_right_file_reaches_the_prompt(qapp, make_console, tm
 
 
 def test_app_existing_with_a_wrong_key_says_so_and_offers_reconnect(embedcon_app, qtbot,
-                                                                    tmp_path, kernel):
+                                                                    tmp_path, kernel,
+                                                                    monkeypatch):
     km, _ = kernel
     wrong = _wrong_copy(km.connection_file, tmp_path / "kernel-stale.json")
     t0 = time.monotonic()
@@ -150,10 +151,23 @@ def test_app_existing_with_a_wrong_key_says_so_and_offers_reconnect(embedcon_app
     actions = {a.text().replace("&", ""): a for top in app.window.menuBar().actions()
                if top.menu() is not None for a in top.menu().actions()}
     assert "Reconnect" in actions
+    assert "Kernel \u25b8 Reconnect" in w.export_text()  # the app says how to retry
     actions["Reconnect"].trigger()
     qtbot.waitUntil(lambda: w.export_text().count(DEFINITE) == 2, timeout=5000)
     assert "Connecting to the kernel" in w.export_text()
     assert w.kernel_state == "wrong key"
+    # point it at the right file: a working console
+    from qtpy import QtWidgets
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (km.connection_file, "")))
+    actions["Connect to file\u2026"].trigger()
+    qtbot.waitUntil(lambda: w.kernel_state == "idle", timeout=10000)
+    done = []
+    w.executed.connect(done.append)
+    w.execute("6 * 7")
+    qtbot.waitUntil(lambda: bool(done), timeout=10000)
+    assert "Out[1]: 42" in w.export_text()
     print(f"[wrong key] embedcon --existing: said after {said:.2f} s")
 
 
