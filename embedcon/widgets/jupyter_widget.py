@@ -22,7 +22,7 @@ from .kernel_session import KernelSession
 __all__ = ["JupyterWidget", "JupyterSettings", "KERNEL_STATES"]
 
 
-KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not responding")
+KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not responding", "wrong key")
 
 
 class JupyterSettings(ConsoleSettings):
@@ -169,6 +169,9 @@ class JupyterWidget(KernelSession, IOPubHandlers, ConsoleWidget):
         started = getattr(kc, "started_channels", None)
         if started is not None:
             out.append((started, self._started_channels))
+        auth = getattr(kc, "authentication_failed", None)
+        if auth is not None:
+            out.append((auth, self._on_authentication_failed))
         return out
 
     def _on_iopub_batch(self, msgs) -> None:
@@ -187,7 +190,8 @@ class JupyterWidget(KernelSession, IOPubHandlers, ConsoleWidget):
     # state
     @property
     def kernel_state(self) -> str:
-        """One of starting, idle, busy, dead, restarting, not responding."""
+        """One of starting, idle, busy, dead, restarting, not responding, wrong key
+        (the connection file's key is not the kernel's: see ``kernel_error``)."""
         return self._kernel_state
 
     def _set_state(self, state: str) -> None:
@@ -580,7 +584,9 @@ class JupyterWidget(KernelSession, IOPubHandlers, ConsoleWidget):
             pass
 
     def _set_state_from_startup(self) -> bool:
-        if self._kernel_state in ("starting", "restarting", "dead", "not responding"):
+        if self._kernel_state == "wrong key":
+            self._answered_after_all()
+        if self._kernel_state in ("starting", "restarting", "dead", "not responding", "wrong key"):
             self._set_state("idle")
             return True
         return False
