@@ -12,13 +12,14 @@ from __future__ import annotations
 import time
 
 from qtpy import QtCore, QtGui, QtWidgets
-from traitlets import Dict, Integer, Unicode
+from traitlets import Dict, Enum, Integer, Unicode
 from traitlets.config import LoggingConfigurable
 
 from ..models.history import History
 from ..models.keymap import KeyMap
 from ..models.killring import KillRing
 from .editing import EditingCommands
+from .editing_tools import EditingTools
 from .editor import ConsoleEdit, block_text_joined, key_chord, settings_properties
 from .guard import guarded
 from .highlighter import InputHighlighter
@@ -58,6 +59,11 @@ class ConsoleSettings(LoggingConfigurable):
     key_bindings = Dict(
         config=True,
         help='Overrides of the key map, e.g. {"Ctrl+Return": "execute", "Ctrl+L": None}.')
+    key_profile = Enum(
+        ["emacs", "standard"], "emacs", config=True,
+        help="Key profile: 'emacs' (the Jupyter Qt Console's chords) or 'standard' (Ctrl+A, "
+             "Ctrl+F and the other emacs editing chords left to the application). "
+             "key_bindings apply on top; `embedcon --help-keys` lists both.")
     syntax_style = Unicode("default", config=True, help="Pygments style for input highlighting.")
     tab_width = Integer(4, config=True, help="Spaces per indentation level.")
     history_size = Integer(10_000, config=True, help="Input history entries kept.")
@@ -70,7 +76,7 @@ _KEEP = QtGui.QTextCursor.MoveMode.KeepAnchor
 
 
 @settings_properties
-class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
+class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
     """A console: transcript, prompt and an editable input buffer."""
 
     settings_class = ConsoleSettings
@@ -100,7 +106,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         self._typeahead: list[QtGui.QKeyEvent] = []
         self.history = History(self.settings.history_size)
         self.kill_ring = KillRing()
-        self.keymap = KeyMap(self.settings.key_bindings)
+        self.keymap = KeyMap(self.settings.key_bindings, profile=self.settings.key_profile)
         self.writer = OutputWriter(self._doc, fold_width=self.settings.fold_width,
                                    max_line_chars=self.settings.max_line_chars,
                                    buffer_size=self.settings.buffer_size)
@@ -121,6 +127,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         self._notice_format.setForeground(QtGui.QColor("#707070"))
         self._notice_format.setFontItalic(True)
         self._highlighter = InputHighlighter(self, self.settings.syntax_style)
+        self._init_editing_tools()
         self._apply_font()
         self.settings.observe(self._settings_changed)
 
@@ -133,7 +140,9 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         elif name == "buffer_size":
             self.writer.buffer_size = change["new"]
         elif name == "key_bindings":
-            self.keymap = KeyMap(change["new"])
+            self.keymap.set_overrides(change["new"])
+        elif name == "key_profile":
+            self.keymap.profile = change["new"]
         elif name == "syntax_style":
             self._highlighter.set_style(change["new"])
         elif name == "long_input_line":
@@ -583,6 +592,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
             return True
         if command != "yank_pop" and command != "yank":
             self._last_yank = None
+        self._undo_note(command, ev)
         if command is not None:
             if command not in ("history_previous", "history_next",
                                "history_search_previous", "history_search_next"):

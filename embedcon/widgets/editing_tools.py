@@ -1,0 +1,218 @@
+"""Undo/redo of the input, pasting sessions, prompt jumps, find, and the key map API.
+
+A mixin of :class:`~embedcon.widgets.console_widget.ConsoleWidget` (next to
+:class:`~embedcon.widgets.editing.EditingCommands`): the ``cmd_<name>``
+methods here are key map commands too.  The pure parts live in
+:mod:`embedcon.models.undo` and :mod:`embedcon.models.paste`; the find bar
+in :mod:`embedcon.widgets.findbar`, bracket matching in
+:mod:`embedcon.widgets.brackets`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qtpy import QtCore, QtGui
+
+from ..models.keymap import COMMANDS, KeyMap
+from ..models.paste import clean_paste
+from ..models.undo import InputState, UndoStack
+
+__all__ = ["EditingTools"]
+
+_M = QtGui.QTextCursor.MoveOperation
+
+# commands that change the input: the input before them is an undo step
+_UNDO_STEP = frozenset({
+    "enter", "newline", "complete_or_indent", "dedent", "kill_line", "kill_line_backward",
+    "kill_word_backward", "kill_word_forward", "yank", "yank_pop", "cut", "paste", "cancel",
+    "history_previous", "history_next", "history_search_previous", "history_search_next",
+    "exit_or_delete", "indent"})
+# deleting keys in a row make one undo step, like typed keys
+_DELETING = frozenset({"backspace", "delete"})
+# commands that leave the input alone and do not end a typing run
+_NEUTRAL = frozenset({"undo", "redo", "find", "find_next", "find_previous", "zoom_in",
+                      "zoom_out", "zoom_reset", "scroll_top", "scroll_bottom", "copy",
+                      "copy_raw", "interrupt_or_copy"})
+
+
+class EditingTools:
+    """Undo, session paste, prompt jumps, find and the public key map."""
+
+    def _init_editing_tools(self) -> None:
+        from .brackets import BracketMatcher
+
+        self._undo = UndoStack()
+        self._undo_input = None  # the input cursor the stack belongs to
+        self._undo_word = 0
+        self._undo_space = False
+        self._extra: dict[str, list] = {}
+        self._find_bar = None
+        self._bracket_matcher = BracketMatcher(self)
+
+    # the key map -------------------------------------------------------------
+    @property
+    def key_map(self) -> KeyMap:
+        """The console's key map: ``commands()`` lists every command with its
+        description and chords; ``bind(chord, command)``, ``unbind(chord)``
+        and ``profile`` change it at run time."""
+        return self.keymap
+
+    def run_command(self, name: str) -> bool:
+        """Run a key map command by name (e.g. from a menu): ``"find"``,
+        ``"copy_raw"``, ``"select_all"``, ``"undo"``...  Returns False when
+        the command did nothing."""
+        if name not in COMMANDS:
+            raise ValueError(f"unknown console command {name!r}")
+        handler = getattr(self, "cmd_" + name, None)
+        if handler is None:
+            return False
+        self._undo_note(name, None)
+        return handler() is not False
+
+    # undo --------------------------------------------------------------------
+    def _input_state(self) -> InputState:
+        start = self._input_cursor.position()
+        pos = max(self._cursor().position(), start)
+        head = self._strip_cont(self._text_range(start, pos))
+        return InputState(self.input_buffer, len(head))
+
+    def _restore_input_state(self, state: InputState) -> None:
+        self.input_buffer = state.text
+        offset = min(state.cursor, len(state.text))
+        lines_before = state.text.count("\n", 0, offset)
+        c = self._cursor()
+        c.setPosition(min(self._input_cursor.position() + offset +
+                          lines_before * len(self._cont_prompt), self._end()))
+        self._set_cursor(c)
+
+    def _undo_stack(self) -> UndoStack:
+        if self._undo_input is not self._input_cursor:  # a new prompt: a new input
+            self._undo.clear()
+            self._undo_input = self._input_cursor
+        return self._undo
+
+    def _undo_note(self, command: str | None, ev) -> None:
+        """Called before a key's command (or typed text) is applied."""
+        if self._input_cursor is None or self._password is not None or \
+                self._prompt_kind != "input":
+            return
+        if command is None:
+            text = ev.text() if ev is not None else ""
+            if not text or not text.isprintable():
+                return
+            if text.isspace():
+                self._undo_space = True
+            elif self._undo_space:  # a new word after a space: a new step
+                self._undo_space = False
+                self._undo_word += 1
+            self._undo_stack().note(self._input_state, ("type", self._undo_word))
+        elif command in _DELETING:
+            self._undo_stack().note(self._input_state, "delete")
+        elif command in _UNDO_STEP:
+            self._undo_stack().note(self._input_state)
+        elif command not in _NEUTRAL:
+            self._undo_stack().break_group()  # the cursor moved: the next run is new
+
+    def cmd_undo(self):
+        if self._editing() and self._prompt_kind == "input":
+            state = self._undo_stack().undo(self._input_state())
+            if state is not None:
+                self._restore_input_state(state)
+        return True
+
+    def cmd_redo(self):
+        if self._editing() and self._prompt_kind == "input":
+            state = self._undo_stack().redo(self._input_state())
+            if state is not None:
+                self._restore_input_state(state)
+        return True
+
+    # paste -------------------------------------------------------------------
+    def paste_cleaned(self, text: str) -> None:
+        """Paste as a user would: session prompts removed, dedented, indented
+        like the current line (see :func:`embedcon.models.paste.clean_paste`)."""
+        if not self._editing() or not text:
+            return
+        indent = ""
+        if self._password is None:
+            self._ensure_editable_cursor()
+            c = self._cursor()
+            before = self._text_range(self._line_start(c.block()), c.position())
+            if before and not before.strip(" "):
+                indent = before
+        self._undo_note("paste", None)
+        self.paste_text(clean_paste(text, indent) if self._password is None else text)
+
+    # prompt jumps --------------------------------------------------------------
+    def _prompt_regex(self) -> QtCore.QRegularExpression:
+        template = getattr(self.settings, "in_prompt", "In [%i]: ")
+        pattern = "^" + re.escape(template.strip() or "In [%i]:").replace("%i", r"\d+")
+        return QtCore.QRegularExpression(pattern)
+
+    def _jump_to(self, pos: int) -> None:
+        c = self._cursor()
+        c.setPosition(pos)
+        self._set_cursor(c)
+
+    def cmd_prompt_previous(self):
+        start = self._cursor().block().position()
+        if self._prompt_cursor is not None and start >= self._prompt_cursor.position():
+            start = self._prompt_cursor.position()  # from inside the live input
+        start -= 1
+        if start < 0:
+            return True
+        found = self._doc.find(self._prompt_regex(), start,
+                               QtGui.QTextDocument.FindFlag.FindBackward)
+        if not found.isNull():
+            self._jump_to(found.selectionStart())
+        return True
+
+    def cmd_prompt_next(self):
+        block = self._cursor().block()
+        start = block.position() + block.length()
+        live = self._prompt_cursor.position() if self._prompt_cursor is not None else None
+        found = self._doc.find(self._prompt_regex(), start) if start < self._end() else None
+        if found is not None and not found.isNull() and (
+                live is None or found.selectionStart() < live):
+            self._jump_to(found.selectionStart())
+        elif self._editing():
+            self._jump_to(self._end())  # the live input
+        return True
+
+    # find --------------------------------------------------------------------
+    @property
+    def find_bar(self):
+        """The find bar (:class:`~embedcon.widgets.findbar.FindBar`), made on first use."""
+        if self._find_bar is None:
+            from .findbar import FindBar
+
+            self._find_bar = FindBar(self)
+            self.layout().addWidget(self._find_bar)
+        return self._find_bar
+
+    def cmd_find(self):
+        c = self._cursor()
+        selected = c.selectedText() if c.hasSelection() else ""
+        self.find_bar.open("" if "\u2029" in selected else selected)
+        return True
+
+    def cmd_find_next(self):
+        self.find_bar.step(backwards=False)
+        return True
+
+    def cmd_find_previous(self):
+        self.find_bar.step(backwards=True)
+        return True
+
+    # extra selections (find hits, bracket partners) ------------------------------
+    def _set_extra_selections(self, owner: str, selections: list) -> None:
+        """Each owner's highlights, shown together; an owner's list replaces its last."""
+        if not selections and not self._extra.get(owner):
+            return
+        self._extra[owner] = selections
+        merged = []
+        for sels in self._extra.values():
+            merged.extend(sels)
+        self._control.setExtraSelections(merged)
+
