@@ -79,15 +79,11 @@ class FindBar(QtWidgets.QFrame):
         self.case.setText("Aa")
         self.case.setCheckable(True)
         self.case.setToolTip("Match case")
-        style = self.style()
-        self.previous = self._button(style.standardIcon(
-            QtWidgets.QStyle.StandardPixmap.SP_ArrowUp), "Previous match (Shift+Enter)",
-            lambda: self.step(backwards=True))
-        self.next = self._button(style.standardIcon(
-            QtWidgets.QStyle.StandardPixmap.SP_ArrowDown), "Next match (Enter)",
-            lambda: self.step(backwards=False))
-        self.close_button = self._button(style.standardIcon(
-            QtWidgets.QStyle.StandardPixmap.SP_DialogCloseButton), "Close (Escape)", self.close_bar)
+        # text, not the style's icons: drawn in the palette's colours, light or dark
+        self.previous = self._button("\u2191", "Previous match (Shift+Enter)",
+                                     lambda: self.step(backwards=True))
+        self.next = self._button("\u2193", "Next match (Enter)", lambda: self.step(backwards=False))
+        self.close_button = self._button("\u2715", "Close (Escape)", self.close_bar)
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.count)
         layout.addWidget(self.case)
@@ -122,9 +118,9 @@ class FindBar(QtWidgets.QFrame):
         editor.verticalScrollBar().valueChanged.connect(self._paint_visible)
         self.hide()
 
-    def _button(self, icon, tip: str, slot) -> QtWidgets.QToolButton:
+    def _button(self, text: str, tip: str, slot) -> QtWidgets.QToolButton:
         b = QtWidgets.QToolButton(self)
-        b.setIcon(icon)
+        b.setText(text)
         b.setToolTip(tip)
         b.setAutoRaise(True)
         b.clicked.connect(slot)
