@@ -47,16 +47,43 @@ def test_undo_groups_words_and_skips_no_op_steps():
         if ch == "c":
             word += 1
         u.note(lambda i=i: InputState(states[i], i), ("type", word))
-    assert u.undo(InputState("ab c", 4)) == InputState("ab ", 3)
-    assert u.undo(InputState("ab ", 3)) == InputState("", 0)
-    assert u.undo(InputState("", 0)) is None
-    assert u.redo(InputState("", 0)) == InputState("ab ", 3)
-    assert u.redo(InputState("ab ", 3)) == InputState("ab c", 4)
-    assert u.redo(InputState("ab c", 4)) is None
+    def now(state):
+        return lambda _s: state
+    assert u.undo(now(InputState("ab c", 4))) == InputState("ab ", 3)
+    assert u.undo(now(InputState("ab ", 3))) == InputState("", 0)
+    assert u.undo(now(InputState("", 0))) is None
+    assert u.redo(now(InputState("", 0))) == InputState("ab ", 3)
+    assert u.redo(now(InputState("ab ", 3))) == InputState("ab c", 4)
+    assert u.redo(now(InputState("ab c", 4))) is None
     u.note(lambda: InputState("ab c", 4))  # a command that changed nothing
-    assert u.undo(InputState("ab c", 4)) == InputState("ab ", 3)
+    assert u.undo(now(InputState("ab c", 4))) == InputState("ab ", 3)
     u.note(lambda: InputState("ab ", 3))
     assert not u.can_redo  # a new edit drops what could be redone
+
+
+def test_undo_mixes_line_and_whole_input_snapshots():
+    u = UndoStack()
+    lines = {0: "abc", 1: ""}
+    u.note(lambda: InputState("", 0, row=0), ("type", 0))  # typing "abc" on line 0
+    u.note(lambda: InputState("abc", 3))  # a newline: the whole input before it
+    u.note(lambda: InputState("", 0, row=1), ("type", 1))  # typing "d" on line 1
+    lines[1] = "d"
+
+    def current(s):
+        if s.row is None:
+            return InputState("\n".join(v for v in lines.values()), 0)
+        return InputState(lines[s.row], 0, s.row) if s.row in lines else None
+    assert u.undo(current) == InputState("", 0, row=1)
+    lines[1] = ""
+    assert u.undo(current) == InputState("abc", 3)
+    del lines[1]
+    assert u.undo(current) == InputState("", 0, row=0)
+    lines[0] = ""
+    assert u.redo(current) == InputState("abc", 0, row=0)
+    # a line that is gone is skipped, not restored somewhere else
+    u2 = UndoStack()
+    u2.note(lambda: InputState("x", 0, row=5))
+    assert u2.undo(lambda s: None) is None
 
 
 def test_undo_stack_is_bounded():

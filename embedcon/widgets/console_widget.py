@@ -33,6 +33,17 @@ __all__ = ["ConsoleWidget", "ConsoleSettings"]
 _PLAIN = str.maketrans({"\u2029": "\n", "\u2028": "\n", "\u00a0": " ", "\ufdd0": "\n",
                         "\ufdd1": "\n"})
 
+
+
+def _plain_text(selected: str) -> str:
+    """``selectedText()`` as plain text.  str.translate with a table costs
+    ~75 ns a character (2 ms for a 500-line input); replace() scans in C."""
+    text = selected.replace("\u2029", "\n")
+    if "\u2028" in text or "\u00a0" in text or "\ufdd0" in text or "\ufdd1" in text:
+        text = text.translate(_PLAIN)
+    return text
+
+
 # commands that edit the input: typed while a cell runs they wait for the next prompt
 _TYPEAHEAD = frozenset({
     "enter", "execute", "newline", "complete_or_indent", "dedent", "backspace", "delete",
@@ -259,7 +270,7 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
         c = QtGui.QTextCursor(self._doc)
         c.setPosition(start)
         c.setPosition(end, _KEEP)
-        return c.selectedText().translate(_PLAIN)
+        return _plain_text(c.selectedText())
 
     def _input_range_cursor(self) -> QtGui.QTextCursor:
         c = QtGui.QTextCursor(self._doc)

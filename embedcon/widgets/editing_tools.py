@@ -72,12 +72,43 @@ class EditingTools:
 
     # undo --------------------------------------------------------------------
     def _input_state(self) -> InputState:
-        start = self._input_cursor.position()
-        pos = max(self._cursor().position(), start)
-        head = self._strip_cont(self._text_range(start, pos))
-        return InputState(self.input_buffer, len(head))
+        start, end = self._input_cursor.position(), self._end()
+        pos = min(max(self._cursor().position(), start), end)
+        raw = self._text_range(start, end)
+        text = self._strip_cont(self._long_lines.expand(self._doc, start, end, raw))
+        return InputState(text, len(self._strip_cont(raw[:pos - start])))
+
+    def _line_state(self, row: int | None = None) -> InputState | None:
+        """The text of input line ``row`` (default: the cursor's) and the
+        cursor's column in it; None when there is no such line."""
+        first = self._doc.findBlock(self._input_cursor.position()).blockNumber()
+        c = self._cursor()
+        block = c.block() if row is None else self._doc.findBlockByNumber(first + row)
+        if not block.isValid() or block.blockNumber() < first:
+            return None
+        start = self._line_start(block)
+        col = c.position() - start if c.block() == block else 0
+        return InputState(block.text()[start - block.position():], max(col, 0),
+                          block.blockNumber() - first)
+
+    def _current_for(self, state: InputState) -> InputState | None:
+        return self._input_state() if state.row is None else self._line_state(state.row)
 
     def _restore_input_state(self, state: InputState) -> None:
+        if state.row is not None:
+            now = self._line_state(state.row)
+            if now is None:
+                return
+            block = self._doc.findBlockByNumber(
+                self._doc.findBlock(self._input_cursor.position()).blockNumber() + state.row)
+            start = self._line_start(block)
+            c = QtGui.QTextCursor(self._doc)
+            c.setPosition(start)
+            c.setPosition(block.position() + block.length() - 1, QtGui.QTextCursor.MoveMode.KeepAnchor)
+            c.insertText(state.text, self._plain_format)
+            c.setPosition(start + min(state.cursor, len(state.text)))
+            self._set_cursor(c)
+            return
         self.input_buffer = state.text
         offset = min(state.cursor, len(state.text))
         lines_before = state.text.count("\n", 0, offset)
@@ -106,7 +137,13 @@ class EditingTools:
             elif self._undo_space:  # a new word after a space: a new step
                 self._undo_space = False
                 self._undo_word += 1
-            self._undo_stack().note(self._input_state, ("type", self._undo_word))
+            c = self._cursor()
+            if c.hasSelection() or not self._in_input(c.position()):
+                # typing replaces a selection (maybe several lines), or moves into the input
+                self._undo_stack().note(self._input_state)
+                self._undo_stack().break_group()
+                return
+            self._undo_stack().note(self._line_state, ("type", self._undo_word))
         elif command in _DELETING:
             self._undo_stack().note(self._input_state, "delete")
         elif command in _UNDO_STEP:
@@ -116,14 +153,14 @@ class EditingTools:
 
     def cmd_undo(self):
         if self._editing() and self._prompt_kind == "input":
-            state = self._undo_stack().undo(self._input_state())
+            state = self._undo_stack().undo(self._current_for)
             if state is not None:
                 self._restore_input_state(state)
         return True
 
     def cmd_redo(self):
         if self._editing() and self._prompt_kind == "input":
-            state = self._undo_stack().redo(self._input_state())
+            state = self._undo_stack().redo(self._current_for)
             if state is not None:
                 self._restore_input_state(state)
         return True
