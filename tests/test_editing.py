@@ -262,3 +262,35 @@ def test_key_map_object_lists_binds_and_unbinds(console):
     assert w.run_command("select_all")
     with pytest.raises(ValueError):
         w.run_command("nope")
+
+
+def test_big_paste_is_inserted_in_slices_and_keys_wait_for_it(console):
+    cells = "".join(f"In [{n}]: v{n} = {n}\n   ...: # {'x' * 60}\n\n" for n in range(1, 4001))
+    clipboard().setText(cells + "In [4001]: total = sum(v for k, v in globals().items() "
+                                "if k[:1] == 'v' and k[1:].isdigit())\n")
+    w = console.w
+    turns = []
+    console.key(Key.Key_V, CTRL)
+    assert w._paste_rest is not None  # the rest comes in later event-loop turns
+    console.type("  # typed")  # keys pressed meanwhile wait for the paste
+    while w._paste_rest is not None:
+        t0 = time.perf_counter()
+        QtWidgets.QApplication.processEvents()
+        turns.append(time.perf_counter() - t0)
+    assert len(turns) > 3
+    text = w.input_buffer
+    assert text.startswith("v1 = 1\n# xxx") and text.endswith("k[1:].isdigit())  # typed")
+    assert "In [" not in text and "...:" not in text
+    console.key(Key.Key_Return, SHIFT)
+    console.wait_prompt(2, timeout=60000)
+    console.run("total")
+    assert "Out[2]: 8002000" in console.text()
+
+
+def test_reading_the_input_finishes_a_big_paste(console):
+    clipboard().setText("\n".join(f"x{n} = {n}" for n in range(20000)))
+    console.key(Key.Key_V, CTRL)
+    assert console.w._paste_rest is not None
+    text = console.w.input_buffer  # e.g. execute() from the host right now
+    assert console.w._paste_rest is None and text.endswith("x19999 = 19999")
+    assert text.count("\n") == 19999

@@ -165,3 +165,18 @@ def test_key_reference_lists_every_command():
     for name in COMMANDS:
         assert name in text and f"`{name}`" in md
     assert "Ctrl+Shift+F" in text and "&lt;" in md
+
+
+def test_searcher_refines_as_you_type_and_handles_case():
+    from embedcon.models.find import Searcher
+
+    s = Searcher("Abc abd ABC aaa aaaa")
+    assert s.find("a") == [0, 4, 8, 12, 13, 14, 16, 17, 18, 19]
+    assert s.find("ab") == [0, 4, 8]  # filtered from the last matches
+    assert s.find("abc") == [0, 8]
+    assert s.find("abc", case_sensitive=True) == []
+    assert s.find("Abc", case_sensitive=True) == [0]
+    assert s.find("aa") == [12, 16, 18]
+    assert s.find("aaa") == [12, 16]  # "aa" overlaps itself: scanned again, not filtered
+    s.set_text("İx ix")  # lower-cases to a longer string: offsets must not shift
+    assert s.find("ix") == [0, 3]  # the regex fallback, on the text itself

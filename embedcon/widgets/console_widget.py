@@ -197,6 +197,8 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
     @property
     def input_buffer(self) -> str:
         """The text of the input being edited (prompts removed)."""
+        if self._paste_rest is not None:
+            self._finish_paste()
         if self._input_cursor is None:
             return self._pending_input if hasattr(self, "_pending_input") else ""
         if self._password is not None:
@@ -207,6 +209,8 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
 
     @input_buffer.setter
     def input_buffer(self, text: str) -> None:
+        if self._paste_rest is not None:
+            self._finish_paste()
         if self._input_cursor is None:
             self._pending_input = text  # applied when the next prompt appears
             return
@@ -593,6 +597,8 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
 
     def _handle_key(self, ev: QtGui.QKeyEvent) -> bool:
         """Dispatch a key press; True when handled here."""
+        if self._paste_rest is not None:  # a big paste is being inserted: keys wait
+            return self._hold_key_during_paste(ev)
         chord = key_chord(ev)
         command = self.keymap.lookup(chord) if chord else None
         if not self._editing() and (command in _TYPEAHEAD or (

@@ -17,6 +17,7 @@ from qtpy import QtCore, QtGui
 from ..models.keymap import COMMANDS, KeyMap
 from ..models.paste import clean_paste
 from ..models.undo import InputState, UndoStack
+from .guard import guarded
 
 __all__ = ["EditingTools"]
 
@@ -42,6 +43,7 @@ class EditingTools:
     def _init_editing_tools(self) -> None:
         from .brackets import BracketMatcher
 
+        self._paste_rest: str | None = None  # what a big paste has still to insert
         self._undo = UndoStack()
         self._undo_input = None  # the input cursor the stack belongs to
         self._undo_word = 0
@@ -179,7 +181,74 @@ class EditingTools:
             if before and not before.strip(" "):
                 indent = before
         self._undo_note("paste", None)
-        self.paste_text(clean_paste(text, indent) if self._password is None else text)
+        if self._password is not None:
+            self.paste_text(text)
+            return
+        text = clean_paste(text, indent)
+        if len(text) > self.PASTE_SLICE_CHARS:
+            self._paste_in_slices(text)
+        else:
+            self.paste_text(text)
+
+    # A big paste is inserted PASTE_SLICE_CHARS at a time, one slice per
+    # event-loop turn: Qt takes ~25 ms to insert 64 KB of lines, so a 1 MB
+    # paste in one piece froze the GUI for a quarter of a second.  Keys
+    # pressed meanwhile wait and are replayed after it; reading or setting
+    # the input finishes the paste first, so nothing sees half of it.
+    PASTE_SLICE_CHARS = 64_000
+
+    def _paste_in_slices(self, text: str) -> None:
+        c = self._cursor()
+        c.removeSelectedText()
+        self._paste_rest = self._with_cont(text)
+        self._paste_at = QtGui.QTextCursor(c)
+        self._paste_input = self._input_cursor
+        self._paste_keys: list = []
+        self._paste_step()
+
+    def _paste_step(self, everything: bool = False) -> None:
+        rest = self._paste_rest
+        if rest is None:
+            return
+        if self._input_cursor is not self._paste_input:  # the input went away meanwhile
+            self._paste_rest = None
+            self._replay_paste_keys()
+            return
+        n = len(rest) if everything else self.PASTE_SLICE_CHARS
+        if len(rest) <= n:
+            chunk, rest = rest, ""
+        else:
+            cut = rest.rfind("\n", 0, n)  # slices end at a line end (a long line goes whole)
+            if cut <= 0:
+                cut = rest.find("\n", n)
+                cut = len(rest) if cut < 0 else cut
+            chunk, rest = rest[:cut], rest[cut:]
+        self._paste_rest = rest or None
+        self._long_lines.insert(self._paste_at, chunk, self._plain_format)
+        if rest:
+            QtCore.QTimer.singleShot(0, self._paste_next)
+        else:
+            self._set_cursor(QtGui.QTextCursor(self._paste_at))
+            self._replay_paste_keys()
+
+    @guarded
+    def _paste_next(self) -> None:
+        self._paste_step()
+
+    def _finish_paste(self) -> None:
+        """Insert what is left of a big paste now."""
+        if self._paste_rest is not None:
+            self._paste_step(everything=True)
+
+    def _hold_key_during_paste(self, ev) -> bool:
+        self._paste_keys.append(QtGui.QKeyEvent(ev.type(), ev.key(), ev.modifiers(), ev.text(),
+                                                ev.isAutoRepeat(), ev.count()))
+        return True
+
+    def _replay_paste_keys(self) -> None:
+        keys, self._paste_keys = self._paste_keys, []
+        for ev in keys:
+            self._control.keyPressEvent(ev)
 
     # prompt jumps --------------------------------------------------------------
     def _prompt_regex(self) -> QtCore.QRegularExpression:

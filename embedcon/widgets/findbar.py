@@ -20,7 +20,7 @@ import bisect
 
 from qtpy import QtCore, QtGui, QtWidgets
 
-from ..models.find import MAX_MATCHES, find_all, next_match
+from ..models.find import MAX_MATCHES, Searcher, next_match
 from .guard import guarded
 
 __all__ = ["FindBar"]
@@ -98,6 +98,7 @@ class FindBar(QtWidgets.QFrame):
         self.current_format.setBackground(QtGui.QColor("#ff9632"))
         self.current_format.setForeground(QtGui.QColor("#000000"))
 
+        self._searcher = Searcher()  # the document's text while it does not change
         self._starts: list[int] = []
         self._length = 0
         self._current: int | None = None
@@ -177,11 +178,11 @@ class FindBar(QtWidgets.QFrame):
     @guarded
     def _search(self, jump: bool) -> None:
         needle = self.edit.text()
-        doc = self._console._control.document()
-        text = doc.toPlainText() if needle else ""
-        self._starts = find_all(text, needle, self.case.isChecked())
+        if self._stale and needle:
+            self._searcher.set_text(self._console._control.document().toPlainText())
+            self._stale = False
+        self._starts = self._searcher.find(needle, self.case.isChecked())
         self._length = len(needle)
-        self._stale = False
         if jump and self._starts:
             i = next_match(self._starts, self._anchor - 1)
             self._go(i)
