@@ -43,6 +43,10 @@ class UndoStack:
         """The next edit starts a new undo step (the cursor moved, say)."""
         self._group = None
 
+    def in_group(self, group: object) -> bool:
+        """Whether an edit of ``group`` would join the current step."""
+        return group is not None and group == self._group
+
     def note(self, state: Callable[[], InputState], group: object = None) -> None:
         """An edit is about to happen; ``state()`` gives the input before it.
 

@@ -41,21 +41,35 @@ class BracketMatcher:
     def match_at(self, pos: int) -> tuple[int, int] | None:
         """Document positions of the bracket next to ``pos`` and its partner."""
         con = self._console
-        if not con._editing() or con._prompt_kind != "input":
+        if con._input_cursor is None or con._prompt_kind != "input":
             return None
-        doc = con._doc
-        for p in (pos - 1, pos):
-            if p < con._input_cursor.position() or p >= con._end():
+        block = con._doc.findBlock(pos)
+        col = pos - block.position()
+        text = block.text()
+        before = text[col - 1] if col > 0 else ""
+        after = text[col] if col < len(text) else ""
+        if before not in PAIRS and after not in PAIRS:
+            return None  # the common case: two characters read
+        for p, ch in ((pos - 1, before), (pos, after)):
+            if not ch or ch not in PAIRS:
                 continue
-            if doc.characterAt(p) not in PAIRS:
-                continue
-            block = doc.findBlock(p)
-            if p < con._line_start(block):
+            if p < con._input_cursor.position() or p < con._line_start(block):
                 continue
             partner = self._partner(block, p)
             if partner is not None:
                 return p, partner
         return None
+
+    def _match_cursor(self, c: QtGui.QTextCursor):
+        """match_at for the editor's cursor, reading only its line."""
+        con = self._console
+        if con._input_cursor is None or con._prompt_kind != "input":
+            return None
+        text = c.block().text()
+        col = c.positionInBlock()
+        if (col == 0 or text[col - 1] not in PAIRS) and (col >= len(text) or text[col] not in PAIRS):
+            return None
+        return self.match_at(c.position())
 
     def _partner(self, block: QtGui.QTextBlock, p: int) -> int | None:
         con = self._console
@@ -87,7 +101,9 @@ class BracketMatcher:
     def update(self) -> None:
         con = self._console
         c = con._control.textCursor()
-        pair = None if (not self.enabled or c.hasSelection()) else self.match_at(c.position())
+        pair = None
+        if self.enabled and not c.hasSelection():
+            pair = self._match_cursor(c)
         key = pair or ()
         if key == self._shown:
             return

@@ -46,6 +46,8 @@ class EditingTools:
         self._paste_rest: str | None = None  # what a big paste has still to insert
         self._undo = UndoStack()
         self._undo_input = None  # the input cursor the stack belongs to
+        # a selection made (mouse) in the middle of a typing run ends the run
+        self._control.selectionChanged.connect(self._undo.break_group)
         self._undo_word = 0
         self._undo_space = False
         self._extra: dict[str, list] = {}
@@ -140,12 +142,16 @@ class EditingTools:
                 self._undo_space = False
                 self._undo_word += 1
             c = self._cursor()
+            group = ("type", self._undo_word, c.blockNumber())
+            stack = self._undo_stack()
+            if stack.in_group(group):
+                return  # the typing run goes on: nothing to record (the common case)
             if c.hasSelection() or not self._in_input(c.position()):
                 # typing replaces a selection (maybe several lines), or moves into the input
-                self._undo_stack().note(self._input_state)
-                self._undo_stack().break_group()
+                stack.note(self._input_state)
+                stack.break_group()
                 return
-            self._undo_stack().note(self._line_state, ("type", self._undo_word))
+            stack.note(self._line_state, group)
         elif command in _DELETING:
             self._undo_stack().note(self._input_state, "delete")
         elif command in _UNDO_STEP:
