@@ -264,6 +264,29 @@ def test_key_map_object_lists_binds_and_unbinds(console):
         w.run_command("nope")
 
 
+def test_context_menu_undo_redo_and_find_are_the_consoles(console):
+    from qtpy import QtCore
+
+    w = console.w
+    console.type("abc")
+
+    def menu():
+        m = w.control.createStandardContextMenu(QtCore.QPoint(0, 0))
+        w._extend_context_menu(m)
+        return {a.text().split("\t")[0].replace("&", ""): a for a in m.actions()}
+    actions = menu()
+    assert actions["Undo"].isEnabled() and not actions["Redo"].isEnabled()
+    assert actions["Select All"].text().endswith("Ctrl+Shift+A")
+    actions["Undo"].trigger()
+    assert w.input_buffer == ""
+    actions = menu()
+    assert actions["Redo"].isEnabled()
+    actions["Redo"].trigger()
+    assert w.input_buffer == "abc"
+    menu()["Find\u2026"].trigger()
+    assert w.find_bar.isVisible()
+
+
 def test_big_paste_is_inserted_in_slices_and_keys_wait_for_it(console):
     cells = "".join(f"In [{n}]: v{n} = {n}\n   ...: # {'x' * 60}\n\n" for n in range(1, 4001))
     clipboard().setText(cells + "In [4001]: total = sum(v for k, v in globals().items() "

@@ -692,6 +692,7 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
         return self.cmd_delete()
 
     def _extend_context_menu(self, menu: QtWidgets.QMenu) -> None:
+        self._edit_context_menu(menu)
         menu.addSeparator()
         menu.addAction("Copy (raw text)", self.cmd_copy_raw)
         menu.addAction("Clear console", self.cmd_clear)

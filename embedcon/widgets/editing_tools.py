@@ -317,6 +317,33 @@ class EditingTools:
         self.find_bar.step(backwards=True)
         return True
 
+    # context menu ------------------------------------------------------------
+    # Qt's standard actions that our commands replace (Qt's own undo stack is off)
+    _MENU_COMMANDS = {"edit-undo": "undo", "edit-redo": "redo", "select-all": "select_all"}
+
+    def _edit_context_menu(self, menu) -> None:
+        """Point the editor's standard Undo, Redo and Select All at the key
+        map's commands (with their chords), and add Find."""
+        stack = self._undo_stack() if self._input_cursor is not None else None
+        enabled = {"undo": bool(stack and stack.can_undo), "redo": bool(stack and stack.can_redo),
+                   "select_all": True}
+        for action in menu.actions():
+            command = self._MENU_COMMANDS.get(action.objectName())
+            if command is None:
+                continue
+            try:
+                action.triggered.disconnect()
+            except (TypeError, RuntimeError):
+                pass
+            action.triggered.connect(lambda _checked=False, c=command: self.run_command(c))
+            label = action.text().split("\t")[0]
+            chords = self.keymap.chords_for(command)
+            action.setText(label + ("\t" + chords[0] if chords else ""))
+            action.setEnabled(enabled[command])
+        chords = self.keymap.chords_for("find")
+        menu.addAction("Find\u2026" + ("\t" + chords[0] if chords else ""),
+                       lambda: self.run_command("find"))
+
     # extra selections (find hits, bracket partners) ------------------------------
     def _set_extra_selections(self, owner: str, selections: list) -> None:
         """Each owner's highlights, shown together; an owner's list replaces its last."""
