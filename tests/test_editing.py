@@ -192,6 +192,11 @@ def test_find_bar(console):
     assert w.input_buffer.endswith("x")
     console.key(Key.Key_F3)  # F3 reopens with the last search and steps
     assert bar.isVisible()
+    console.editor.setFocus()
+    console.key(Key.Key_Escape)  # Escape in the console closes the bar, keeps the input
+    assert not bar.isVisible() and w.input_buffer.endswith("x")
+    console.key(Key.Key_Escape)
+    assert w.input_buffer == ""
 
 
 @pytest.mark.slow

@@ -309,6 +309,13 @@ class EditingTools:
         self.find_bar.open("" if "\u2029" in selected else selected)
         return True
 
+    def cmd_cancel(self):
+        """Escape in the console closes an open find bar before it clears the input."""
+        if self._find_bar is not None and self._find_bar.isVisible():
+            self._find_bar.close_bar()
+            return True
+        return super().cmd_cancel()
+
     def cmd_find_next(self):
         self.find_bar.step(backwards=False)
         return True
