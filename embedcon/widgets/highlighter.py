@@ -86,7 +86,10 @@ class InputHighlighter:
             self._lexer_name = name
             self._lexer = None  # pygments compiles a lexer class once: rebuilding is cheap
             self._lex_line.cache_clear()
-            self.rehighlight()
+            c = self._console
+            if c._input_cursor is not None and c._input_cursor.position() < c._end():
+                self._release_glyphs()  # every line is coloured again: a fresh allowance
+                self.rehighlight()
 
     @property
     def lexer(self):
