@@ -84,8 +84,10 @@ class InputHighlighter:
         which needs no IPython in this process."""
         if name and name != self._lexer_name:
             self._lexer_name = name
-            self._lexer = None  # pygments compiles a lexer class once: rebuilding is cheap
+            built, self._lexer = self._lexer is not None, None
             self._lex_line.cache_clear()
+            if built:  # warmed up already: pygments compiled its classes, a new lexer is cheap
+                self._get_lexer()
             c = self._console
             if c._input_cursor is not None and c._input_cursor.position() < c._end():
                 self._release_glyphs()  # every line is coloured again: a fresh allowance
