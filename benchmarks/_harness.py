@@ -34,6 +34,7 @@ SCENARIOS = [
     "startup", "startup-compat", "startup-inprocess", "print100k", "print100k-unlimited", "line5mb",
     "cells200", "keystroke", "png30", "sgr20k", "stall1m", "rss500",
     "ansi-resets", "ansi-256", "ansi-toggles", "ansi-progress",
+    "paste1mb",
 ]
 
 
@@ -402,6 +403,65 @@ def sc_keystroke(ad, start_ts, n_keys=300):
     return r
 
 
+def _session_text(size=1_000_000) -> tuple[str, str]:
+    """An IPython session as a user copies it (prompts, outputs); and its last line."""
+    parts, n, total = [], 1, 0
+    while total < size:
+        cell = (f"In [{n}]: def function_{n}(a, b=2, *args, **kw):\n"
+                f"   ...:     value = a * {n} + b  # comment with 'text' and (brackets)\n"
+                f"   ...:     return [value, {{'k': value}}]\n"
+                f"   ...: \n\nIn [{n + 1}]: function_{n}(1)\nOut[{n + 1}]: [{n + 2}, "
+                f"{{'k': {n + 2}}}]\n\n")
+        parts.append(cell)
+        total += len(cell)
+        n += 2
+    last = f"marker_end_{n} = 1"
+    parts.append(f"In [{n}]: {last}\n")
+    return "".join(parts), last
+
+
+def sc_paste1mb(ad, start_ts):
+    """Ctrl+V of 1 MB copied from a session (prompts included): seconds until
+    the last pasted line is in the input and shown, and the longest GUI stall
+    from the key press until a second after that."""
+    from qtpy import QtCore, QtWidgets
+    from qtpy.QtTest import QTest
+
+    r = _launch(ad, start_ts, 10_000)
+    text, last = _session_text()
+    QtWidgets.QApplication.clipboard().setText(text)
+    ed = ad.editor
+    ed.setFocus()
+    ad.app.processEvents()
+    ticks = []
+    timer = QtCore.QTimer()
+    timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    timer.start(10)
+    ad.app.processEvents()
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    ticks.append(t0)
+    QTest.keyClick(ed, QtCore.Qt.Key.Key_V, QtCore.Qt.KeyboardModifier.ControlModifier)
+    ok = ad.wait_until(lambda: last in ad.doc.lastBlock().text(), 60.0, [], poll_ms=5)
+    ad.settle()
+    dt = time.perf_counter() - t0
+    end = time.perf_counter() + 1.0  # deferred work (highlighting) counts for stalls
+    while time.perf_counter() < end:
+        ad.app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        time.sleep(0.001)
+    timer.stop()
+    cpu = time.process_time() - c0
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    lines = ad.doc.blockCount()
+    r.update(value=dt, unit="s", longest_stall_ms=max(gaps) * 1000 if gaps else float("nan"),
+             paste_cpu_s=cpu, pasted_bytes=len(text), document_blocks=lines)
+    if not ok:
+        r["error"] = "the pasted text's last line never appeared"
+    return r
+
+
 def _png_bytes(w=400, h=300) -> bytes:
     from qtpy import QtCore, QtGui
 
@@ -595,6 +655,8 @@ def main(adapter_cls) -> None:
             result.update(sc_stall1m(ad, start_ts))
         elif scenario == "rss500":
             result.update(sc_rss500(ad, start_ts))
+        elif scenario == "paste1mb":
+            result.update(sc_paste1mb(ad, start_ts))
         else:
             raise SystemExit(f"unknown scenario {scenario!r}")
     except NotAvailable as exc:

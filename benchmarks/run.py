@@ -81,6 +81,8 @@ SCENARIOS = {
     "stall1m": dict(title="longest GUI stall, 1M-line flood", kind="abs", max=30.0),
     "rss500": dict(title="RSS after 500 cells × 2000 lines (default scrollbacks)", kind="ratio",
                    max=1.0),
+    "paste1mb": dict(title="Ctrl+V of 1 MB copied from a session (prompts included)",
+                     kind="ratio", max=0.5),
 }
 # secondary measurements shown under the table (medians over runs)
 DETAILS = {
@@ -101,6 +103,7 @@ DETAILS = {
     "ansi-progress": ["longest_stall_ms"],
     "stall1m": ["total_s", "p99_gap_ms", "gaps_over_30ms", "full_gcs", "longest_full_gc_ms"],
     "rss500": ["rss_after_warmup_mib", "buffer_size", "total_s"],
+    "paste1mb": ["longest_stall_ms", "paste_cpu_s", "document_blocks"],
 }
 # hard limit for one child process (seconds), on top of the cap
 HARD_TIMEOUT = {"stall1m": 600, "rss500": 900}

@@ -29,6 +29,7 @@ embedcon --existing                   # attach to the most recent running kernel
 embedcon --existing kernel-1234.json  # attach to a given kernel
 embedcon --style monokai              # pygments style for the input
 embedcon --generate-config            # write a config file to edit
+embedcon --help-keys                  # every key binding, in both key profiles
 """
 
 aliases = dict(base_aliases)
@@ -38,6 +39,7 @@ aliases.update({
     "font-size": "RichJupyterWidget.font_size",
     "font-family": "RichJupyterWidget.font_family",
     "buffer-size": "RichJupyterWidget.buffer_size",
+    "key-profile": "RichJupyterWidget.key_profile",
 })
 flags = dict(base_flags)
 flags.update(console_flags)
