@@ -450,9 +450,11 @@ def test_grab_pictures_light_and_dark(con, tmp_path):
         c.key(Key.Key_Escape)
         ctrl(c, Key.Key_R)
         c.type("tip")
+        c.qtbot.wait(50)
         c.w.grab().save(str(tmp_path / f"rsearch-{theme}.png"))
         c.key(Key.Key_Escape)
         c.w.page(PAGE)
+        c.qtbot.wait(50)  # the layout settles
         c.w.grab().save(str(tmp_path / f"pager-{theme}.png"))
         c.w.pager.close_page()
     if os.environ.get("EMBEDCON_KEEP_PICTURES"):

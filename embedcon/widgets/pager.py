@@ -182,13 +182,13 @@ class Pager(QtWidgets.QWidget):
 
     def _show(self, focus: bool = True) -> None:
         control = self._console._control
+        self.show()
         if self._mode == "inside":
             control.hide()
         else:
             control.show()
-            total = sum(self.splitter.sizes()) or 2
+            total = self.splitter.width() if self._mode == "hsplit" else self.splitter.height()
             self.splitter.setSizes([total // 2, total - total // 2])
-        self.show()
         if focus:
             self.view.setFocus()
 
