@@ -215,3 +215,11 @@ def test_call_tip_text_and_call_detection():
     assert text.startswith("Signature: f(a)") and len(text) < 2500
     assert tip_text({"status": "ok", "found": False, "data": {}}) == ""
     assert tip_text({"status": "error"}) == "" and tip_text(None) == ""
+
+
+def test_history_merge_kernel_keeps_entries_the_kernel_lacks():
+    h = History()
+    h.load(["a", "b"])
+    h.append("host-loaded")
+    h.merge_kernel(["old1", "a", "b", "c"])
+    assert h.items == ["old1", "a", "b", "c", "host-loaded"]

@@ -38,13 +38,14 @@ class History:
         self._items = dedup[-self.max_entries:]
         self.reset()
 
-    def replace(self, entries, keep_since: int | None = None) -> None:
-        """Replace the entries with ``entries`` (e.g. the kernel's longer tail,
-        which already holds this session's inputs), keeping ours from index
-        ``keep_since`` on (inputs added after the kernel was asked)."""
-        ours = self._items[keep_since:] if keep_since is not None else []
+    def merge_kernel(self, entries) -> None:
+        """Take the kernel's (longer) history: its entries in its order, then
+        ours that it does not have (e.g. loaded by the host) after them."""
+        kernel = [e for e in entries if isinstance(e, str) and e.strip()]
+        known = set(kernel)
+        ours = [e for e in self._items if e not in known]
         self._items = []
-        self.load(list(entries) + ours)
+        self.load(kernel + ours)
 
     def append(self, entry: str) -> None:
         if entry.strip() and (not self._items or self._items[-1] != entry):

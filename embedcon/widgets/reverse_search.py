@@ -38,7 +38,6 @@ class ReverseSearchBar(QtWidgets.QLabel):
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.search: ReverseSearch | None = None
         self._asked_kernel = False  # the kernel's long history was asked for (once)
-        self._asked_at = 0  # len(history) when it was asked
         console.layout().addWidget(self)
         self.hide()
 
@@ -65,7 +64,6 @@ class ReverseSearchBar(QtWidgets.QLabel):
         if self._asked_kernel or kc is None:
             return
         self._asked_kernel = True
-        self._asked_at = len(console.history)
         try:
             msg_id = kc.history(hist_access_type="tail", n=console.settings.history_size,
                                 raw=True, output=False)
@@ -83,7 +81,7 @@ class ReverseSearchBar(QtWidgets.QLabel):
                    and isinstance(h[2], str)]
         if not entries:
             return  # no history in the kernel: this session's inputs stay
-        console.history.replace(entries, keep_since=self._asked_at)
+        console.history.merge_kernel(entries)
         if self.search is not None:
             self.search.set_entries(console.history.items)
             self._update()
