@@ -297,12 +297,13 @@ def _kernel_with_env(env):
     return km, kc
 
 
-def test_reverse_search_falls_back_when_the_kernel_has_no_history(qapp, make_console, tmp_path):
+def test_kernel_without_history_or_inspect(qapp, make_console, tmp_path, caplog):
+    """History errors: Ctrl+R searches this session's inputs; inspect errors: no tip,
+    nothing logged at warning level."""
     from fake_kernel import FakeKernel
 
-    fk = FakeKernel(tmp_path, replies={"history_request": {"status": "error", "ename": "X",
-                                                           "evalue": "no history",
-                                                           "traceback": []}})
+    error = {"status": "error", "ename": "X", "evalue": "not supported", "traceback": []}
+    fk = FakeKernel(tmp_path, replies={"history_request": error, "inspect_request": error})
     kc = fk.client()
     try:
         c = make_console(None, kc)
@@ -317,6 +318,21 @@ def test_reverse_search_falls_back_when_the_kernel_has_no_history(qapp, make_con
         assert c.w.input_buffer == "first_input = 1"  # the error changed nothing
         c.key(Key.Key_Return)
         assert c.w.history.items[-2:] == ["first_input = 1", "second_input = 2"]
+        c.key(Key.Key_Escape)
+        caplog.set_level(logging.INFO)
+        c.type("print(")
+        c.qtbot.waitUntil(lambda: fk.last_request("inspect_request") is not None, timeout=5000)
+        c.qtbot.wait(300)
+        assert not c.w.call_tip.isVisible()
+        c.key(Key.Key_Backtab, Mod.ShiftModifier)
+        c.qtbot.wait(300)
+        assert not c.w.call_tip.isVisible() and c.w.input_buffer == "print("
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+        # a search that is open while the input is run leaves the input alone
+        ctrl(c, Key.Key_R)
+        c.type("second")
+        c.w.execute("third_input = 3")
+        assert "third_input = 3" in c.text() and not c.w.reverse_search.isVisible()
     finally:
         kc.stop_channels()
         fk.close()

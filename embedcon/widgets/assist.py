@@ -98,8 +98,7 @@ class AssistCommands:
         """The input was executed (or the prompt went away)."""
         self.completer.cancel()
         self.call_tip.cancel()
-        if self.reverse_search.active:
-            self.reverse_search.finish(keep=True)
+        self.reverse_search.abandon()
 
     def cmd_reverse_search(self):
         if self.reverse_search.start(backwards=True):

@@ -98,6 +98,11 @@ class ReverseSearchBar(QtWidgets.QLabel):
             console.input_buffer = text
         console.history.reset()
 
+    def abandon(self) -> None:
+        """End the search leaving the input as it is (the input is being run)."""
+        self.search = None
+        self.hide()
+
     # -- keys ----------------------------------------------------------------
     def handle_key(self, ev: QtGui.QKeyEvent) -> bool:
         """Keys while searching; False lets the key do its usual job afterwards."""
