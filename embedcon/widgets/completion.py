@@ -143,6 +143,7 @@ class DropList(_ListBase):
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def show_rows(self, completions: Completions, rows: list[int]) -> None:
+        self.setFont(self._console._control.font())
         self.model_.set_rows(completions, rows)
         self.set_current_row(0)
         self._place(completions, rows)
@@ -206,6 +207,7 @@ class ColumnList(_ListBase):
         self._rows_per_column = 1
 
     def show_rows(self, completions: Completions, rows: list[int]) -> None:
+        self.setFont(self._console._control.font())
         self.model_.set_rows(completions, rows)
         self._walking = False
         self.clearSelection()
