@@ -148,8 +148,7 @@ def test_completion_droplist_many_matches_and_types(con):
     c.key(Key.Key_Tab)
     c.qtbot.waitUntil(comp.isVisible, timeout=20000)
     model = lst.model()
-    role = QtCore.Qt.ItemDataRole.UserRole
-    kinds = {model.index(r).data(): (model.index(r).data(role + 1), model.index(r).data(role + 2))
+    kinds = {model.info(r).text: (model.info(r).type, model.info(r).signature)
              for r in range(model.rowCount())}
     assert kinds["path"] == ("module", "") and kinds["pathconf"] == ("function", "(path, name)")
 

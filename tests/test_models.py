@@ -190,8 +190,9 @@ def test_completion_parse_reconcile_and_columns():
                    {"text": "pardir", "type": "<unknown>", "signature": "x" * 500}]}}
     comps = parse_reply(content, "os.pa")
     assert comps.texts == ["path", "pardir"] and (comps.start, comps.end) == (3, 5)
-    assert comps.matches[0].type == "module" and comps.matches[1].type == ""
-    assert len(comps.matches[1].signature) == 200
+    assert comps.match(0).type == "module" and comps.match(1).type == ""
+    assert len(comps.match(1).signature) == 200
+    assert parse_reply({"matches": ["a", ["x"], "a", "b"]}, "").texts == ["a", "b"]
     assert comps.common_prefix() == "pa" and comps.filter("pat") == [0]
     assert parse_reply({"status": "ok", "matches": ["a"], "cursor_start": 9, "cursor_end": 1},
                        "ab").start == 2  # bad positions: complete at the end

@@ -12,7 +12,7 @@ out in columns for the ncurses-like and plain styles.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["Match", "Completions", "parse_reply", "reconcile", "columns", "common_prefix"]
 
@@ -27,33 +27,46 @@ class Match:
     signature: str = ""
 
 
-@dataclass
 class Completions:
-    """The matches of one reply, replacing ``code[start:end]``."""
+    """The matches of one reply, replacing ``code[start:end]``.
 
-    matches: list[Match]
-    start: int
-    end: int
-    _texts: list[str] = field(default_factory=list, repr=False)
+    Types and signatures are looked up only for the matches that are shown
+    (:meth:`match`): a reply of 10,000 matches is parsed in a few
+    milliseconds."""
 
-    def __post_init__(self) -> None:
-        self._texts = [m.text for m in self.matches]
+    def __init__(self, texts: list[str], start: int, end: int, metadata: list | None = None):
+        self.texts = texts
+        self.start = start
+        self.end = end
+        self._metadata = metadata
+        self._info: dict | None = None
 
     def __len__(self) -> int:
-        return len(self.matches)
+        return len(self.texts)
 
-    @property
-    def texts(self) -> list[str]:
-        return self._texts
+    def match(self, i: int) -> Match:
+        """The i-th match with its type and signature (when the kernel sent them)."""
+        text = self.texts[i]
+        if self._info is None:
+            self._info = {}
+            for item in self._metadata or ():
+                if isinstance(item, dict):
+                    key = item.get("text")
+                    if isinstance(key, str) and key not in self._info:
+                        self._info[key] = item
+        item = self._info.get(text)
+        if item is None:
+            return Match(text)
+        return Match(text, _clip(item.get("type")), _clip(item.get("signature")))
 
     def common_prefix(self) -> str:
-        return common_prefix(self._texts)
+        return common_prefix(self.texts)
 
     def filter(self, typed: str) -> list[int]:
         """Indices of the matches that start with ``typed`` (all for "")."""
         if not typed:
-            return list(range(len(self._texts)))
-        return [i for i, t in enumerate(self._texts) if t.startswith(typed)]
+            return list(range(len(self.texts)))
+        return [i for i, t in enumerate(self.texts) if t.startswith(typed)]
 
 
 def common_prefix(texts: list[str]) -> str:
@@ -71,8 +84,8 @@ def parse_reply(content: dict, code: str, max_matches: int = 100_000) -> Complet
     """The completions in ``content`` for ``code``; None if unusable.
 
     A reply whose ``cursor_start``/``cursor_end`` do not fit ``code`` is read
-    as replacing nothing before the cursor (``end`` is then the cursor, which
-    the caller passes as ``len(code)`` of the text up to it when unsure)."""
+    as completing at the end of ``code`` (the caller passes the code up to
+    the cursor when unsure)."""
     if not isinstance(content, dict) or content.get("status", "ok") != "ok":
         return None
     raw = content.get("matches")
@@ -82,24 +95,17 @@ def parse_reply(content: dict, code: str, max_matches: int = 100_000) -> Complet
     if not isinstance(start, int) or not isinstance(end, int) or \
             not 0 <= start <= end <= len(code):
         start = end = len(code)
-    meta = (content.get("metadata") or {}) if isinstance(content.get("metadata"), dict) else {}
-    typed = meta.get("_jupyter_types_experimental")
-    info: dict[str, tuple[str, str]] = {}
-    if isinstance(typed, list):
-        for item in typed[:max_matches]:
-            if isinstance(item, dict) and isinstance(item.get("text"), str):
-                info.setdefault(item["text"], (_clip(item.get("type")),
-                                               _clip(item.get("signature"))))
-    seen: set[str] = set()
-    matches = []
-    for m in raw[:max_matches]:
-        if isinstance(m, str) and m and m not in seen:
-            seen.add(m)
-            t, s = info.get(m, ("", ""))
-            matches.append(Match(m, t, s))
-    if not matches:
+    meta = content.get("metadata")
+    typed = meta.get("_jupyter_types_experimental") if isinstance(meta, dict) else None
+    raw = raw[:max_matches]
+    try:
+        unique = dict.fromkeys(raw)  # in C: order kept, duplicates dropped
+    except TypeError:  # something unhashable in a hostile reply
+        unique = dict.fromkeys(m for m in raw if isinstance(m, str))
+    texts = [m for m in unique if isinstance(m, str) and m]
+    if not texts:
         return None
-    return Completions(matches, start, end)
+    return Completions(texts, start, end, typed if isinstance(typed, list) else None)
 
 
 def reconcile(asked_code: str, asked_pos: int, code: str, pos: int) -> str | None:

@@ -27,13 +27,15 @@ __all__ = ["Completer", "DropList", "ColumnList", "COMPLETION_STYLES"]
 
 COMPLETION_STYLES = ("droplist", "ncurses", "plain")
 _K = QtCore.Qt.Key
-_TYPE_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
-_SIG_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2
 PLAIN_LIMIT = 2000  # names written into the transcript by the plain style
 
 
-class _MatchModel(QtCore.QAbstractListModel):
-    """The shown (filtered) matches of one :class:`Completions`."""
+class _MatchModel(QtCore.QStringListModel):
+    """The shown (filtered) names of one :class:`Completions`.
+
+    A C++ string list: the view's many ``rowCount``/``data`` calls while it
+    lays out 10,000 rows never enter Python.  Types and signatures are looked
+    up by the delegate for the rows it paints."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -41,29 +43,16 @@ class _MatchModel(QtCore.QAbstractListModel):
         self.rows: list[int] = []
 
     def set_rows(self, completions: Completions | None, rows: list[int]) -> None:
-        self.beginResetModel()
         self.completions, self.rows = completions, rows
-        self.endResetModel()
+        texts = completions.texts if completions is not None else []
+        self.setStringList([texts[i] for i in rows])
 
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or self.completions is None:
-            return None
-        m = self.completions.matches[self.rows[index.row()]]
-        if role == QtCore.Qt.ItemDataRole.DisplayRole:
-            return m.text
-        if role == _TYPE_ROLE:
-            return m.type
-        if role == _SIG_ROLE:
-            return m.signature
-        if role == QtCore.Qt.ItemDataRole.ToolTipRole:
-            return (m.text + m.signature) if m.signature else None
-        return None
+    def info(self, row: int):
+        """The :class:`~embedcon.models.completion.Match` shown at ``row``."""
+        return self.completions.match(self.rows[row])
 
     def text(self, row: int) -> str:
-        return self.completions.matches[self.rows[row]].text
+        return self.completions.texts[self.rows[row]]
 
 
 class _TypeDelegate(QtWidgets.QStyledItemDelegate):
@@ -71,8 +60,8 @@ class _TypeDelegate(QtWidgets.QStyledItemDelegate):
 
     def paint(self, painter, option, index) -> None:
         super().paint(painter, option, index)
-        sig = index.data(_SIG_ROLE) or ""
-        kind = index.data(_TYPE_ROLE) or ""
+        match = index.model().info(index.row())
+        sig, kind = match.signature, match.type
         if not sig and not kind:
             return
         painter.save()
@@ -154,11 +143,12 @@ class DropList(_ListBase):
         edit = self._console._control
         view = edit.viewport()
         fm = QtGui.QFontMetrics(self.font())
-        sample = rows[:2000]  # widths from the first names: 10,000 would cost a pass each
-        matches = completions.matches
-        name = max((len(matches[i].text) for i in sample), default=4)
-        extra = max((len(matches[i].type) + min(len(matches[i].signature), 40)
-                     for i in sample), default=0)
+        texts = completions.texts
+        name = max((len(texts[i]) for i in rows[:2000]), default=4)
+        extra = 0
+        for i in rows[:200]:  # room for the type and signature of the first names
+            m = completions.match(i)
+            extra = max(extra, len(m.type) + min(len(m.signature), 40))
         char = fm.horizontalAdvance("M")
         width = min(max((name + extra + (3 if extra else 0)) * char + 40, 120), view.width() - 10)
         height_rows = min(len(rows), self._console.settings.gui_completion_height)
@@ -213,7 +203,7 @@ class ColumnList(_ListBase):
         self.clearSelection()
         self.setCurrentIndex(QtCore.QModelIndex())
         fm = QtGui.QFontMetrics(self.font())
-        name = max((len(completions.matches[i].text) for i in rows[:2000]), default=4)
+        name = max((len(completions.texts[i]) for i in rows[:2000]), default=4)
         row_h = fm.height() + 2
         self.setGridSize(QtCore.QSize(fm.horizontalAdvance("M") * (name + 2), row_h))
         self._rows_per_column = max(1, min(len(rows), self._console.settings.gui_completion_height))
