@@ -13,6 +13,7 @@ from __future__ import annotations
 from qtpy import QtCore, QtGui, QtWidgets
 
 from ..models.calltip import call_still_open, open_call, tip_text
+from .guard import guarded
 
 __all__ = ["CallTip"]
 
@@ -23,6 +24,7 @@ class CallTip(QtWidgets.QLabel):
     def __init__(self, console):
         super().__init__(console._control.viewport())
         self._console = console
+        self.log = console.log
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.setWordWrap(False)
@@ -114,6 +116,7 @@ class CallTip(QtWidgets.QLabel):
             return False
         return call_still_open(console._text_range(paren - 1, pos))
 
+    @guarded
     def _cursor_moved(self) -> None:
         if (self.isVisible() or self._msg_id is not None) and not self._inside_call():
             self.cancel()

@@ -22,6 +22,7 @@ from __future__ import annotations
 from qtpy import QtCore, QtGui, QtWidgets
 
 from ..models.completion import Completions, columns, common_prefix, parse_reply, reconcile
+from .guard import guarded
 
 __all__ = ["Completer", "DropList", "ColumnList", "COMPLETION_STYLES"]
 
@@ -97,8 +98,13 @@ class _ListBase(QtWidgets.QListView):
         self.setUniformItemSizes(True)
         self.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.clicked.connect(lambda index: completer.accept(index.row()))
+        self.log = completer.log
+        self.clicked.connect(self._clicked)
         self.hide()
+
+    @guarded
+    def _clicked(self, index) -> None:
+        self._completer.accept(index.row())
 
     def count(self) -> int:
         return self.model_.rowCount()
@@ -252,6 +258,7 @@ class Completer(QtCore.QObject):
     def __init__(self, console):
         super().__init__(console)
         self._console = console
+        self.log = console.log
         self._asked: tuple[str, str, int] | None = None  # msg_id, code, cursor offset
         self._completions: Completions | None = None
         self._anchor: QtGui.QTextCursor | None = None  # where the completed word starts

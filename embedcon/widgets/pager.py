@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from qtpy import QtCore, QtGui, QtWidgets
 
+from .guard import guarded
 from .output import OutputWriter
 
 __all__ = ["Pager", "PAGING_MODES"]
@@ -46,7 +47,12 @@ class _PageView(QtWidgets.QPlainTextEdit):
                                      QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
 
     def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
-        if not self._pager.handle_key(ev):
+        try:
+            handled = self._pager.handle_key(ev)
+        except Exception:  # never into the host's event loop (fatal under PyQt6)
+            self._pager.log.exception("error handling a key in the pager")
+            handled = True
+        if not handled:
             super().keyPressEvent(ev)
 
 
@@ -58,6 +64,7 @@ class Pager(QtWidgets.QWidget):
     def __init__(self, console):
         super().__init__(console)
         self._console = console
+        self.log = console.log
         self.view = _PageView(self)
         self.search_line = QtWidgets.QLineEdit(self)
         self.search_line.setPlaceholderText("search (Enter: next, Shift+Enter: previous, "
@@ -224,6 +231,13 @@ class Pager(QtWidgets.QWidget):
         return True
 
     def eventFilter(self, obj, ev) -> bool:
+        try:
+            return self._search_key(obj, ev) or super().eventFilter(obj, ev)
+        except Exception:
+            self.log.exception("error handling a key in the pager's search line")
+            return False
+
+    def _search_key(self, obj, ev) -> bool:
         if obj is self.search_line and ev.type() == QtCore.QEvent.Type.KeyPress:
             key = ev.key()
             if key == _K.Key_Escape:
@@ -234,8 +248,9 @@ class Pager(QtWidgets.QWidget):
                 backwards = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
                 self.find(self.search_line.text(), backwards)
                 return True
-        return super().eventFilter(obj, ev)
+        return False
 
+    @guarded
     def _search_changed(self, needle: str) -> None:
         """Highlight every hit (up to MAX_HIGHLIGHTS) and go to the first one."""
         view = self.view
