@@ -35,6 +35,7 @@ SCENARIOS = [
     "cells200", "keystroke", "png30", "sgr20k", "stall1m", "rss500",
     "ansi-resets", "ansi-256", "ansi-toggles", "ansi-progress",
     "paste1mb",
+    "complete5k", "rsearch10k", "histup10k", "calltip",
 ]
 
 
@@ -142,6 +143,23 @@ class Adapter:
 
     def get_input(self) -> str:
         return self.w.input_buffer
+
+    # assistance features (completion list, history, call tip) --------------------
+    def set_completion_style(self, style: str) -> None:
+        raise NotAvailable("no completion style switch")
+
+    def completion_count(self) -> int:
+        """Rows in the completion list when it is shown, else 0."""
+        raise NotAvailable("no completion list")
+
+    def set_history(self, entries: list[str]) -> None:
+        raise NotAvailable("no history API")
+
+    def reverse_search_available(self) -> bool:
+        return False
+
+    def call_tip_visible(self) -> bool:
+        raise NotAvailable("no call tips")
 
     def kernel_pid(self):
         try:
@@ -516,6 +534,209 @@ def sc_sgr20k(ad, start_ts, n=20_000):
     return r
 
 
+class StallSpy:
+    """A 5 ms precise timer: the longest gap between its ticks is the longest GUI stall."""
+
+    def __init__(self):
+        from qtpy import QtCore
+
+        self.ticks = []
+        self.timer = QtCore.QTimer()
+        self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def start(self) -> None:
+        self.ticks[:] = [time.perf_counter()]
+        self.timer.start(5)
+
+    def stop(self) -> float:
+        self.timer.stop()
+        self.ticks.append(time.perf_counter())
+        return max(b - a for a, b in zip(self.ticks, self.ticks[1:])) * 1000
+
+
+def _pump(ad, seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        ad.app.processEvents()
+        time.sleep(0.002)
+
+
+def sc_complete5k(ad, start_ts, n=5000, runs=5):
+    """Tab with 5,000 matches: time until the droplist shows them all, longest stall."""
+    from qtpy import QtCore
+    from qtpy.QtTest import QTest
+
+    r = _launch(ad, start_ts, 10_000)
+    ad.set_completion_style("droplist")
+    ad.run_cell(f"globals().update({{f'zq_name_{{i}}': i for i in range({n})}})", 2)
+    ed = ad.editor
+    ed.setFocus()
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    times, stalls, cpu = [], [], []
+    spy = StallSpy()
+    for _ in range(runs):
+        ad.set_input("zq_na")
+        _pump(ad, 0.2)
+        spy.start()
+        c0, t0 = time.process_time(), time.perf_counter()
+        QTest.keyClick(ed, QtCore.Qt.Key.Key_Tab)
+        ok = ad.wait_until(lambda: ad.completion_count() >= n, 30.0, poll_ms=1)
+        ad.settle()
+        t1, c1 = time.perf_counter(), time.process_time()
+        _pump(ad, 0.1)  # a stall right after the list shows counts too
+        stalls.append(spy.stop())
+        if not ok:
+            raise TimeoutError(f"completion list not shown with {n} rows "
+                               f"(rows: {ad.completion_count()})")
+        times.append((t1 - t0) * 1000)
+        cpu.append((c1 - c0) * 1000)
+        QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
+        QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
+        _pump(ad, 0.1)
+    times.sort()
+    r.update(value=times[len(times) // 2], unit="ms Tab to list shown",
+             longest_stall_ms=max(stalls), cpu_ms=sorted(cpu)[len(cpu) // 2], runs=runs,
+             floor_complete_ms=_request_floor(ad, "complete", "zq_na", 5, runs=3))
+    return r
+
+
+def _history_entries(n=10_000):
+    return [f"value_{i} = compute({i}, 'text', flag=True)" for i in range(n)]
+
+
+def sc_rsearch10k(ad, start_ts, n=10_000):
+    """Ctrl+R over 10,000 history entries: CPU per keystroke of the search."""
+    from qtpy import QtCore
+    from qtpy.QtTest import QTest
+
+    if not ad.reverse_search_available():
+        raise NotAvailable("no Ctrl+R reverse search")
+    r = _launch(ad, start_ts, 10_000)
+    ad.set_history(_history_entries(n))
+    ed = ad.editor
+    ed.setFocus()
+    ctrl = QtCore.Qt.KeyboardModifier.ControlModifier
+    # the first search asks the kernel for its history: let that reply arrive (untimed)
+    QTest.keyClick(ed, QtCore.Qt.Key.Key_R, ctrl)
+    _pump(ad, 1.0)
+    QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
+    _pump(ad, 0.2)
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    keys = 0
+    spy = StallSpy()
+    spy.start()
+    c0, g0, t0 = time.process_time(), time.thread_time(), time.perf_counter()
+    for _ in range(5):
+        QTest.keyClick(ed, QtCore.Qt.Key.Key_R, ctrl)
+        ad.app.processEvents()
+        for ch in "value_12":
+            QTest.keyClick(ed, ch)
+            ad.app.processEvents()
+        for _ in range(12):
+            QTest.keyClick(ed, QtCore.Qt.Key.Key_R, ctrl)
+            ad.app.processEvents()
+        keys += 1 + 8 + 12
+        found = ad.get_input()
+        QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
+        ad.app.processEvents()
+        keys += 1
+    c1, g1, t1 = time.process_time(), time.thread_time(), time.perf_counter()
+    stall = spy.stop()
+    r.update(value=(c1 - c0) / keys * 1000, unit="ms CPU/key",
+             gui_thread_cpu_per_key_ms=(g1 - g0) / keys * 1000,
+             wall_per_key_ms=(t1 - t0) / keys * 1000, longest_stall_ms=stall, keys=keys,
+             found=found[:40])
+    if not found.startswith("value_12"):
+        r["error"] = f"search found {found[:60]!r}"
+    return r
+
+
+def sc_histup10k(ad, start_ts, n=10_000, presses=40):
+    """Up-key prefix search over 10,000 history entries: CPU per keystroke."""
+    from qtpy import QtCore, QtGui
+    from qtpy.QtTest import QTest
+
+    r = _launch(ad, start_ts, 10_000)
+    ad.set_history(_history_entries(n))
+    ed = ad.editor
+    ed.setFocus()
+    _pump(ad, 0.3)
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    keys = 0
+    c0, g0, t0 = time.process_time(), time.thread_time(), time.perf_counter()
+    for _ in range(2):
+        ad.set_input("value_12")
+        ed.moveCursor(QtGui.QTextCursor.MoveOperation.End)
+        ad.app.processEvents()
+        for _ in range(presses // 2):
+            QTest.keyClick(ed, QtCore.Qt.Key.Key_Up)
+            ad.app.processEvents()
+            keys += 1
+    c1, g1, t1 = time.process_time(), time.thread_time(), time.perf_counter()
+    found = ad.get_input()
+    r.update(value=(c1 - c0) / keys * 1000, unit="ms CPU/key",
+             gui_thread_cpu_per_key_ms=(g1 - g0) / keys * 1000,
+             wall_per_key_ms=(t1 - t0) / keys * 1000, keys=keys, found=found[:40])
+    if not found.startswith("value_12"):
+        r["error"] = f"Up found {found[:60]!r}"
+    return r
+
+
+def sc_calltip(ad, start_ts, runs=10):
+    """`print(` typed: time from the "(" key to the call tip shown (median of runs)."""
+    from qtpy import QtCore
+    from qtpy.QtTest import QTest
+
+    r = _launch(ad, start_ts, 10_000)
+    ed = ad.editor
+    ed.setFocus()
+    ad.call_tip_visible()  # NotAvailable before the timed part
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    times = []
+    for _ in range(runs):
+        ad.set_input("")
+        for ch in "print":
+            QTest.keyClick(ed, ch)
+        _pump(ad, 0.1)
+        t0 = time.perf_counter()
+        QTest.keyClick(ed, "(")
+        ok = ad.wait_until(ad.call_tip_visible, 10.0, poll_ms=1)
+        ad.settle()
+        t1 = time.perf_counter()
+        if not ok:
+            raise TimeoutError("no call tip after 10 s")
+        times.append((t1 - t0) * 1000)
+        QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
+        ad.wait_until(lambda: not ad.call_tip_visible(), 2.0, poll_ms=1)
+        _pump(ad, 0.05)
+    times.sort()
+    r.update(value=times[len(times) // 2], unit="ms ( to tip shown", max_ms=times[-1], runs=runs,
+             floor_inspect_ms=_request_floor(ad, "inspect", "print(", 6))
+    return r
+
+
+def _request_floor(ad, kind: str, code: str, pos: int, runs: int = 10) -> float:
+    """The kernel's part: a bare jupyter_client round trip of the same
+    ``inspect`` or ``complete`` request, no widget (median ms, after one warm-up)."""
+    from jupyter_client import BlockingKernelClient
+
+    kc = BlockingKernelClient()
+    kc.load_connection_info(ad.km.get_connection_info())
+    kc.start_channels()
+    send = getattr(kc, kind)
+    try:
+        send(code, pos, reply=True, timeout=30)
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            send(code, pos, reply=True, timeout=30)
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        kc.stop_channels()
+    return sorted(times)[len(times) // 2]
+
+
 # Terminal output in the shapes real tools print (issue 17): 20,000 lines each,
 # both consoles at the same scrollback (10,000 blocks).  The kernel code builds
 # each line from escapes only, so the kernel's cost is the same on both sides.
@@ -657,6 +878,14 @@ def main(adapter_cls) -> None:
             result.update(sc_rss500(ad, start_ts))
         elif scenario == "paste1mb":
             result.update(sc_paste1mb(ad, start_ts))
+        elif scenario == "complete5k":
+            result.update(sc_complete5k(ad, start_ts))
+        elif scenario == "rsearch10k":
+            result.update(sc_rsearch10k(ad, start_ts))
+        elif scenario == "histup10k":
+            result.update(sc_histup10k(ad, start_ts))
+        elif scenario == "calltip":
+            result.update(sc_calltip(ad, start_ts))
         else:
             raise SystemExit(f"unknown scenario {scenario!r}")
     except NotAvailable as exc:

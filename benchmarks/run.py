@@ -83,6 +83,12 @@ SCENARIOS = {
                    max=1.0),
     "paste1mb": dict(title="Ctrl+V of 1 MB copied from a session (prompts included)",
                      kind="ratio", max=0.5),
+    "complete5k": dict(title="Tab → 5,000 completions shown (droplist)", kind="ratio", max=0.5),
+    "rsearch10k": dict(title="Ctrl+R over 10,000 history entries, CPU per key", kind="abs",
+                       max=5.0),
+    "histup10k": dict(title="Up-key prefix search, 10,000 history entries, CPU per key",
+                      kind="ratio", max=0.5),
+    "calltip": dict(title="call tip round trip, `print(` → tip shown", kind="ratio", max=0.5),
 }
 # secondary measurements shown under the table (medians over runs)
 DETAILS = {
@@ -104,6 +110,10 @@ DETAILS = {
     "stall1m": ["total_s", "p99_gap_ms", "gaps_over_30ms", "full_gcs", "longest_full_gc_ms"],
     "rss500": ["rss_after_warmup_mib", "buffer_size", "total_s"],
     "paste1mb": ["longest_stall_ms", "paste_cpu_s", "document_blocks"],
+    "complete5k": ["longest_stall_ms", "cpu_ms", "floor_complete_ms"],
+    "rsearch10k": ["gui_thread_cpu_per_key_ms", "wall_per_key_ms", "longest_stall_ms"],
+    "histup10k": ["gui_thread_cpu_per_key_ms", "wall_per_key_ms"],
+    "calltip": ["max_ms", "floor_inspect_ms"],
 }
 # hard limit for one child process (seconds), on top of the cap
 HARD_TIMEOUT = {"stall1m": 600, "rss500": 900}
