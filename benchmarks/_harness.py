@@ -36,6 +36,7 @@ SCENARIOS = [
     "ansi-resets", "ansi-256", "ansi-toggles", "ansi-progress",
     "paste1mb",
     "complete5k", "rsearch10k", "histup10k", "calltip",
+    "ansi-resets", "ansi-256", "ansi-toggles", "ansi-progress", "svg30", "html1000", "update200",
 ]
 
 
@@ -124,6 +125,17 @@ class Adapter:
     def ready(self) -> bool:
         """True once a cell sent now would run at once (kernel answered)."""
         return True
+
+    def rich_done(self) -> bool:
+        """No rich output is still being built (consoles that build none: True)."""
+        return True
+
+    def text_or_rich_shown(self, needle: str) -> bool:
+        """``needle`` is on screen, as text or in a rich output."""
+        return any(needle in t for t in self.last_blocks(6))
+
+    def needs_update_display(self) -> None:
+        """Raise NotAvailable if the console ignores update_display_data."""
 
     def ensure_iopub(self, timeout: float) -> bool:
         """Make sure the console's IOPub subscription is live before a scenario
@@ -521,6 +533,114 @@ def sc_png30(ad, start_ts, n=30):
     return r
 
 
+def _svg_text(points=400) -> str:
+    """A line plot as a plotting library writes it: axes, ticks, labels, a path."""
+    import math
+
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="460" height="345" '
+             'viewBox="0 0 460 345"><rect width="460" height="345" fill="white"/>',
+             '<g stroke="black" stroke-width="0.8" fill="none">'
+             '<path d="M 57 307 L 414 307 M 57 307 L 57 41"/></g>']
+    for i in range(9):
+        x = 57 + i * 44.6
+        parts.append(f'<path d="M {x:.2f} 307 L {x:.2f} 310.5" stroke="black"/>'
+                     f'<text x="{x:.2f}" y="322" font-size="10" text-anchor="middle">{i}</text>')
+    pts = " L ".join(f"{57 + 357 * k / points:.2f} {174 - 120 * math.sin(k / 25):.2f}"
+                     for k in range(points))
+    parts.append(f'<path d="M {pts}" stroke="#1f77b4" stroke-width="1.5" fill="none"/>')
+    parts.append('<text x="235" y="30" font-size="12" text-anchor="middle">sin(x)</text></svg>')
+    return "".join(parts)
+
+
+def _send_file(ad, name: str, text: str, prompt: int) -> None:
+    """Put ``text`` into the kernel's variable ``name`` (through a temporary file)."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="embedcon-bench-")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    try:
+        ad.run_cell(f"{name} = open({path!r}).read()", prompt, timeout=30)
+    finally:
+        os.unlink(path)
+
+
+def sc_svg30(ad, start_ts, n=30):
+    r = _launch(ad, start_ts, 10_000)
+    svg = _svg_text()
+    _send_file(ad, "_s", svg, 2)
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    dt = ad.run_cell("from IPython.display import display\n"
+                     f"for _ in range({n}): display({{'image/svg+xml': _s}}, raw=True)",
+                     3, timeout=120, extra=ad.rich_done)
+    r.update(value=dt, unit="s", svg_chars=len(svg))
+    return r
+
+
+def _dataframe_html(rows=1000, cols=10):
+    """(HTML, text) of a rows×cols table as pandas writes them (no pandas needed)."""
+    head = "".join(f"<th>col{j}</th>" for j in range(cols))
+    body = "".join(f"<tr><th>{i}</th>" + "".join(f"<td>{(i * 7 + j * 13) % 1000 / 7:.6f}</td>"
+                                                  for j in range(cols)) + "</tr>\n"
+                   for i in range(rows))
+    html = ('<div><style scoped>.dataframe tbody tr th {vertical-align: top;}</style>'
+            '<table border="1" class="dataframe"><thead><tr style="text-align: right;"><th></th>'
+            f"{head}</tr></thead><tbody>\n{body}</tbody></table>"
+            f"<p>{rows} rows × {cols} columns</p></div>")
+    lines = ["      " + "".join(f"{'col' + str(j):>12}" for j in range(cols))]
+    lines += [f"{i:<6}" + "".join(f"{(i * 7 + j * 13) % 1000 / 7:>12.6f}" for j in range(cols))
+              for i in range(rows)]
+    lines.append(f"[{rows} rows x {cols} columns]")
+    return html, "\n".join(lines)
+
+
+class _Stalls:
+    """Gaps between ticks of a 10 ms precise timer on the GUI thread."""
+
+    def __init__(self):
+        from qtpy import QtCore
+
+        self.ticks = []
+        self.timer = QtCore.QTimer()
+        self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+        self.timer.start(10)
+
+    def stop(self) -> float:
+        self.timer.stop()
+        gaps = [b - a for a, b in zip(self.ticks, self.ticks[1:])]
+        return max(gaps, default=float("nan")) * 1000
+
+
+def sc_html1000(ad, start_ts):
+    r = _launch(ad, start_ts, 10_000)
+    html, text = _dataframe_html()
+    _send_file(ad, "_h", html, 2)
+    _send_file(ad, "_t", text, 3)
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    stalls = _Stalls()
+    # shown: embedcon's table built and painted; qtconsole's text form (it draws
+    # no HTML) down to its last line
+    dt = ad.run_cell("display({'text/html': _h, 'text/plain': _t}, raw=True)", 4, timeout=120,
+                     extra=lambda: ad.rich_done() and ad.text_or_rich_shown("10 columns"))
+    r.update(value=stalls.stop(), unit="ms longest stall", time_to_shown_s=dt,
+             html_chars=len(html))
+    return r
+
+
+def sc_update200(ad, start_ts, n=200):
+    r = _launch(ad, start_ts, 10_000)
+    ad.needs_update_display()
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    stalls = _Stalls()
+    dt = ad.run_cell("from IPython.display import display\n"
+                     "_h = display('update 0', display_id=True)\n"
+                     f"for _i in range({n}): _h.update(f'update {{_i + 1}}')",
+                     2, timeout=120, extra=lambda: ad.text_or_rich_shown(f"update {n}"))
+    r.update(value=dt, unit="s", longest_stall_ms=stalls.stop())
+    return r
+
+
 def sc_sgr20k(ad, start_ts, n=20_000):
     r = _launch(ad, start_ts, 10_000)
     emit({"event": "start", "kernel_pid": ad.kernel_pid()})
@@ -886,6 +1006,12 @@ def main(adapter_cls) -> None:
             result.update(sc_histup10k(ad, start_ts))
         elif scenario == "calltip":
             result.update(sc_calltip(ad, start_ts))
+        elif scenario == "svg30":
+            result.update(sc_svg30(ad, start_ts))
+        elif scenario == "html1000":
+            result.update(sc_html1000(ad, start_ts))
+        elif scenario == "update200":
+            result.update(sc_update200(ad, start_ts))
         else:
             raise SystemExit(f"unknown scenario {scenario!r}")
     except NotAvailable as exc:

@@ -89,6 +89,11 @@ SCENARIOS = {
     "histup10k": dict(title="Up-key prefix search, 10,000 history entries, CPU per key",
                       kind="ratio", max=0.5),
     "calltip": dict(title="call tip round trip, `print(` → tip shown", kind="ratio", max=0.5),
+    "svg30": dict(title="30 SVG figures (line plots, 19 KB each)", kind="ratio", max=0.7),
+    "html1000": dict(title="1,000×10 DataFrame as HTML: longest GUI stall until shown "
+                           "(qtconsole shows its text form)", kind="abs", max=200.0),
+    "update200": dict(title="200 in-place updates of one display until the last shows",
+                      kind="abs", max=2.0),
 }
 # secondary measurements shown under the table (medians over runs)
 DETAILS = {
@@ -114,6 +119,9 @@ DETAILS = {
     "rsearch10k": ["gui_thread_cpu_per_key_ms", "wall_per_key_ms", "longest_stall_ms"],
     "histup10k": ["gui_thread_cpu_per_key_ms", "wall_per_key_ms"],
     "calltip": ["max_ms", "floor_inspect_ms"],
+    "svg30": [],
+    "html1000": ["time_to_shown_s"],
+    "update200": ["longest_stall_ms"],
 }
 # hard limit for one child process (seconds), on top of the cap
 HARD_TIMEOUT = {"stall1m": 600, "rss500": 900}

@@ -78,6 +78,10 @@ class QtconsoleAdapter(Adapter):
 
     def call_tip_visible(self) -> bool:
         return self.w._call_tip_widget.isVisible()
+    def needs_update_display(self) -> None:
+        from _harness import NotAvailable
+
+        raise NotAvailable("qtconsole ignores update_display_data (no in-place updates)")
 
     def done_signals(self):
         return [self.w.executed]
