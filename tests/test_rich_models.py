@@ -24,3 +24,39 @@ def test_unknown_types_are_named():
     assert unshown_types(bundle) == ["application/vnd.jupyter.widget-view+json"]
     assert unshown_types({"text/html": "x"}) == []
     assert "text/plain" == DEFAULT_MIME_PREFERENCE[-1]
+
+
+def test_ansi_colours_are_readable_on_both_themes():
+    from embedcon.models.contrast import THEMES, ansi_palette, contrast_ratio
+    for name, theme in THEMES.items():
+        bg = theme["background"]
+        colours = ansi_palette(bg)
+        assert len(colours) == 16
+        for n, colour in enumerate(colours):
+            assert contrast_ratio(colour, bg) >= 4.5, (name, n, colour)
+        for key in ("text", "prompt", "out_prompt", "stderr", "notice", "link"):
+            assert contrast_ratio(theme[key], bg) >= 4.5, (name, key)
+
+
+def test_readable_keeps_colours_that_already_read():
+    from embedcon.models.contrast import contrast_ratio, readable
+    assert readable("#000000", "#ffffff") == "#000000"
+    assert contrast_ratio(readable("#ffff00", "#ffffff"), "#ffffff") >= 4.5
+    assert contrast_ratio(readable("#000080", "#1e1e1e"), "#1e1e1e") >= 4.5
+
+
+def test_math_is_found_in_markdown_but_not_in_code():
+    from embedcon.widgets.rich_build import split_math
+    pieces = split_math("a $x^2$ b `$not$` and $$\\int f$$ costs \\$5")
+    assert (True, "x^2", False) in pieces and (True, "\\int f", True) in pieces
+    assert not any(is_math and "not" in text for is_math, text, _ in pieces)
+    assert split_math("price $5 and $6") == [(False, "price $5 and $6", False)]
+
+
+def test_app_takes_theme_and_style():
+    from embedcon.app import EmbedconApp
+    app = EmbedconApp()
+    app.parse_command_line(["--theme", "dark", "--style", "monokai"])
+    assert app.config.RichJupyterWidget.theme == "dark"
+    assert app.config.RichJupyterWidget.syntax_style == "monokai"
+    EmbedconApp.clear_instance()

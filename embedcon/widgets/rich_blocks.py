@@ -23,7 +23,7 @@ import time
 
 from qtpy import QtCore, QtGui
 
-__all__ = ["RichBlock", "RichObjectHandler", "RICH_OBJECT", "PROP_ID", "PROP_SLICE",
+__all__ = ["painter_dpr", "RichBlock", "RichObjectHandler", "RICH_OBJECT", "PROP_ID", "PROP_SLICE",
            "SLICE_HEIGHT"]
 
 _OBJ = QtGui.QTextFormat.ObjectTypes.UserObject
@@ -33,6 +33,14 @@ _PROP_BASE = _PROP.value if hasattr(_PROP, "value") else int(_PROP)
 PROP_ID = _PROP_BASE + 71
 PROP_SLICE = _PROP_BASE + 72
 SLICE_HEIGHT = 400  # pixels of content per object character
+
+
+def painter_dpr(painter: QtGui.QPainter) -> float:
+    """The device pixel ratio a painter draws at (when a widget is rendered
+    into an image, ``painter.device()`` is the widget, not the image)."""
+    engine = painter.paintEngine()
+    device = engine.paintDevice() if engine is not None else None
+    return float((device or painter.device()).devicePixelRatioF() or 1.0)
 
 
 class RichBlock:
@@ -55,6 +63,7 @@ class RichBlock:
         self.note = ""  # placeholder text
         # content
         self.doc: QtGui.QTextDocument | None = None
+        self.docs: list[tuple[QtGui.QTextDocument, float]] = []  # pieces of a big output
         self.doc_width = 0.0
         self.layout_seconds = 0.0
         self.svg = None
@@ -63,12 +72,18 @@ class RichBlock:
         self.pixel_size = QtCore.QSize()
         self.logical = QtCore.QSizeF()  # size at zoom 1 (images, svg, math)
         self.image: QtGui.QImage | None = None  # decoded picture or math mask
-        self.decoding = False
+        self.decoding = False  # a decode or drawing is under way on the worker
+        self.heavy = False  # an SVG too slow to draw on the GUI thread
+        self.building = False  # a big output shown while its last pieces are laid out
         self._cache: tuple | None = None  # (key, QImage) of the last SVG / tinted render
 
     # -- size ----------------------------------------------------------------
     def size(self, width: float, zoom: float, line: float) -> QtCore.QSizeF:
         """The whole block's size for a viewport ``width`` at ``zoom``."""
+        if self.kind == "doc" and self.docs:
+            w = max(d.size().width() for d, _ in self.docs)
+            last, y = self.docs[-1]
+            return QtCore.QSizeF(max(w, 1.0), y + last.size().height())
         if self.kind == "doc" and self.doc is not None:
             if abs(self.doc_width - width) > 0.5 and self.layout_seconds < 0.03:
                 t = time.perf_counter()
@@ -83,6 +98,18 @@ class RichBlock:
                 h, w = h * width / w, width
             return QtCore.QSizeF(max(w, 1.0), max(h, 1.0))
         return QtCore.QSizeF(max(width, 1.0), line * 1.4)
+
+    def doc_at(self, y: float):
+        """(document, its top) holding content height ``y``."""
+        if not self.docs:
+            return self.doc, 0.0
+        for doc, top in reversed(self.docs):
+            if y >= top:
+                return doc, top
+        return self.docs[0]
+
+    def all_docs(self) -> list:
+        return [d for d, _ in self.docs] if self.docs else ([self.doc] if self.doc else [])
 
     def slice_rect(self, index: int, whole: QtCore.QSizeF) -> QtCore.QRectF:
         """The band of the content that slice ``index`` shows."""
@@ -119,7 +146,10 @@ class RichObjectHandler(QtCore.QObject, QtGui.QTextObjectInterface):
         block = self._widget._rich_blocks.get(fmt.property(PROP_ID))
         if block is None:
             return QtCore.QSizeF(1, 1)
-        whole = block.size(*self._widget._rich_metrics())
+        try:
+            whole = block.size(*self._widget._rich_metrics())
+        except RuntimeError:  # its documents are gone (the console is being deleted)
+            return QtCore.QSizeF(1, 1)
         return self._widget_size(block.slice_rect(int(fmt.property(PROP_SLICE) or 0), whole))
 
     @staticmethod
@@ -135,8 +165,15 @@ class RichObjectHandler(QtCore.QObject, QtGui.QTextObjectInterface):
             band = block.slice_rect(int(fmt.property(PROP_SLICE) or 0), whole)
             painter.save()
             painter.setClipRect(rect)
-            painter.translate(rect.left(), rect.top() - band.top())
+            # whole device pixels: a picture drawn at a fractional offset is resampled (blurred)
+            dpr = painter_dpr(painter)
+            origin = painter.transform().map(QtCore.QPointF(rect.left(), rect.top() - band.top()))
+            snapped = QtCore.QPointF(round(origin.x() * dpr) / dpr, round(origin.y() * dpr) / dpr)
+            painter.translate(rect.left() + snapped.x() - origin.x(),
+                              rect.top() - band.top() + snapped.y() - origin.y())
             self._widget._paint_block(painter, block, whole, band)
             painter.restore()
+        except RuntimeError:  # its documents are gone (the console is being deleted)
+            pass
         except Exception:  # never raise out of Qt's paint
             self._widget.log.exception("painting a rich output failed")

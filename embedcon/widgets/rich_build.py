@@ -26,7 +26,8 @@ from qtpy import QtCore, QtGui
 
 from ..models.sanitize import SanitizeReport, sanitize_html
 
-__all__ = ["Builder", "SafeDocument", "RenderError", "build_html", "build_markdown",
+__all__ = ["recolour_math", "Builder", "SafeDocument", "RenderError", "Prepared", "prepare_rich", "split_tables",
+           "lay_out_piece", "column_widths", "sample_table",
            "build_plain", "build_svg", "decode_image", "image_header", "render_latex",
            "split_math"]
 
@@ -52,12 +53,13 @@ class SafeDocument(QtGui.QTextDocument):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.refused: list[str] = []
-        self.math: dict[str, QtGui.QImage] = {}  # embedcon-math:N -> rendered formula
+        self.math: dict[str, QtGui.QImage] = {}  # embedcon-math:N -> formula mask
+        self.ink = "#000000"  # the colour formulas are drawn in
 
     def loadResource(self, kind, url):  # noqa: N802 (Qt's name)
         text = url.toString()
         if text in self.math:
-            return self.math[text]
+            return _tint(self.math[text], self.ink)
         m = _DATA_URL.match(text)
         if m:
             try:
@@ -80,7 +82,7 @@ def _new_document(font: QtGui.QFont, width: float) -> SafeDocument:
     doc.setDocumentMargin(2)
     doc.setDefaultStyleSheet(
         "table { border-collapse: collapse; } "
-        "th, td { padding: 2px 6px; } th { font-weight: bold; } "
+        "th, td { padding: 1px 5px; } th { font-weight: bold; } "
         "code, pre { font-family: monospace; }")
     if width > 0:
         doc.setTextWidth(width)
@@ -119,18 +121,6 @@ def colour_links(doc: QtGui.QTextDocument, colour: str) -> None:
         block = block.next()
 
 
-def build_html(markup: str, font: QtGui.QFont, width: float, gui_thread=None,
-               link: str = "#0b57d0"):
-    """(laid-out document, what the sanitizer removed) for a kernel's HTML."""
-    report = SanitizeReport()
-    clean = sanitize_html(markup, report)
-    doc = _new_document(font, width)
-    doc.setHtml(clean)
-    if "<a " in clean:
-        colour_links(doc, link)
-    return _finish(doc, width, gui_thread), report
-
-
 # $$...$$ or \[...\] (display) and $...$ or \(...\) (inline), not escaped \$ nor
 # inside code spans or blocks (those are cut out before the search)
 _MATH = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|"
@@ -155,39 +145,6 @@ def split_math(markdown: str) -> list[tuple[bool, str, bool]]:
     return [p for p in out if p[1]]
 
 
-def build_markdown(text: str, font: QtGui.QFont, width: float, gui_thread=None,
-                   colour: str = "#000000", dpr: float = 2.0, link: str = "#0b57d0"):
-    """(laid-out document, failed formulas) for Markdown (CommonMark with GitHub
-    tables); ``$…$`` formulas are drawn with mathtext when it can be imported,
-    else left as written."""
-    doc = _new_document(font, width)
-    pieces = split_math(text) if "$" in text or "\\(" in text or "\\[" in text else []
-    failed: list[str] = []
-    if any(is_math for is_math, _, _ in pieces):
-        parts = []
-        for n, (is_math, piece, display) in enumerate(pieces):
-            if not is_math:
-                parts.append(piece)
-                continue
-            try:
-                img = render_latex(f"${piece}$", font.pointSizeF() * (1.2 if display else 1.0),
-                                   "#000000", dpr)
-            except RenderError as e:
-                failed.append(str(e))
-                parts.append(piece if not display else f"\n\n{piece}\n\n")
-                continue
-            name = f"embedcon-math:{n}"
-            doc.math[name] = _tint(img, colour)
-            w, h = img.width() / dpr, img.height() / dpr
-            tag = f'<img src="{name}" width="{w:.0f}" height="{h:.0f}" />'
-            parts.append(f"\n\n{tag}\n\n" if display else tag)
-        text = "".join(parts)
-    doc.setMarkdown(text, QtGui.QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
-    if "](" in text or "<" in text or "://" in text:
-        colour_links(doc, link)
-    return _finish(doc, width, gui_thread), failed
-
-
 def build_plain(text: str, font: QtGui.QFont, width: float, gui_thread=None):
     """A document holding plain text in the console's font (a display kept for
     in-place updates)."""
@@ -195,6 +152,186 @@ def build_plain(text: str, font: QtGui.QFont, width: float, gui_thread=None):
     doc.setDocumentMargin(0)
     doc.setPlainText(text)
     return _finish(doc, width, gui_thread)
+
+
+# -- big HTML and Markdown: prepared on the worker, laid out in pieces ----------
+#
+# PyQt holds the GIL while Qt parses HTML or lays a document out, so a worker
+# thread cannot take that work off the GUI thread (measured: a 200 KB table
+# stopped the GUI thread for 0.4 s from a worker).  What is pure Python
+# (Markdown to HTML, sanitizing, cutting tables into groups of rows) runs on
+# the worker; the GUI thread then lays out one group per event-loop turn, each
+# its own small document, with the same column widths.
+
+ROWS_PER_PIECE = 40
+_TABLE = re.compile(r"<table\b[^>]*>", re.I)
+_TR = re.compile(r"<tr\b", re.I)
+
+
+class Prepared:
+    """HTML cut into pieces to lay out one by one, and the formulas they show."""
+
+    def __init__(self, pieces, math, report=None, failed=()):
+        self.pieces: list[tuple[str, bool]] = pieces  # (html, is part of a cut table)
+        self.math: dict = math
+        self.report = report
+        self.failed = list(failed)
+
+
+def _markdown_to_html(text: str) -> str:
+    try:
+        from markdown_it import MarkdownIt
+    except ImportError:  # Qt's own importer (holds the GIL, but works)
+        doc = QtGui.QTextDocument()
+        doc.setMarkdown(text, QtGui.QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+        return doc.toHtml()
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(text)
+    return html.replace("<table>", '<table border="1" cellspacing="0">')  # ruled, as on GitHub
+
+
+def prepare_rich(markup: str, markdown: bool, points: float, dpr: float = 2.0) -> Prepared:
+    """HTML or Markdown made ready to lay out: Markdown (CommonMark and GitHub
+    tables) to HTML, formulas drawn, sanitized, long tables cut (see above).
+    Pure Python but for the formulas: the worker's part of a big output, done
+    at once for a small one."""
+    math: dict[str, QtGui.QImage] = {}
+    failed: list[str] = []
+    tokens: dict[str, str] = {}
+    if markdown:
+        pieces = split_math(markup) if ("$" in markup or "\\(" in markup or "\\[" in markup) else []
+        if any(m for m, _, _ in pieces):
+            parts = []
+            for n, (is_math, piece, display) in enumerate(pieces):
+                if not is_math:
+                    parts.append(piece)
+                    continue
+                try:
+                    img = render_latex(f"${piece}$", points * (1.2 if display else 1.0), "#000000", dpr)
+                except RenderError as e:
+                    failed.append(str(e))
+                    parts.append(piece)
+                    continue
+                token = f"EMBEDCONMATH{n}X"
+                name = f"embedcon-math:{n}"
+                math[name] = img
+                tag = (f'<img src="{name}" width="{img.width() / dpr:.0f}" '
+                       f'height="{img.height() / dpr:.0f}" />')
+                tokens[token] = f"<p>{tag}</p>" if display else tag
+                parts.append(f"\n\n{token}\n\n" if display else token)
+            markup = "".join(parts)
+        markup = _markdown_to_html(markup)
+    report = SanitizeReport()
+    clean = sanitize_html(markup, report)
+    for token, tag in tokens.items():
+        clean = clean.replace(token, tag)
+    return Prepared(split_tables(clean), math, report, failed)
+
+
+def split_tables(clean: str, rows: int = ROWS_PER_PIECE) -> list[tuple[str, bool]]:
+    """Sanitized HTML cut before and after each long table, and each long
+    table cut into tables of ``rows`` rows (the header stays on the first)."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _TABLE.finditer(clean):
+        if m.start() < pos:
+            continue  # inside a table already handled
+        end = clean.find("</table>", m.end())
+        if end < 0:
+            break
+        body = clean[m.end():end]
+        starts = [t.start() for t in _TR.finditer(body)]
+        if len(starts) <= rows or "<table" in body.lower():
+            continue
+        if clean[pos:m.start()].strip():
+            out.append((clean[pos:m.start()], False))
+        head_end = body.find("</thead>")
+        head = body[:head_end + len("</thead>")] if head_end >= 0 else ""
+        body_rows = [s for s in starts if s > head_end] if head_end >= 0 else starts
+        if not body_rows:
+            continue
+        first = body_rows[0]
+        tail = body.rfind("</tr>")
+        stop = tail + len("</tr>") if tail >= 0 else len(body)
+        for k in range(0, len(body_rows), rows):
+            a = body_rows[k]
+            b = body_rows[k + rows] if k + rows < len(body_rows) else stop
+            top = head if k == 0 else ""
+            out.append((f"{m.group(0)}{top}<tbody>{body[a:b]}</tbody></table>", True))
+        del first
+        pos = end + len("</table>")
+    if clean[pos:].strip() or not out:
+        out.append((clean[pos:], False))
+    return out
+
+
+def _first_table(doc: QtGui.QTextDocument):
+    for frame in doc.rootFrame().childFrames():
+        if isinstance(frame, QtGui.QTextTable):
+            return frame
+    return None
+
+
+def column_widths(doc: QtGui.QTextDocument) -> list[float]:
+    """Widths of the columns of the first table of a laid-out document."""
+    table = _first_table(doc)
+    if table is None or table.rows() == 0:
+        return []
+    layout = doc.documentLayout()
+    xs = []
+    for c in range(table.columns()):
+        block = table.cellAt(0, c).firstCursorPosition().block()
+        xs.append(layout.blockBoundingRect(block).left())
+    right = layout.frameBoundingRect(table).right()
+    xs.append(right)
+    return [max(b - a, 1.0) for a, b in zip(xs, xs[1:])]
+
+
+def lay_out_piece(html: str, font: QtGui.QFont, width: float, math: dict,
+                  widths: list[float] | None, link: str, ink: str = "#000000"
+                  ) -> QtGui.QTextDocument:
+    """One piece of an HTML or Markdown output as a laid-out document (GUI
+    thread); ``widths`` (a cut table's) fixes its columns."""
+    doc = _new_document(font, width)
+    doc.math.update(math)
+    doc.ink = ink
+    doc.setHtml(html)
+    table = _first_table(doc) if widths is not None else None
+    if table is not None:
+        # the pieces of a cut table join without a gap: one collapsed border,
+        # no spacing or margins, and the same column widths in every piece
+        fmt = table.format()
+        fmt.setCellSpacing(0)
+        fmt.setBorderCollapse(True)
+        fmt.setMargin(0)
+        if widths and table.columns() == len(widths):
+            fixed = QtGui.QTextLength.Type.FixedLength
+            fmt.setColumnWidthConstraints([QtGui.QTextLength(fixed, w) for w in widths])
+        table.setFormat(fmt)
+        doc.setDocumentMargin(0)
+    if "<a " in html:
+        colour_links(doc, link)
+    doc.setTextWidth(width)
+    doc.size()
+    return doc
+
+
+def sample_table(pieces: list[tuple[str, bool]], start: int, per: int = 20) -> str:
+    """A table made of the header and the widest rows of the cut table that
+    begins at ``pieces[start]``, to measure its column widths once."""
+    rows, k = [], start
+    head = pieces[start][0]
+    opening = _TABLE.match(head).group(0) if _TABLE.match(head) else "<table>"
+    thead = head[head.find("<thead>"):head.find("</thead>") + 8] if "<thead>" in head else ""
+    while k < len(pieces) and pieces[k][1] and (k == start or not pieces[k][0].count("<thead>")):
+        body = pieces[k][0]
+        b0 = body.find("<tbody>") + 7
+        b1 = body.rfind("</tbody>")
+        chunk = body[b0:b1]
+        idx = [t.start() for t in _TR.finditer(chunk)] + [len(chunk)]
+        rows += [chunk[a:b] for a, b in zip(idx, idx[1:])]
+        k += 1
+    rows = rows[:per] + sorted(rows[per:], key=len, reverse=True)[:per]
+    return f"{opening}{thead}<tbody>{''.join(rows)}</tbody></table>"
 
 
 # -- pictures ------------------------------------------------------------------
@@ -387,3 +524,15 @@ class Builder(QtCore.QObject):
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def recolour_math(doc: SafeDocument, ink: str) -> None:
+    """Draw a document's formulas in ``ink`` (after a theme change)."""
+    if not doc.math or doc.ink == ink:
+        return
+    doc.ink = ink
+    kind = QtGui.QTextDocument.ResourceType.ImageResource
+    for name, mask in doc.math.items():
+        doc.addResource(kind.value if hasattr(kind, "value") else kind, QtCore.QUrl(name),
+                        _tint(mask, ink))
+    doc.markContentsDirty(0, doc.characterCount())

@@ -15,20 +15,39 @@ A mixin of :class:`~embedcon.widgets.rich_widget.RichJupyterWidget`.
 
 from __future__ import annotations
 
+import re
 import time
+from collections import OrderedDict
 
 from qtpy import QtCore, QtGui, QtWidgets
 
 from . import rich_build as rb
-from .rich_blocks import PROP_ID, PROP_SLICE, RICH_OBJECT
+from .rich_blocks import PROP_ID, PROP_SLICE, RICH_OBJECT, painter_dpr
 
 __all__ = ["RichView"]
 
 _HINTS = (QtGui.QPainter.RenderHint.SmoothPixmapTransform | QtGui.QPainter.RenderHint.Antialiasing)
 
 
+def _draw_svg(renderer, whole: QtCore.QSizeF, dpr: float) -> QtGui.QImage:
+    """An SVG drawn from its vectors at ``whole`` × ``dpr`` (any thread)."""
+    img = QtGui.QImage(max(round(whole.width() * dpr), 1), max(round(whole.height() * dpr), 1),
+                       QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+    img.setDevicePixelRatio(dpr)
+    img.fill(0)
+    p = QtGui.QPainter(img)
+    p.setRenderHints(_HINTS)
+    renderer.render(p, QtCore.QRectF(0, 0, whole.width(), whole.height()))
+    p.end()
+    return img
+
+
+_DEFAULT_REPR = re.compile(r"<[\w.]+ object( at 0x[0-9a-fA-F]+)?>\Z")
+
+
 class RichView:
     def _init_view(self) -> None:
+        self._band_cache: OrderedDict = OrderedDict()
         self._menu_pos: QtCore.QPoint | None = None
         self._press_pos: QtCore.QPoint | None = None
         self._control.viewport().installEventFilter(self)
@@ -47,23 +66,74 @@ class RichView:
                      band: QtCore.QRectF) -> None:
         painter.setRenderHints(_HINTS)
         kind = block.kind
+        if kind == "doc" and block.docs:
+            # a big output: each band is drawn once into a picture, then blitted
+            # (drawing 40 table rows costs ~10 ms; a scroll repaints 3 bands)
+            dpr = painter_dpr(painter)
+            key = (block.id, block.generation, round(band.top()), round(band.height()),
+                   round(whole.width()), dpr, self._text_colour().rgba())
+            img = self._band_cache.get(key)
+            if img is None:
+                img = QtGui.QImage(max(round(whole.width() * dpr), 1),
+                                   max(round(band.height() * dpr), 1),
+                                   QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+                img.setDevicePixelRatio(dpr)
+                img.fill(0)
+                p = QtGui.QPainter(img)
+                p.setRenderHints(_HINTS)
+                p.translate(0, -band.top())
+                self._draw_docs(p, block, band)
+                p.end()
+                self._band_cache[key] = img
+                while len(self._band_cache) > self.BAND_CACHE:
+                    self._band_cache.popitem(last=False)
+            else:
+                self._band_cache.move_to_end(key)
+            painter.drawImage(QtCore.QPointF(0, band.top()), img)
+            return
         if kind == "doc":
+            self._draw_docs(painter, block, band)
+            return
+        self._paint_other(painter, block, whole, band)
+
+    BAND_CACHE = 24  # pictures of bands of big outputs kept (about 1.5 MB each)
+
+    def _draw_docs(self, painter, block, band) -> None:
+        if True:
             ctx = QtGui.QAbstractTextDocumentLayout.PaintContext()
             ctx.palette = self._control.palette()
             ctx.palette.setColor(QtGui.QPalette.ColorRole.Text, self._text_colour())
-            ctx.clip = band
-            block.doc.documentLayout().draw(painter, ctx)
-            return
-        dpr = float(painter.device().devicePixelRatioF() or 1.0)
+            for doc, top in (block.docs or [(block.doc, 0.0)]):
+                height = doc.size().height()
+                if top + height < band.top() or top > band.bottom():
+                    continue
+                ctx.clip = band.translated(0, -top)
+                painter.save()
+                painter.translate(0, top)
+                doc.documentLayout().draw(painter, ctx)
+                painter.restore()
+
+    def _paint_other(self, painter, block, whole, band) -> None:
+        kind = block.kind
+        dpr = painter_dpr(painter)
         target = QtCore.QRectF(0, 0, whole.width(), whole.height())
         if kind == "image":
             img = self._shown_image(block, whole, dpr)
             if img is not None:
-                painter.drawImage(target, img)
+                if img.width() == round(whole.width() * dpr) and \
+                        img.height() == round(whole.height() * dpr):
+                    img.setDevicePixelRatio(dpr)  # pixel for pixel: no resampling
+                    painter.drawImage(QtCore.QPointF(0, 0), img)
+                else:
+                    painter.drawImage(target, img)
                 return
             self._paint_note(painter, target, "decoding picture\u2026")
         elif kind == "svg":
-            painter.drawImage(target, self._svg_image(block, whole, dpr))
+            img = self._svg_image(block, whole, dpr)
+            if img is not None:
+                painter.drawImage(target, img)
+            else:
+                self._paint_note(painter, target, "drawing SVG\u2026")
         elif kind == "math":
             painter.drawImage(target, self._tinted(block))
         else:
@@ -119,17 +189,22 @@ class RichView:
         key = (round(whole.width()), round(whole.height()), dpr)
         if block._cache is not None and block._cache[0] == key:
             return block._cache[1]
-        img = QtGui.QImage(max(round(whole.width() * dpr), 1), max(round(whole.height() * dpr), 1),
-                           QtGui.QImage.Format.Format_ARGB32_Premultiplied)
-        img.setDevicePixelRatio(dpr)
-        img.fill(0)
-        p = QtGui.QPainter(img)
-        p.setRenderHints(_HINTS)
+        if block.heavy:  # drawn on the worker; the last drawing (scaled) meanwhile
+            if not block.decoding:
+                block.decoding = True
+                gen = block.generation
+
+                def done(result):
+                    block.decoding = False
+                    if block.generation == gen and not isinstance(result, Exception):
+                        block._cache = (key, result)
+                        self._control.viewport().update()
+                self._builder.submit(_draw_svg, (block.svg, whole, dpr), done)
+            return block._cache[1] if block._cache is not None else None
         t = time.perf_counter()
-        block.svg.render(p, QtCore.QRectF(0, 0, whole.width(), whole.height()))
-        p.end()
-        if time.perf_counter() - t > 0.2:
-            self.log.info("an SVG figure took %.0f ms to draw", 1000 * (time.perf_counter() - t))
+        img = _draw_svg(block.svg, whole, dpr)
+        if time.perf_counter() - t > 0.05:
+            block.heavy = True  # next sizes are drawn on the worker
         block._cache = (key, img)
         return img
 
@@ -193,10 +268,10 @@ class RichView:
     @staticmethod
     def _plain_form(block) -> str:
         text = block.plain.rstrip("\n")
-        if text:
+        if text and not _DEFAULT_REPR.match(text):
             return text
-        if block.kind == "doc" and block.doc is not None:
-            return block.doc.toPlainText()
+        if block.kind == "doc" and block.all_docs():
+            return "\n".join(d.toPlainText() for d in block.all_docs())
         size = block.pixel_size if not block.pixel_size.isEmpty() else block.logical.toSize()
         return f"[{block.mime} {size.width()}\u00d7{size.height()}]"
 
@@ -229,9 +304,12 @@ class RichView:
 
     def _link_at(self, pos: QtCore.QPoint) -> str | None:
         block, local = self._block_at(pos)
-        if block is None or block.kind != "doc" or block.doc is None:
+        if block is None or block.kind != "doc":
             return None
-        href = block.doc.documentLayout().anchorAt(local)
+        doc, top = block.doc_at(local.y())
+        if doc is None:
+            return None
+        href = doc.documentLayout().anchorAt(QtCore.QPointF(local.x(), local.y() - top))
         return href or None
 
     def eventFilter(self, obj, ev):  # noqa: N802 (Qt's name)

@@ -16,6 +16,8 @@ menu are in :mod:`.rich_view`.
 from __future__ import annotations
 
 import itertools
+import re
+import time
 
 from qtpy import QtCore, QtGui, QtWidgets
 from traitlets import Integer, List, Unicode
@@ -34,8 +36,16 @@ __all__ = ["RichJupyterWidget"]
 
 _IMAGES = ("image/png", "image/jpeg", "image/gif")
 _SYNC_CHARS = 20_000  # markup shorter than this is built on the GUI thread
-_SYNC_SVG_CHARS = 200_000
+_SYNC_SVG_CHARS = 100_000  # QSvgRenderer parses ~70k elements a second
 _SYNC_PIXELS = 1_500_000  # pictures with more pixels are decoded on the worker
+
+
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def _visible(html: str) -> bool:
+    """Whether a piece of HTML shows anything (not just the tags around a table)."""
+    return bool(_TAGS.sub("", html).strip()) or "<img" in html
 
 
 class RichSettings(ThemeSettings, JupyterSettings):
@@ -50,6 +60,10 @@ class RichSettings(ThemeSettings, JupyterSettings):
     max_html_chars = Integer(
         1_000_000, config=True,
         help="HTML or Markdown longer than this is shown as its text/plain form.")
+    max_table_rows = Integer(
+        5_000, config=True,
+        help="HTML or Markdown with more table rows than this is shown as its text/plain form "
+             "(Qt lays out a 10,000-row table in seconds).")
     max_svg_chars = Integer(
         10_000_000, config=True, help="SVG longer than this is shown as its text/plain form.")
     update_interval = Integer(
@@ -75,6 +89,8 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
         self._pending_updates: dict[str, tuple] = {}
         self._noted_types: set[str] = set()
         self._clear_pending = False
+        self._display_id: str | None = None  # of the display_data being shown
+        self._updating: str | None = None  # display_id of the update being handled
         self._builder = rb.Builder(self)
         self._rich_handler = RichObjectHandler(self)
         self._doc.documentLayout().registerHandler(RICH_OBJECT, self._rich_handler)
@@ -105,22 +121,38 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
         return [b for b in self._rich_blocks.values() if b.valid_in(self._doc)]
 
     # -- IOPub hooks -------------------------------------------------------------
+    # The IOPub handlers of the base class run (they may record the message);
+    # the display_id travels to the rendering hooks in ``_display_id`` and
+    # ``_updating``.
+    @staticmethod
+    def _display_id_of(content):
+        transient = content.get("transient")
+        display_id = transient.get("display_id") if isinstance(transient, dict) else None
+        return display_id if isinstance(display_id, str) else None
+
     def _iopub_display_data(self, content, here) -> None:
         self._take_pending_clear()
-        transient = content.get("transient")
-        display_id = transient.get("display_id") if isinstance(transient, dict) else None
-        self._show_bundle(content.get("data"), content.get("metadata") or {},
-                          display_id if isinstance(display_id, str) else None)
+        self._display_id = self._display_id_of(content)
+        try:
+            super()._iopub_display_data(content, here)
+        finally:
+            self._display_id = None
 
     def _iopub_update_display_data(self, content, here) -> None:
-        transient = content.get("transient")
-        display_id = transient.get("display_id") if isinstance(transient, dict) else None
-        if not isinstance(display_id, str):
+        display_id = self._display_id_of(content)
+        if display_id is None:
             self.log.warning("dropped an update_display_data without a display_id")
             return
+        self._updating = display_id
+        try:
+            super()._iopub_update_display_data(content, here)
+        finally:
+            self._updating = None
+
+    def _queue_update(self, display_id: str, data, metadata) -> None:
         if display_id not in self._displays:
             return  # as in Jupyter: an update of a display not shown here changes nothing
-        self._pending_updates[display_id] = (content.get("data"), content.get("metadata") or {})
+        self._pending_updates[display_id] = (data, metadata)
         if not self._update_timer.isActive():
             self._update_timer.start(max(self.settings.update_interval, 0))
 
@@ -167,7 +199,10 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
         self._show_bundle(data, metadata, None, prompt_shown=True)
 
     def _render_display(self, data, metadata) -> None:
-        self._show_bundle(data, metadata, None)
+        if self._updating is not None:
+            self._queue_update(self._updating, data, metadata)
+            return
+        self._show_bundle(data, metadata, self._display_id)
 
     def _preference(self):
         return self.settings.mime_preference or DEFAULT_MIME_PREFERENCE
@@ -231,7 +266,7 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
         width, _, _ = self._rich_metrics()
         gui = QtCore.QCoreApplication.instance().thread()
 
-        def done(result, finish):
+        def done(result, finish, refresh=True):
             if block.generation != gen:
                 return  # an update replaced this content meanwhile
             if isinstance(result, rb.RenderError):
@@ -241,6 +276,8 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
                     self._fill_plain(block, block.plain or f"[{mime} output: {result}]")
             else:
                 finish(result)
+                if not refresh:
+                    return
             self._refresh_block(block)
 
         if mime in _IMAGES:
@@ -258,21 +295,20 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
             if len(payload) > self.settings.max_html_chars:
                 raise rb.RenderError(f"{len(payload):,} characters is over the limit of "
                                      f"{self.settings.max_html_chars:,} (max_html_chars)")
+            rows = payload.count("<tr") if mime == "text/html" else payload.count("\n|")
+            if rows > self.settings.max_table_rows:
+                raise rb.RenderError(f"a table of {rows:,} rows is over the limit of "
+                                     f"{self.settings.max_table_rows:,} (max_table_rows)")
             font = self._rich_font()
-            link = self._link_colour()
-            if mime == "text/html":
-                build, args = rb.build_html, (payload, font, width, None, link)
-            else:
-                build, args = rb.build_markdown, (payload, font, width, None,
-                                                  self._text_colour().name(),
-                                                  max(self._dpr(), 2.0), link)
             # the first formula imports mathtext: on the worker, never here
-            if len(payload) <= _SYNC_CHARS and not (mime == "text/markdown" and "$" in payload
+            markdown = mime == "text/markdown"
+            args = (payload, markdown, font.pointSizeF(), max(self._dpr(), 2.0))
+            if len(payload) <= _SYNC_CHARS and not (markdown and "$" in payload
                                                     and rb._mathtext is None):
-                self._set_doc(block, build(*args))
-            else:
-                self._builder.submit(build, args[:3] + (gui,) + args[4:],
-                                     lambda r: done(r, lambda d: self._set_doc(block, d)))
+                self._lay_out_pieces(block, rb.prepare_rich(*args), now=True)
+            else:  # pure Python on the worker, then laid out here piece by piece
+                self._builder.submit(rb.prepare_rich, args, lambda r: done(
+                    r, lambda prep: self._lay_out_pieces(block, prep), refresh=False))
         elif mime == "text/latex":
             size = self._rich_font().pointSizeF() * 1.2
             self._builder.submit(rb.render_latex, (payload, size, "#000000", max(self._dpr(), 2.0)),
@@ -281,24 +317,91 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
             raise rb.RenderError(f"no renderer for {mime}")
 
     # content setters (GUI thread)
-    def _set_doc(self, block, built) -> None:
-        doc, extra = built
-        if isinstance(extra, list) and extra:
-            self.log.warning("math shown as text: %s", "; ".join(extra[:3]))
-        elif extra:
-            self.log.info("rich output sanitized: %s", extra.summary())
-        block.doc, block.kind = doc, "doc"
-        block.doc_width = doc.textWidth()
-        block.layout_seconds = 0.0 if doc.characterCount() < 20_000 else 1.0
+    PIECE_SECONDS = 0.012  # layout work per event-loop turn for a big output
+    SHOW_EVERY = 0.25  # seconds between showings of a big output's rows laid out so far
+
+    def _lay_out_pieces(self, block, prep, now: bool = False) -> None:
+        """Lay out prepared HTML: a big output one piece per event-loop turn
+        (a turn takes a few milliseconds), then show it; ``now``: all at once
+        (a small output)."""
+        if prep.failed:
+            self.log.warning("math shown as text: %s", "; ".join(prep.failed[:3]))
+        if prep.report:
+            self.log.info("rich output sanitized: %s", prep.report.summary())
+        gen = block.generation
+        font, link, ink = self._rich_font(), self._link_colour(), self._text_colour().name()
+        width = self._rich_metrics()[0]
+        pieces = [(h, cut) for h, cut in prep.pieces if cut or _visible(h)]
+        state = {"k": 0, "docs": [], "y": 0.0, "widths": None, "shown": 0.0}
+        timer = QtCore.QTimer(self)
+        timer.setInterval(0)
+
+        def step():
+            try:
+                work()
+            except Exception:  # a timer slot: never raise into the host's loop
+                timer.stop()
+                self.log.exception("laying out a rich output failed")
+                self._fill_plain(block, block.plain or "[output could not be shown]")
+                self._refresh_block(block)
+
+        def work():
+            if block.generation != gen:
+                timer.stop()
+                timer.deleteLater()
+                return
+            t0 = time.perf_counter()
+            while state["k"] < len(pieces) and (now or time.perf_counter() - t0 < self.PIECE_SECONDS):
+                k = state["k"]
+                html, cut = pieces[k]
+                if cut and (k == 0 or not pieces[k - 1][1]):  # a cut table starts: measure it
+                    probe = rb.lay_out_piece(rb.sample_table(pieces, k), font, width, prep.math,
+                                             [], link, ink)
+                    state["widths"] = rb.column_widths(probe)
+                doc = rb.lay_out_piece(html, font, width, prep.math,
+                                       state["widths"] if cut else None, link, ink)
+                state["docs"].append((doc, state["y"]))
+                state["y"] += doc.size().height()
+                state["k"] = k + 1
+            if state["k"] >= len(pieces):
+                timer.stop()
+                timer.deleteLater()
+                docs = state["docs"] or [(rb.build_plain("", font, width), 0.0)]
+                block.kind, block.doc = "doc", docs[0][0]
+                if len(docs) == 1 and not any(cut for _, cut in pieces):
+                    # one document: laid out again at a new width (if that is quick)
+                    block.docs, block.doc_width = [], block.doc.textWidth()
+                    block.layout_seconds = 0.0 if block.doc.characterCount() < 20_000 else 1.0
+                else:
+                    block.docs = docs
+                    block.layout_seconds = 1.0  # pieces are not laid out again on resize
+                block.building = False
+                if not now:
+                    self._refresh_block(block)
+            elif time.perf_counter() - state["shown"] > self.SHOW_EVERY:
+                # show the rows laid out so far (the head of a table within a frame or two)
+                state["shown"] = time.perf_counter()
+                block.kind, block.doc, block.building = "doc", state["docs"][0][0], True
+                block.docs = list(state["docs"])
+                block.layout_seconds = 1.0
+                self._refresh_block(block)
+
+        timer.timeout.connect(step)
+        if now:
+            step()
+        else:
+            timer.start()
 
     def _fill_plain(self, block, text: str) -> None:
         block.mime = "text/plain"
         block.generation += 1
         doc = rb.build_plain(text.rstrip("\n"), self._control.font(), self._rich_metrics()[0])
         block.doc, block.kind, block.doc_width = doc, "doc", doc.textWidth()
+        block.docs = []
 
     def _set_svg(self, block, renderer, meta) -> None:
         block.svg, block.kind, block._cache = renderer, "svg", None
+        block.heavy = block.source.count("<") > 20_000
         block.logical = self._logical_size(QtCore.QSizeF(renderer.defaultSize()), meta)
 
     def _set_math(self, block, img) -> None:
@@ -426,6 +529,7 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
 
     def clear(self, keep_input: bool = True) -> None:
         super().clear(keep_input)
+        self._band_cache.clear()
         self._rich_blocks.clear()
         self._displays.clear()
 
@@ -433,8 +537,8 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
         """Zoom: documents take the new size; pictures and SVG scale with it."""
         rich = self._rich_font()
         for block in self._rich_blocks.values():
-            if block.kind == "doc" and block.doc is not None:
-                block.doc.setDefaultFont(rich if block.mime != "text/plain" else font)
+            for doc in (block.all_docs() if block.kind == "doc" else []):
+                doc.setDefaultFont(rich if block.mime != "text/plain" else font)
                 block.doc_width = -1.0
                 block.layout_seconds = 0.0
             block._cache = None

@@ -110,12 +110,14 @@ class ThemeMixin:
         if old and old != new:
             self._recolour({QtGui.QColor(a).rgb(): QtGui.QColor(b)
                             for a, b in zip(old, new) if a != b})
-        from .rich_build import colour_links
-        link = self._link_colour()
+        from .rich_build import colour_links, recolour_math
+        link, ink = self._link_colour(), self._text_colour().name()
         for block in getattr(self, "_rich_blocks", {}).values():
             block._cache = None
-            if block.kind == "doc" and block.doc is not None and block.mime != "text/plain":
-                colour_links(block.doc, link)
+            if block.kind == "doc" and block.mime != "text/plain":
+                for doc in block.all_docs():
+                    colour_links(doc, link)
+                    recolour_math(doc, ink)
         edit.viewport().update()
 
     def _recolour(self, mapping: dict) -> None:
