@@ -92,6 +92,8 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Ctrl++": "zoom_in",
     "Ctrl+-": "zoom_out",
     "Ctrl+0": "zoom_reset",
+    "Ctrl+S": "save_session",
+    "Ctrl+Shift+P": "print",
 }
 
 # Every command a binding may name, with a one-line description (for --help and docs).
@@ -147,6 +149,8 @@ COMMANDS: dict[str, str] = {
     "zoom_out": "smaller font",
     "zoom_reset": "default font size",
     "interrupt": "interrupt the kernel",
+    "save_session": "save the session as HTML, XHTML or text (a file dialog)",
+    "print": "print the session (a print dialog)",
 }
 
 
