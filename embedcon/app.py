@@ -40,6 +40,8 @@ aliases.update({
     "theme": "RichJupyterWidget.theme",
     "colors": "RichJupyterWidget.colors",
     "stylesheet": "EmbedconApp.stylesheet",
+    "paging": "RichJupyterWidget.paging",
+    "gui-completion": "RichJupyterWidget.gui_completion",
     "font-size": "RichJupyterWidget.font_size",
     "font-family": "RichJupyterWidget.font_family",
     "buffer-size": "RichJupyterWidget.buffer_size",
