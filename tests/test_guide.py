@@ -239,8 +239,12 @@ def _check_options(argv, report, dirs):
             assert report["theme_name"] == {"LightBG": "light", "Linux": "dark"}[scheme]
 
 
+def _ssh_block(block) -> bool:
+    return any("--ssh" in c for c in commands(block))
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("block", _by("sh"))
+@pytest.mark.parametrize("block", [p for p in _by("sh") if not _ssh_block(p.values[0])])
 def test_guide_commands(block, guide_dirs, tmp_path):
     for command in commands(block):
         argv = _argv(command, guide_dirs)
@@ -267,6 +271,37 @@ def test_guide_commands(block, guide_dirs, tmp_path):
         else:
             assert report["owned"]
         _check_options(argv, report, guide_dirs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("block", [p for p in _by("sh") if _ssh_block(p.values[0])])
+def test_guide_ssh_commands(block, guide_dirs, tmp_path_factory):
+    """The guide's --ssh commands through a real OpenSSH server on loopback
+    (tests/sshd.py): the guide's host and key are replaced by the server's."""
+    from sshd import SSHServer
+
+    server = SSHServer(tmp_path_factory.mktemp("sshd"))
+    tunnelled = guide_dirs["runtime"] / "kernel-12345-ssh.json"
+    try:
+        for command in commands(block):
+            argv = _argv(command, guide_dirs)
+            i = argv.index("--ssh")
+            argv[i + 1] = server.server
+            if "--sshkey" in argv:
+                argv[argv.index("--sshkey") + 1] = str(server.user_key)
+            else:  # the guide relies on the user's default key or agent
+                argv += ["--sshkey", str(server.user_key)]
+            argv += [f"--EmbedconApp.ssh_options={opt}" for opt in server.options]
+            report = run_console(argv, guide_dirs)
+            assert not report["owned"]
+            assert report["connection_file"] == str(tunnelled), report["connection_file"]
+            info = json.loads(tunnelled.read_text())
+            original = json.loads((guide_dirs["runtime"] / "kernel-12345.json").read_text())
+            assert info["shell_port"] != original["shell_port"]  # the tunnel's local ports
+    finally:
+        server.stop()
+        # "the most recent kernel" of the other --existing commands stays kernel-12345.json
+        tunnelled.unlink(missing_ok=True)
 
 
 def test_stylesheet_that_cannot_be_read_is_a_one_line_error(guide_dirs):
