@@ -190,6 +190,7 @@ def check():
     print(json.dumps({
         "settings": {t: str(getattr(s, t)) for t in s.trait_names() if not t.startswith("_")},
         "theme_name": getattr(w, "theme_name", ""),
+        "prompt_colour": w._prompt_format.foreground().color().name(),
         "owned": app.kernel_manager is not None,
         "connection_file": app.connection_file}), flush=True)
     if app.kernel_manager is not None:
@@ -229,7 +230,13 @@ def _check_options(argv, report, dirs):
                 trait = target.split(".", 1)[1]
                 assert s[trait].lower() == value.lower(), (arg, value, s[trait])
             elif target == "EmbedconApp.stylesheet":
-                assert s["style_sheet"] == (dirs["cwd"] / value).read_text()
+                from embedcon.models.stylesheet import console_classes
+
+                sheet = (dirs["cwd"] / value).read_text()
+                assert s["style_sheet"] == sheet
+                wanted = console_classes(sheet).get("in-prompt", {}).get("color")
+                if wanted:  # the prompt is drawn in the style sheet's colour
+                    assert report["prompt_colour"] == wanted.lower(), report["prompt_colour"]
         i += 1
     if "--theme" in argv:
         assert report["theme_name"] == argv[argv.index("--theme") + 1]
@@ -420,6 +427,12 @@ def test_guide_cells(block, guide_kernel, make_console):
     c.wait_ready()
     reply = c.run_source(block.code.rstrip("\n"), timeout=60000)
     assert reply["content"]["status"] == "ok", (block.code, reply["content"])
+    c.qtbot.waitUntil(lambda: c.w._builder.pending == 0 and
+                      all(b.kind != "pending" for b in c.w.rich_blocks()), timeout=20000)
+    failed = [(b.mime, b.note) for b in c.w.rich_blocks() if b.kind == "error"]
+    assert not failed, failed  # every rich output drawn, none replaced by its reason
+    if "%matplotlib inline" in block.code:
+        assert [b for b in c.w.rich_blocks() if b.kind in ("image", "svg")], "no figure drawn"
     if c.w.pager.isVisible():  # obj? pages: the pager shows the text
         assert c.w.pager.text().strip()
         c.w.pager.close_page()
