@@ -9,7 +9,9 @@ user would, in the light and the dark theme:
 - ``session-<theme>.png``: coloured output, a traceback, and a call tip
   shown while typing a call;
 - ``rich-<theme>.png``: a matplotlib figure (``%matplotlib inline``,
-  ``retina``) and a pandas DataFrame drawn as a table.
+  ``retina``) and a pandas DataFrame drawn as a table;
+- ``style-<theme>.png``: the guide's style sheet (``console.css``: prompts,
+  stderr, the selected completion) and the ncurses completion columns.
 
 Runs headless (``QT_QPA_PLATFORM=offscreen`` unless set).  matplotlib and
 pandas must be importable by the kernel (the project's ``test`` extra).
@@ -51,6 +53,21 @@ RICH_CELLS = [
     "pd.DataFrame({'planet': ['Mercury', 'Venus', 'Earth', 'Mars'],\n"
     "              'moons': [0, 0, 1, 2], 'au': [0.39, 0.72, 1.0, 1.52]})",
 ]
+
+
+# the guide's console.css (docs/guide.md, "Colours, prompts and style sheets")
+STYLE_SHEET = """
+.in-prompt { color: #0a7d00; }
+.in-prompt-number { font-weight: bold; }
+.out-prompt { color: #b00020; }
+.error { color: #d03030; }
+.inverted { background-color: #264f78; color: white; }
+"""
+STYLE_CELLS = [
+    "import os, sys\nos.sep",
+    "print('written to stderr', file=sys.stderr)",
+]
+STYLE_TYPED = "os.pa"  # then Tab, Tab: the columns, the first name selected
 
 
 class SceneError(RuntimeError):
@@ -106,10 +123,10 @@ class Driver:
             b.kind != "pending" and not b.building for b in self.w.rich_blocks())
 
 
-def _console(theme: str):
+def _console(theme: str, **traits):
     import embedcon
 
-    w = embedcon.subprocess_console(theme=theme)
+    w = embedcon.subprocess_console(theme=theme, **traits)
     w.resize(*SIZE)
     w.show()
     return w
@@ -144,6 +161,23 @@ def rich_scene(theme: str, out_dir: str) -> str:
         _close(w)
 
 
+def style_scene(theme: str, out_dir: str) -> str:
+    w = _console(theme, style_sheet=STYLE_SHEET, gui_completion="ncurses")
+    try:
+        d = Driver(w)
+        d.ready()
+        for cell in STYLE_CELLS:
+            d.run(cell)
+        d.type(STYLE_TYPED)
+        QTest.keyClick(d.editor, QtCore.Qt.Key.Key_Tab)
+        wait_until(w.completer.isVisible, 30, "the completion columns")
+        QTest.keyClick(d.editor, QtCore.Qt.Key.Key_Tab)
+        settle(0.2)
+        return _save(w, out_dir, f"style-{theme}.png")
+    finally:
+        _close(w)
+
+
 def _save(w, out_dir: str, name: str) -> str:
     path = os.path.join(out_dir, name)
     if not w.grab().save(path):
@@ -167,6 +201,7 @@ def main(argv=None) -> int:
     for theme in THEMES:
         written.append(session_scene(theme, out_dir))
         written.append(rich_scene(theme, out_dir))
+        written.append(style_scene(theme, out_dir))
     for path in written:
         print(path)
     app.processEvents()

@@ -487,7 +487,8 @@ def test_screenshots_script_makes_pictures_that_are_not_blank(tmp_path):
                               "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr[-3000:]
     names = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert names == ["rich-dark.png", "rich-light.png", "session-dark.png", "session-light.png"]
+    assert names == ["rich-dark.png", "rich-light.png", "session-dark.png", "session-light.png",
+                     "style-dark.png", "style-light.png"]
     for name in names:
         img = QtGui.QImage(str(tmp_path / name))
         assert img.width() >= 800 and img.height() >= 500, name
@@ -502,3 +503,54 @@ def test_screenshots_script_makes_pictures_that_are_not_blank(tmp_path):
         assert len(colours) > 50 and ink > samples * 0.03, (name, len(colours), ink)
     # the committed pictures are the script's (same names)
     assert sorted(p.name for p in (ROOT / "docs" / "images").glob("*.png")) == names
+
+
+# -- the guide's themes reach every part of the console ------------------------------
+@pytest.mark.parametrize("sheet", ["", ".in-prompt { color: #0a7d00; }\n"
+                                       ".inverted { background-color: #264f78; }"])
+def test_dark_theme_reaches_pager_completion_columns_and_find_bar(qtbot, sheet):
+    """Found while looking at the guide's pictures: ``theme = "dark"`` restyled
+    only the transcript; the pager, the ncurses completion columns and the
+    find bar stayed light (under a style sheet Qt passes no palette on to
+    children).  And ``auto`` gives back the host's palette."""
+    from qtpy import QtGui, QtWidgets
+
+    from embedcon.models.contrast import is_dark
+    from embedcon.widgets import RichJupyterWidget
+
+    host = QtGui.QPalette()
+    host.setColor(QtGui.QPalette.ColorRole.Base, QtGui.QColor("#fff8e0"))
+    w = RichJupyterWidget(paging="vsplit", gui_completion="ncurses", style_sheet=sheet)
+    w.setPalette(host)
+    qtbot.addWidget(w)
+    w.resize(700, 500)
+    w.show()
+    w.page("pager text\n" * 5)
+    w.completer.columns.show()
+    parts = {"pager": w.pager, "columns": w.completer.columns}
+
+    def base(widget):
+        return widget.palette().color(QtGui.QPalette.ColorRole.Base).name()
+
+    w.theme = "dark"
+    w.find_bar.show()  # made after the theme was set
+    qtbot.waitUntil(lambda: is_dark(w.find_bar.palette().color(
+        QtGui.QPalette.ColorRole.Base).name()), timeout=2000)
+    parts["find bar"] = w.find_bar
+    for name, part in parts.items():
+        assert is_dark(base(part)), (name, base(part))
+    img = w.grab().toImage()
+    for name, part in parts.items():  # drawn dark too: its centre is not light
+        centre = part.mapTo(w, part.rect().center())
+        assert is_dark(img.pixelColor(centre).name()), (name, img.pixelColor(centre).name())
+    w.theme = "light"
+    assert not any(is_dark(base(p)) for p in parts.values())
+    w.theme = "auto"
+    assert base(w) == "#fff8e0" and base(w.pager) == "#fff8e0"
+    if ".inverted" in sheet:  # the selected completion keeps the sheet's colour
+        for theme in ("auto", "dark", "light"):
+            w.theme = theme
+            highlight = w.completer.columns.palette().color(QtGui.QPalette.ColorRole.Highlight)
+            assert highlight.name() == "#264f78", (theme, highlight.name())
+    assert w.call_tip.palette().color(QtGui.QPalette.ColorRole.ToolTipBase) == \
+        QtWidgets.QToolTip.palette().color(QtGui.QPalette.ColorRole.ToolTipBase)
