@@ -554,3 +554,22 @@ def test_dark_theme_reaches_pager_completion_columns_and_find_bar(qtbot, sheet):
             assert highlight.name() == "#264f78", (theme, highlight.name())
     assert w.call_tip.palette().color(QtGui.QPalette.ColorRole.ToolTipBase) == \
         QtWidgets.QToolTip.palette().color(QtGui.QPalette.ColorRole.ToolTipBase)
+
+
+@pytest.mark.slow
+def test_two_consoles_on_one_kernel_see_each_other(kernel, make_console, embedcon_app, qtbot):
+    """The guide's second console (``--existing`` with include_other_output)
+    and the first one (the same setting) show each other's cells."""
+    km, kc = kernel
+    first = make_console(km, kc, include_other_output=True)
+    app = embedcon_app("--existing", km.connection_file,
+                       "--RichJupyterWidget.include_other_output=True")
+    second = app.widget
+    qtbot.waitUntil(lambda: second._handshake_done and "prompt" not in second._requests.values(),
+                    timeout=20000)
+    first.run("shared = 'from the first'; print(shared)")
+    qtbot.waitUntil(lambda: "from the first" in second.export_text(), timeout=20000)
+    assert "[other client] In [" in second.export_text()
+    second.execute("print(shared.upper(), 'AND THE SECOND')")
+    qtbot.waitUntil(lambda: "FROM THE FIRST AND THE SECOND" in first.text(), timeout=20000)
+    assert "[other client] In [" in first.text()
