@@ -345,11 +345,14 @@ def probe():
         return
     if not report.get("sent"):
         report["sent"] = True
-        w.execute("print('guide', 6 * 7)")
+        w.execute("print('guide', 6 * 7, 'names:', *[n for n in ('data', 'window', 'keep') "
+                  "if n in globals()], ':end')")
         return
-    if "guide 42" in w.export_text():
+    text = w.export_text()
+    if "guide 42" in text:
         gc.collect()
         report["ran"] = True
+        report["names"] = text.rsplit("names:", 1)[1].split(":end", 1)[0].split()
         report["labels"] = [x.text() for x in QtWidgets.QApplication.topLevelWidgets()
                             if isinstance(x, QtWidgets.QLabel) and x.isVisible()]
         QtWidgets.QApplication.instance().quit()
@@ -390,6 +393,11 @@ def test_guide_python(block, guide_dirs, tmp_path):
         assert report["ran"], (block.id, report, out.stderr[-2000:])
     if "keep(" in block.code:
         assert "made in the console" in report["labels"], report
+    # the namespace the snippet gave is the console's
+    for given in re.findall(r"_console\(\{\"(\w+)\"", block.code):
+        assert given in report["names"], (given, report)
+    if "inprocess_console(" in block.code or "in_app_console(" in block.code:
+        assert "keep" in report["names"], report
 
 
 @pytest.mark.slow
