@@ -90,6 +90,7 @@ def _check_drawn(c, block, tmp_path, name):
     img.save(str(tmp_path / f"{name}.png"))
     dpr = img.devicePixelRatio() or 1.0
     inside = _red_pixels(img, QtCore.QRect(*(int(v * dpr) for v in rect.getRect())))
+    print(f"{name}: {inside} red pixels inside the figure's {rect.width()}x{rect.height()} area")
     # a 6 pt line across a 240 x 160 figure: well over a thousand red pixels
     assert inside > 1000, (name, inside, rect)
     # and the red is the figure's: none of it outside the block's area
