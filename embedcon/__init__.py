@@ -7,12 +7,12 @@ their modules (``embedcon.widgets``, ``embedcon.manager``, ...).
 __version__ = "0.1.0"
 
 __all__ = ["keep", "release", "subprocess_console", "inprocess_console", "in_app_console",
-           "__version__"]
+           "server_console", "__version__"]
 
 
 def __getattr__(name):
     # one call per wiring mode, imported on first use (keeps `import embedcon` cheap)
-    if name in ("subprocess_console", "inprocess_console", "in_app_console"):
+    if name in ("subprocess_console", "inprocess_console", "in_app_console", "server_console"):
         from . import consoles
 
         return getattr(consoles, name)

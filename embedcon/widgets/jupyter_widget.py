@@ -22,7 +22,8 @@ from .kernel_session import KernelSession
 __all__ = ["JupyterWidget", "JupyterSettings", "KERNEL_STATES"]
 
 
-KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not responding")
+KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not responding",
+                 "disconnected")
 
 
 class JupyterSettings(ConsoleSettings):
@@ -169,6 +170,11 @@ class JupyterWidget(KernelSession, IOPubHandlers, ConsoleWidget):
         started = getattr(kc, "started_channels", None)
         if started is not None:
             out.append((started, self._started_channels))
+        # clients that reach the kernel over a network link (the server transport)
+        for name in ("connection_lost", "connection_restored"):
+            sig = getattr(kc, name, None)
+            if sig is not None:
+                out.append((sig, getattr(self, "_on_" + name)))
         return out
 
     def _on_iopub_batch(self, msgs) -> None:
