@@ -61,6 +61,8 @@ def validate_message(msg) -> str | None:
         return "header is not a dict"
     if not isinstance(header.get("msg_type"), str):
         return "header has no msg_type"
+    if msg.get("parent_header", {}) is None:
+        msg["parent_header"] = {}  # "no parent" sent as null (xeus kernels): repaired
     if not isinstance(msg.get("parent_header"), dict):
         return "parent_header is not a dict"
     if not isinstance(msg.get("content"), dict):

@@ -383,9 +383,17 @@ class JupyterWidget(KernelSession, IOPubHandlers, ConsoleWidget):
     # execution
     def _ask_is_complete(self, source: str) -> None:
         kc = self._kernel_client
+        silent = getattr(self, "_is_complete_silent", False)
+        if silent:  # keep only the newest unanswered request
+            self._requests = {k: v for k, v in self._requests.items() if v != "is_complete"}
         msg_id = kc.is_complete(source)
         self._requests[msg_id] = "is_complete"
         self._is_complete = (msg_id, source)
+        if silent:
+            # this kernel did not answer before: decide now (an answer, however
+            # late, re-enables waiting for it), so that Enter never waits again
+            self._is_complete_timed_out()
+            return
         self._is_complete_timer.start(int(self.settings.is_complete_timeout * 1000))
 
     def _resolve_is_complete(self, status: str, indent: str = "") -> None:
@@ -408,6 +416,7 @@ class JupyterWidget(KernelSession, IOPubHandlers, ConsoleWidget):
     def _is_complete_timed_out(self) -> None:
         if self._is_complete is None:
             return
+        self._is_complete_silent = True
         source = self._is_complete[1]
         status = "complete"
         if self._language == "python":
@@ -555,6 +564,7 @@ class JupyterWidget(KernelSession, IOPubHandlers, ConsoleWidget):
                 self._reply = msg
                 self._maybe_finish()
         elif kind == "is_complete":
+            self._is_complete_silent = False
             if self._is_complete and self._is_complete[0] == parent:
                 status = content.get("status", "complete")
                 indent = content.get("indent", "")
