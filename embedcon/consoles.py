@@ -40,7 +40,7 @@ def subprocess_console(kernel_name: str = "python3", parent=None, **traits):
 
     _app()
     # the kernel's process starts importing now, while we import jupyter_client
-    head = head_start.start_early(kernel_name)
+    head = head_start.start_early(kernel_name, again=True)
     from .manager import QtKernelManager
 
     head = head_start.claim_early() if head is not None else None

@@ -168,12 +168,16 @@ _early: HeadStart | None = None
 _claimed = False  # one per interpreter: once taken, no more early launches
 
 
-def start_early(kernel_name: str = "python3") -> HeadStart | None:
-    """Launch, once, a head start for the default kernel that the next kernel
-    manager may take; return it (None where there is none: see
-    :meth:`HeadStart.maybe`, or ``EMBEDCON_NO_HEAD_START`` is set)."""
+def start_early(kernel_name: str = "python3", again: bool = False) -> HeadStart | None:
+    """Launch a head start for the default kernel that the next kernel
+    manager may take, unless one is waiting; return it (None where there is
+    none: see :meth:`HeadStart.maybe`, or ``EMBEDCON_NO_HEAD_START`` is set).
+
+    Without ``again`` (the call made by ``import embedcon.manager``) nothing
+    is launched once a head start was taken in this interpreter: the import
+    comes after the entry points' own early launch."""
     global _early
-    if _claimed:
+    if _claimed and not again:
         return None
     if _early is not None and _early.process is not None and _early.process.poll() is None:
         return _early
