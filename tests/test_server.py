@@ -321,3 +321,27 @@ def test_https_with_a_ca_file(tmp_path, server_console, qapp):
         assert "over tls 42" in c.text()
     finally:
         srv.stop()
+
+
+@pytest.mark.slow
+def test_json_form_when_the_server_does_not_offer_v1(tmp_path, server_console, qtbot):
+    """Servers and gateways without the v1 subprotocol (Enterprise Gateway among
+    them) get the JSON form."""
+    srv = ServerProcess(tmp_path, ("--ZMQChannelsWebsocketConnection.kernel_ws_protocol=",))
+    try:
+        srv.wait_up()
+        c = server_console(srv.url, srv.token)
+        assert not c.w.kernel_client._link.v1
+        c.run("print('json', 6 * 7)")
+        assert "json 42" in c.text()
+        c.type("name = input('Name? ')")
+        c.key(Key.Key_Return)
+        qtbot.waitUntil(lambda: c.w._prompt_kind == "stdin", timeout=20000)
+        c.type("Ada")
+        c.key(Key.Key_Return)
+        c.wait_prompt()
+        c.run("print(name * 2)")
+        assert "AdaAda" in c.text()
+        c.w.shutdown_kernel()
+    finally:
+        srv.stop()
