@@ -23,7 +23,7 @@ __all__ = ["JupyterWidget", "JupyterSettings", "KERNEL_STATES"]
 
 
 KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not responding",
-                 "disconnected")
+                 "wrong key", "disconnected")
 
 
 class JupyterSettings(ConsoleSettings):
@@ -170,6 +170,9 @@ class JupyterWidget(KernelSession, IOPubHandlers, ConsoleWidget):
         started = getattr(kc, "started_channels", None)
         if started is not None:
             out.append((started, self._started_channels))
+        auth = getattr(kc, "authentication_failed", None)
+        if auth is not None:
+            out.append((auth, self._on_authentication_failed))
         # clients that reach the kernel over a network link (the server transport)
         for name in ("connection_lost", "connection_restored"):
             sig = getattr(kc, name, None)
@@ -193,7 +196,8 @@ class JupyterWidget(KernelSession, IOPubHandlers, ConsoleWidget):
     # state
     @property
     def kernel_state(self) -> str:
-        """One of starting, idle, busy, dead, restarting, not responding."""
+        """One of starting, idle, busy, dead, restarting, not responding, wrong key
+        (the connection file's key is not the kernel's: see ``kernel_error``)."""
         return self._kernel_state
 
     def _set_state(self, state: str) -> None:
@@ -596,7 +600,9 @@ class JupyterWidget(KernelSession, IOPubHandlers, ConsoleWidget):
             pass
 
     def _set_state_from_startup(self) -> bool:
-        if self._kernel_state in ("starting", "restarting", "dead", "not responding"):
+        if self._kernel_state == "wrong key":
+            self._answered_after_all()
+        if self._kernel_state in ("starting", "restarting", "dead", "not responding", "wrong key"):
             self._set_state("idle")
             return True
         return False
