@@ -47,6 +47,7 @@ class ServerError(Exception):
 _HTTP_HINTS = {
     401: "the server wants a token: pass --token (or set JUPYTER_TOKEN)",
     403: "the server refused the token: check --token (or JUPYTER_TOKEN)",
+    404: "is this the base URL of a Jupyter Server?",
 }
 
 
