@@ -66,6 +66,23 @@ class QtconsoleAdapter(Adapter):
                 self.kc.comm_info()  # no reply handler in qtconsole: nothing shown
         return self._iopub_seen
 
+    def set_completion_style(self, style: str) -> None:
+        self.w._set_completion_widget(style)
+
+    def completion_count(self) -> int:
+        cw = self.w._completion_widget
+        return cw.count() if cw.isVisible() else 0
+
+    def set_history(self, entries) -> None:
+        self.w._set_history(entries)
+
+    def call_tip_visible(self) -> bool:
+        return self.w._call_tip_widget.isVisible()
+    def needs_update_display(self) -> None:
+        from _harness import NotAvailable
+
+        raise NotAvailable("qtconsole ignores update_display_data (no in-place updates)")
+
     def done_signals(self):
         return [self.w.executed]
 

@@ -29,16 +29,21 @@ embedcon --kernel ir                  # another kernelspec
 embedcon --existing                   # attach to the most recent running kernel
 embedcon --existing kernel-1234.json  # attach to a given kernel
 embedcon --style monokai              # pygments style for the input
+embedcon --theme dark                 # light, dark, or auto (follow the desktop)
 embedcon --generate-config            # write a config file to edit
+embedcon --help-keys                  # every key binding, in both key profiles
 """ + server_examples
 
 aliases = dict(base_aliases)
 aliases.update(console_aliases)
 aliases.update({
     "style": "RichJupyterWidget.syntax_style",
+    "theme": "RichJupyterWidget.theme",
+    "stylesheet": "RichJupyterWidget.style_sheet",
     "font-size": "RichJupyterWidget.font_size",
     "font-family": "RichJupyterWidget.font_family",
     "buffer-size": "RichJupyterWidget.buffer_size",
+    "key-profile": "RichJupyterWidget.key_profile",
 })
 aliases.update(server_aliases)
 flags = dict(base_flags)

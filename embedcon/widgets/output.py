@@ -63,6 +63,7 @@ class OutputWriter:
         self.stderr_colour = stderr_colour
         self.max_elided = max_elided
         self.default_fg = None
+        self.ansi_colours = list(ANSI_COLOURS)  # the theme sets colours readable on it
         self.elided: list[str] = []
         self.folded_blocks = 0
         self._parsers = {"stdout": AnsiParser(), "stderr": AnsiParser()}
@@ -101,12 +102,13 @@ class OutputWriter:
         self._formats[key] = fmt
         return fmt
 
-    @staticmethod
-    def _colour(c):
+    def _colour(self, c):
         if c is None or isinstance(c, str):
             return None
         if isinstance(c, tuple):
             return QtGui.QColor(*c)
+        if c < 16:  # the 16 standard colours follow the theme
+            return QtGui.QColor(self.ansi_colours[c])
         return QtGui.QColor(_xterm_colour(c))
 
     @property
