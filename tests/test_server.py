@@ -230,12 +230,13 @@ def test_dropped_websocket_reconnects_without_losing_or_doubling(jserver, server
         qtbot.waitUntil(lambda: any(m["parent_header"].get("msg_id") == sent for m in shell),
                         timeout=15000)
         text = c.text()
+        why = f"reconnects={kc.reconnects} duplicates={kc._link.duplicates}\n{text[-1500:]}"
         for i in range(5):
-            assert _count(text, f"tick {i}") == 1, text
-        assert text.index("tick 0") < text.index("tick 4") < text.index("Out[2]: 'done'")
+            assert _count(text, f"tick {i}") == 1, why
+        assert text.index("tick 0") < text.index("tick 4") < text.index("Out[2]: 'done'"), why
         assert sum(m["parent_header"].get("msg_id") == sent and m["msg_type"] == "execute_reply"
-                   for m in shell) == 1
-        assert kc.reconnects == 1 and kc._link.duplicates == 0
+                   for m in shell) == 1, why
+        assert kc.reconnects == 1 and kc._link.duplicates == 0, why
         c.run("print('after', 2 * 21)")
         assert "after 42" in c.text()
         c.w.shutdown_kernel()
