@@ -146,6 +146,10 @@ class Adapter:
         runs (not timed).  True when it is (or the console guarantees it)."""
         return True
 
+    def export_html(self, path: str) -> None:
+        """Save the session as one HTML file with inline PNG figures."""
+        raise NotAvailable("no HTML export")
+
     @property
     def doc(self):
         raise NotImplementedError
@@ -545,6 +549,46 @@ def sc_png30(ad, start_ts, n=30):
     return r
 
 
+def sc_export10k(ad, start_ts, lines=10_000, figures=30):
+    """Export a session of 10,000 lines and 30 PNG figures to one HTML file
+    (figures inline).  Both consoles keep the whole session (scrollback 20,000)."""
+    import tempfile
+
+    r = _launch(ad, start_ts, 20_000)
+    png = _png_bytes()
+    fd, path = tempfile.mkstemp(suffix=".b64", prefix="embedcon-bench-")
+    with os.fdopen(fd, "w") as f:
+        f.write(base64.b64encode(png).decode("ascii"))
+    try:
+        ad.run_cell(f"_b = open({path!r}).read()", 2, timeout=30)
+    finally:
+        os.unlink(path)
+    per = lines // figures
+    ad.run_cell("from IPython.display import display\n"
+                f"for k in range({figures}):\n"
+                f"    print('\\n'.join(f'line {{k * {per} + i}} of the session, some text' "
+                f"for i in range({per})))\n"
+                "    display({'image/png': _b}, raw=True)", 3, timeout=300)
+    ad.settle()
+    fd, out = tempfile.mkstemp(suffix=".html", prefix="embedcon-bench-export-")
+    os.close(fd)
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    try:
+        t0 = time.perf_counter()
+        ad.export_html(out)
+        dt = time.perf_counter() - t0
+        size = os.path.getsize(out)
+        with open(out, encoding="utf-8") as f:
+            text = f.read()
+    finally:
+        os.unlink(out)
+        folder = os.path.splitext(out)[0] + "_files"
+        if os.path.isdir(folder):
+            import shutil
+            shutil.rmtree(folder)
+    if text.count("data:image/png;base64,") < figures or f"line {per * figures - 1} " not in text:
+        r["error"] = "the export lacks figures or lines"
+    r.update(value=dt, unit="s", html_bytes=size)
 def _svg_text(points=400) -> str:
     """A line plot as a plotting library writes it: axes, ticks, labels, a path."""
     import math
@@ -1006,6 +1050,8 @@ def main(adapter_cls) -> None:
             result.update(sc_png30(ad, start_ts))
         elif scenario == "sgr20k":
             result.update(sc_sgr20k(ad, start_ts))
+        elif scenario == "export10k":
+            result.update(sc_export10k(ad, start_ts))
         elif scenario in ANSI_SHAPES:
             result.update(sc_ansi_shape(ad, start_ts, scenario))
         elif scenario == "stall1m":

@@ -69,6 +69,8 @@ class EmbedconAdapter(Adapter):
     def done_signals(self):
         return [self.w.prompt_ready]
 
+    def export_html(self, path: str) -> None:
+        self.w.export_html(path)
     def set_completion_style(self, style: str) -> None:
         self.w.gui_completion = style
 

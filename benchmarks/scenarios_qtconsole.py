@@ -86,6 +86,14 @@ class QtconsoleAdapter(Adapter):
     def done_signals(self):
         return [self.w.executed]
 
+    def export_html(self, path: str) -> None:
+        # what its Save dialog does after the file is chosen (HtmlExporter.export):
+        # Qt's HTML of the document, pictures inlined by the widget's image tag
+        from qtconsole.rich_text import export_html
+
+        export_html(self.w._control.document().toHtml(), path, self.w._get_image_tag,
+                    inline=True)
+
     @property
     def doc(self):
         return self.w._control.document()

@@ -133,11 +133,11 @@ def test_keymap_overrides_and_errors():
 
 def test_every_default_binding_names_a_known_command():
     from embedcon.models.keymap import COMMANDS
-    from embedcon.widgets.jupyter_widget import JupyterWidget
+    from embedcon.widgets import RichJupyterWidget  # the widget to embed (export is there)
 
     for chord, cmd in DEFAULT_BINDINGS.items():
         assert cmd in COMMANDS, chord
-        assert hasattr(JupyterWidget, "cmd_" + cmd), cmd
+        assert hasattr(RichJupyterWidget, "cmd_" + cmd), cmd
 
 
 # -- reverse search, completion lists, call tips (embedcon/models/) --------------

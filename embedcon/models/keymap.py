@@ -56,7 +56,6 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Shift+Down": "history_search_next",
     # assistance: reverse search, call tips, pager (embedcon/widgets/assist.py)
     "Ctrl+R": "reverse_search",
-    "Ctrl+S": "forward_search",
     "Ctrl+O": "focus_pager",
     # kill ring
     "Ctrl+K": "kill_line",
@@ -92,6 +91,8 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Ctrl++": "zoom_in",
     "Ctrl+-": "zoom_out",
     "Ctrl+0": "zoom_reset",
+    "Ctrl+S": "save_session",
+    "Ctrl+Shift+P": "print",
 }
 
 # Every command a binding may name, with a one-line description (for --help and docs).
@@ -147,6 +148,8 @@ COMMANDS: dict[str, str] = {
     "zoom_out": "smaller font",
     "zoom_reset": "default font size",
     "interrupt": "interrupt the kernel",
+    "save_session": "save the session as HTML, XHTML or text (a file dialog)",
+    "print": "print the session (a print dialog)",
 }
 
 

@@ -27,7 +27,7 @@ __all__ = ["painter_dpr", "RichBlock", "RichObjectHandler", "RICH_OBJECT", "PROP
            "SLICE_HEIGHT"]
 
 _OBJ = QtGui.QTextFormat.ObjectTypes.UserObject
-RICH_OBJECT = (_OBJ.value if hasattr(_OBJ, "value") else int(_OBJ)) + 7
+RICH_OBJECT = (_OBJ.value if hasattr(_OBJ, "value") else int(_OBJ)) + 9  # +7: long_input, +8: long_output
 _PROP = QtGui.QTextFormat.Property.UserProperty
 _PROP_BASE = _PROP.value if hasattr(_PROP, "value") else int(_PROP)
 PROP_ID = _PROP_BASE + 71

@@ -25,6 +25,7 @@ from traitlets import Integer, List, Unicode
 from ..models.mime import DEFAULT_MIME_PREFERENCE, choose_mime, payload_text, unshown_types
 from . import rich_build as rb
 from .editor import settings_properties
+from .export import ExportMixin
 from .guard import guarded
 from .jupyter_widget import JupyterSettings, JupyterWidget
 from .rich_blocks import PROP_ID, PROP_SLICE, RICH_OBJECT, RichBlock, RichObjectHandler
@@ -75,7 +76,7 @@ RichSettings.__name__ = RichSettings.__qualname__ = "RichJupyterWidget"
 
 
 @settings_properties
-class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
+class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
     """The console widget to embed: text, pictures, SVG, math, HTML and Markdown."""
 
     settings_class = RichSettings
@@ -192,7 +193,7 @@ class RichJupyterWidget(RichView, ThemeMixin, JupyterWidget):
         prompt = self._format_prompt(self.settings.out_prompt, count if count is not None else "?")
 
         def w(c):
-            c.insertText(prompt + "\n", self._out_prompt_format)
+            self._insert_prompt(c, prompt + "\n", out=True)
             c.setCharFormat(self._plain_format)
         self._insert_output(w)
         self._show_bundle(data, metadata, None, prompt_shown=True)
