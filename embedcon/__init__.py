@@ -6,6 +6,8 @@ their modules (``embedcon.widgets``, ``embedcon.manager``, ...).
 
 __version__ = "0.1.0"
 
+from . import _moved  # noqa: E402  (old module names of the kernel side)
+
 __all__ = ["keep", "release", "subprocess_console", "inprocess_console", "in_app_console",
            "server_console", "__version__"]
 

@@ -45,7 +45,7 @@ from jupyter_client.client import KernelClient
 from qtpy import QtCore
 from tornado.websocket import WebSocketClosedError, websocket_connect
 
-from ...client import _Bridge, check_content, validate_message
+from ..client import _Bridge, check_content, validate_message
 from . import wire
 from .rest import JupyterServer, ServerError
 

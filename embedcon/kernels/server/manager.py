@@ -20,7 +20,7 @@ import logging
 
 from qtpy import QtCore
 
-from ...manager_signals import ManagerSignals, _ManagerSignals
+from ..manager_signals import ManagerSignals, _ManagerSignals
 from .client import ServerKernelClient
 from .rest import JupyterServer, ServerError
 

@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
-from ...client import is_loopback
+from ..client import is_loopback
 from .loop import IOLoopThread, io_loop
 
 log = logging.getLogger("embedcon.server")

@@ -39,7 +39,7 @@ from qtpy import QtCore
 from traitlets import Type
 from zmq.utils import monitor as zmq_monitor
 
-from .qt_compat import signal_connected
+from ..qt_compat import signal_connected
 
 log = logging.getLogger("embedcon.client")
 
