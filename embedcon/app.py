@@ -19,6 +19,7 @@ from jupyter_core.application import JupyterApp, base_aliases, base_flags
 from traitlets import Any, Bool, Dict, List, Type, Unicode, default
 
 from . import __version__
+from .app_server import ServerOptions, server_aliases, server_examples, server_flags
 
 __all__ = ["EmbedconApp", "MainWindow", "main"]
 
@@ -31,7 +32,7 @@ embedcon --style monokai              # pygments style for the input
 embedcon --theme dark                 # light, dark, or auto (follow the desktop)
 embedcon --generate-config            # write a config file to edit
 embedcon --help-keys                  # every key binding, in both key profiles
-"""
+""" + server_examples
 
 aliases = dict(base_aliases)
 aliases.update(console_aliases)
@@ -44,6 +45,7 @@ aliases.update({
     "buffer-size": "RichJupyterWidget.buffer_size",
     "key-profile": "RichJupyterWidget.key_profile",
 })
+aliases.update(server_aliases)
 flags = dict(base_flags)
 flags.update(console_flags)
 flags.update({
@@ -54,6 +56,7 @@ flags.update({
     "allow-insecure-key": ({"EmbedconApp": {"allow_insecure_key": True}},
                            "Attach (--existing) even when the connection file has an empty key."),
 })
+flags.update(server_flags)
 
 
 def add_connection_actions(menu, console, owns_kernel: bool) -> None:
@@ -159,7 +162,7 @@ def _main_window_class():
     return MainWindow
 
 
-class EmbedconApp(JupyterApp, JupyterConsoleApp):
+class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
     name = "embedcon"
     version = __version__
     description = ("A fast Jupyter console. Starts a kernel (or attaches to one with "
@@ -206,8 +209,11 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
         super().initialize(argv)
         if self._dispatching:
             return
-        # no kernel-side argv is forwarded except what the user gave after the options
-        JupyterConsoleApp.initialize(self, argv)
+        if self.server_url:  # a kernel on a Jupyter Server (app_server.py)
+            self.init_server_kernel()
+        else:
+            # no kernel-side argv is forwarded except what the user gave after the options
+            JupyterConsoleApp.initialize(self, argv)
         head, self.kernel_head_start = self.kernel_head_start, None
         if head is not None:
             head.discard()  # the kernel manager did not take it (e.g. --existing in a config)
@@ -289,11 +295,15 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
         self.widget = cls(config=self.config)
         self.widget.kernel_manager = self.kernel_manager
         self.widget.kernel_client = self.kernel_client
-        self.window = _main_window_class()(self.widget, owns_kernel=self.kernel_manager is not None,
+        km = self.kernel_manager
+        self.window = _main_window_class()(self.widget, owns_kernel=km is not None and
+                                           getattr(km, "owns_kernel", True),
                                            confirm_exit=self.confirm_exit)
         title = self.window_title
         if self.existing:
             title += f" \u2014 {os.path.basename(self.connection_file)}"
+        elif self.server_url:
+            title += f" \u2014 {km.kernel_name or 'kernel'} on {km.server.base_url}"
         self.window.setWindowTitle(title)
         if self.tunnel is not None:
             from qtpy import QtCore
