@@ -27,8 +27,8 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Shift+Return": "execute",
     "Ctrl+Return": "newline",
     "Tab": "complete_or_indent",
-    "Shift+Backtab": "dedent",
-    "Backtab": "dedent",
+    "Shift+Backtab": "call_tip_or_dedent",
+    "Backtab": "call_tip_or_dedent",
     "Backspace": "backspace",
     "Shift+Backspace": "backspace",
     "Del": "delete",
@@ -54,6 +54,10 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Ctrl+N": "history_next",
     "Shift+Up": "history_search_previous",
     "Shift+Down": "history_search_next",
+    # assistance: reverse search, call tips, pager (embedcon/widgets/assist.py)
+    "Ctrl+R": "reverse_search",
+    "Ctrl+S": "forward_search",
+    "Ctrl+O": "focus_pager",
     # kill ring
     "Ctrl+K": "kill_line",
     "Ctrl+U": "kill_line_backward",
@@ -88,6 +92,8 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Ctrl++": "zoom_in",
     "Ctrl+-": "zoom_out",
     "Ctrl+0": "zoom_reset",
+    "Ctrl+S": "save_session",
+    "Ctrl+Shift+P": "print",
 }
 
 # Every command a binding may name, with a one-line description (for --help and docs).
@@ -112,6 +118,10 @@ COMMANDS: dict[str, str] = {
     "history_next": "next history entry starting with the text left of the cursor",
     "history_search_previous": "previous history entry containing the input typed so far",
     "history_search_next": "next history entry containing the input typed so far",
+    "reverse_search": "incremental search back through history (again: older match)",
+    "forward_search": "incremental search forward through history (again: newer match)",
+    "call_tip_or_dedent": "show the call tip inside a call, else remove one indentation level",
+    "focus_pager": "move the focus to the pager when it is shown",
     "kill_line": "cut to the end of the line into the kill ring",
     "kill_line_backward": "cut to the start of the line into the kill ring",
     "kill_word_backward": "cut the previous word into the kill ring",
@@ -139,6 +149,8 @@ COMMANDS: dict[str, str] = {
     "zoom_out": "smaller font",
     "zoom_reset": "default font size",
     "interrupt": "interrupt the kernel",
+    "save_session": "save the session as HTML, XHTML or text (a file dialog)",
+    "print": "print the session (a print dialog)",
 }
 
 

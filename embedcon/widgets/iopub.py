@@ -41,9 +41,14 @@ class IOPubHandlers:
             return
         if not here and not self.settings.include_other_output:
             return
+        self._record_iopub(msg_type, content, here)
         handler = getattr(self, "_iopub_" + msg_type, None)
         if handler is not None:
             handler(content, here)
+
+    def _record_iopub(self, msg_type: str, content: dict, here: bool) -> None:
+        """Hook: every message shown passes here first (the export mixin
+        records the session)."""
 
     def _iopub_stream(self, content, here) -> None:
         text = content.get("text")
