@@ -197,9 +197,12 @@ class InputHighlighter:
         c = self._console
         pos = c._input_cursor.position()
         block = self._doc.findBlock(pos)
-        lexer = self._get_lexer()
-        cell = lexer.cell_lexer_name(block.text()[pos - block.position():]) \
-            if isinstance(lexer, IPythonLineLexer) else None
+        line = block.text()[pos - block.position():]
+        cell = None
+        if line.lstrip().startswith("%%"):  # else no lexer is built here (see warm_up)
+            lexer = self._get_lexer()
+            if isinstance(lexer, IPythonLineLexer):
+                cell = lexer.cell_lexer_name(line)
         if cell != self._cell:
             self._cell = cell
             self._dirty = [pos, c._end()] if self._dirty is None else \
@@ -229,10 +232,14 @@ class InputHighlighter:
 
     @lru_cache(maxsize=4096)  # noqa: B019 - the cache is per process and bounded
     def _lex_line(self, text: str):
+        if not text.strip():
+            return ()  # and no lexer built for an empty line (see warm_up)
         return self._spans(self._get_lexer(), text)
 
     @lru_cache(maxsize=1024)  # noqa: B019 - bounded
     def _lex_cell(self, name: str, text: str):
+        if not text.strip():
+            return ()
         lexer = self._cell_lexers.get(name)
         if lexer is None:
             from pygments.lexers import get_lexer_by_name
