@@ -6,7 +6,7 @@ import pytest
 from conftest import Key, Mod
 from fake_kernel import FakeKernel
 from pygments.styles import get_style_by_name
-from pygments.token import Keyword, Name, Operator
+from pygments.token import Comment, Keyword, Name, Operator
 
 
 def colour_at(w, needle, offset=0):
@@ -90,8 +90,11 @@ def test_cell_magic_body_is_lexed_in_its_language(console):
     console.type("%%bash")
     console.key(Key.Key_Return, Mod.ControlModifier)
     console.type("echo $HOME")
+    console.type("  # a comment")
     wait_colour(console, "echo", builtin)  # bash's builtin, not a Python name
     assert colour_at(console.w, "$HOME") == style_colour("default", Name.Variable)
+    # bash ends a comment at a line end, which a line lexed alone lacks
+    assert colour_at(console.w, "# a comment") == style_colour("default", Comment.Single)
     # the first line no longer a bash cell: the body is Python again
     console.key(Key.Key_Up)
     console.key(Key.Key_End)

@@ -87,8 +87,14 @@ class IPythonLineLexer:
             if m.group(1):
                 yield Text, m.group(1)
             yield Operator, m.group(2)
-            for ttype, value in self._shell().get_tokens(text[m.end():]):
-                yield ttype, value
+            rest = text[m.end():]
+            n = len(rest)
+            # bash's lexer ends a comment at a line end: lex with one, yield the line only
+            for ttype, value in self._shell().get_tokens(rest + "\n"):
+                if n <= 0:
+                    break
+                yield ttype, value[:n]
+                n -= len(value)
             return
         m = _HELP_BEFORE.match(text)
         if m:

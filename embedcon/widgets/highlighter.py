@@ -250,14 +250,15 @@ class InputHighlighter:
             except ClassNotFound:
                 lexer = get_lexer_by_name("text", stripnl=False, ensurenl=False)
             self._cell_lexers[name] = lexer
-        return self._spans(lexer, text)
+        # some lexers (bash's comments) want the line's end: the spans are cut to the line
+        return self._spans(lexer, text, text + "\n")
 
-    def _spans(self, lexer, text: str):
+    def _spans(self, lexer, text: str, lexed: str | None = None):
         if not text.strip() or lexer is None:
             return ()
         out = []
         pos = 0
-        for ttype, value in lexer.get_tokens(text):
+        for ttype, value in lexer.get_tokens(text if lexed is None else lexed):
             n = len(value)
             if pos + n > len(text):
                 n = len(text) - pos  # pygments appends a final newline
