@@ -64,6 +64,7 @@ class RichBlock:
         # content
         self.doc: QtGui.QTextDocument | None = None
         self.docs: list[tuple[QtGui.QTextDocument, float]] = []  # pieces of a big output
+        self._docs_size = None  # (docs list, their size): pieces are not laid out again
         self.doc_width = 0.0
         self.layout_seconds = 0.0
         self.svg = None
@@ -81,9 +82,11 @@ class RichBlock:
     def size(self, width: float, zoom: float, line: float) -> QtCore.QSizeF:
         """The whole block's size for a viewport ``width`` at ``zoom``."""
         if self.kind == "doc" and self.docs:
-            w = max(d.size().width() for d, _ in self.docs)
-            last, y = self.docs[-1]
-            return QtCore.QSizeF(max(w, 1.0), y + last.size().height())
+            if self._docs_size is None or self._docs_size[0] is not self.docs:
+                w = max(d.size().width() for d, _ in self.docs)
+                last, y = self.docs[-1]
+                self._docs_size = (self.docs, QtCore.QSizeF(max(w, 1.0), y + last.size().height()))
+            return self._docs_size[1]
         if self.kind == "doc" and self.doc is not None:
             if abs(self.doc_width - width) > 0.5 and self.layout_seconds < 0.03:
                 t = time.perf_counter()

@@ -68,9 +68,9 @@ class RichView:
         kind = block.kind
         if kind == "doc" and block.docs:
             # a big output: each band is drawn once into a picture, then blitted
-            # (drawing 40 table rows costs ~10 ms; a scroll repaints 3 bands)
+            # (a band of a big table costs ~10-20 ms to draw; a scroll repaints 3 bands)
             dpr = painter_dpr(painter)
-            key = (block.id, block.generation, round(band.top()), round(band.height()),
+            key = (block.id, block.generation, len(block.docs), round(band.top()), round(band.height()),
                    round(whole.width()), dpr, self._text_colour().rgba())
             img = self._band_cache.get(key)
             if img is None:

@@ -354,10 +354,12 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
             while state["k"] < len(pieces) and (now or time.perf_counter() - t0 < self.PIECE_SECONDS):
                 k = state["k"]
                 html, cut = pieces[k]
-                if cut and (k == 0 or not pieces[k - 1][1]):  # a cut table starts: measure it
+                if cut and (k == 0 or not pieces[k - 1][1]) and state.get("measured") != k:
+                    # a cut table starts: measure its columns once (a turn of its own)
                     probe = rb.lay_out_piece(rb.sample_table(pieces, k), font, width, prep.math,
                                              [], link, ink)
-                    state["widths"] = rb.column_widths(probe)
+                    state["widths"], state["measured"] = rb.column_widths(probe), k
+                    continue
                 doc = rb.lay_out_piece(html, font, width, prep.math,
                                        state["widths"] if cut else None, link, ink)
                 state["docs"].append((doc, state["y"]))
@@ -378,7 +380,7 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
                 block.building = False
                 if not now:
                     self._refresh_block(block)
-            elif time.perf_counter() - state["shown"] > self.SHOW_EVERY:
+            elif state["docs"] and time.perf_counter() - state["shown"] > self.SHOW_EVERY:
                 # show the rows laid out so far (the head of a table within a frame or two)
                 state["shown"] = time.perf_counter()
                 block.kind, block.doc, block.building = "doc", state["docs"][0][0], True
@@ -540,5 +542,12 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
             for doc in (block.all_docs() if block.kind == "doc" else []):
                 doc.setDefaultFont(rich if block.mime != "text/plain" else font)
                 block.doc_width = -1.0
-                block.layout_seconds = 0.0
+                block.layout_seconds = 0.0 if not block.docs else 1.0
+            if block.docs:  # the pieces of a big output, stacked again at their new heights
+                y, stacked = 0.0, []
+                for doc, _ in block.docs:
+                    stacked.append((doc, y))
+                    y += doc.size().height()
+                block.docs = stacked
             block._cache = None
+        self._band_cache.clear()
