@@ -330,6 +330,13 @@ class QtKernelClient(ThreadedKernelClient):
         super().start_channels(*args, **kwargs)
         self._signals.started_channels.emit()
 
+    @property
+    def comm_manager(self):
+        """Frontend comms with the kernel (:class:`embedcon.comms.CommManager`)."""
+        from .comms import comm_manager_for
+
+        return comm_manager_for(self)
+
     def stop_channels(self) -> None:
         super().stop_channels()
         monitor, self._stdin_monitor = getattr(self, "_stdin_monitor", None), None

@@ -24,6 +24,7 @@ from .guard import guarded
 from .highlighter import InputHighlighter
 from .long_input import LongLines
 from .output import OutputWriter, StreamQueue
+from .qtconsole_names import QtConsoleNames, QtConsoleSettings
 
 __all__ = ["ConsoleWidget", "ConsoleSettings"]
 
@@ -40,7 +41,7 @@ _TYPEAHEAD = frozenset({
 _MAX_TYPEAHEAD = 10_000
 
 
-class ConsoleSettings(LoggingConfigurable):
+class ConsoleSettings(QtConsoleSettings, LoggingConfigurable):
     font_family = Unicode("Monospace", config=True, help="Font family of the console.")
     font_size = Integer(0, config=True, help="Font size in points (0: the application default).")
     buffer_size = Integer(
@@ -70,7 +71,7 @@ _KEEP = QtGui.QTextCursor.MoveMode.KeepAnchor
 
 
 @settings_properties
-class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
+class ConsoleWidget(QtConsoleNames, EditingCommands, QtWidgets.QWidget):
     """A console: transcript, prompt and an editable input buffer."""
 
     settings_class = ConsoleSettings
@@ -124,6 +125,7 @@ class ConsoleWidget(EditingCommands, QtWidgets.QWidget):
         self._highlighter = InputHighlighter(self, self.settings.syntax_style)
         self._apply_font()
         self.settings.observe(self._settings_changed)
+        self._init_qtconsole_names()  # qtconsole's names (style_sheet, _append_html, ...)
 
     # ------------------------------------------------------------------
     # settings
