@@ -114,7 +114,9 @@ def test_erase_display_clears_the_transcript_and_keeps_the_input(con):
     w = con.w
     con.run("print('old output')")
     assert "old output" in con.text()
-    con.run("print('\\x1b[H\\x1b[2J', end=''); print('after')")
+    con.run("%clear")  # IPython's magic sends what `clear` does: ESC [H ESC [2J
+    assert "old output" not in con.text() and "%clear" not in con.text()
+    con.run("print('before'); print('\\x1b[H\\x1b[2J', end=''); print('after')")
     text = con.text()
     assert "old output" not in text and "print(" not in text
     assert text.startswith("after\n") and text.rstrip().endswith("]:")
