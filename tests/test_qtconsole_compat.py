@@ -339,3 +339,28 @@ def test_comms_both_ways_with_the_inprocess_kernel(qtbot, inprocess):
         assert replies[msg_id]["content"]["status"] == "ok", replies[msg_id]["content"]
 
     _comms_both_ways(qtbot, kc, run)
+
+
+def test_a_manager_given_a_running_kernel_follows_it_and_never_stops_it(qtbot, inprocess):
+    from IPython import get_ipython
+
+    from embedcon.inprocess import QtInProcessKernelManager
+
+    km, _kc = inprocess
+    attached = QtInProcessKernelManager(kernel=km.kernel)
+    assert not attached.owns_kernel and km.owns_kernel
+    kc2 = attached.client()
+    kc2.start_channels()
+    kc2.execute("shared = 'yes'")
+    assert km.get("shared") == "yes"
+    with pytest.raises(RuntimeError, match="another manager"):
+        attached.restart_kernel()
+    km.restart_kernel()  # the owner restarts: the attached manager and client follow
+    assert attached.kernel is km.kernel
+    kc2.execute("after_restart = 1")
+    assert km.get("after_restart") == 1
+    kc2.stop_channels()
+    attached.shutdown_kernel()  # lets go only
+    assert km.has_kernel and not attached.has_kernel and get_ipython() is not None
+    km.restart_kernel()
+    assert attached.kernel is None  # no longer following
