@@ -364,3 +364,16 @@ def test_a_manager_given_a_running_kernel_follows_it_and_never_stops_it(qtbot, i
     assert km.has_kernel and not attached.has_kernel and get_ipython() is not None
     km.restart_kernel()
     assert attached.kernel is None  # no longer following
+
+
+def test_style_sheet_colours_the_prompts_and_an_empty_one_restores_them(qapp, qtbot):
+    from embedcon import styles
+    from embedcon.rich_jupyter_widget import RichJupyterWidget
+
+    w = RichJupyterWidget(style_sheet=styles.default_dark_style_sheet)  # as configuration
+    qtbot.addWidget(w)
+    dark_in = re.search(r"\.in-prompt \{ color: (#\w+)", styles.default_dark_style_sheet)[1]
+    assert w._prompt_format.foreground().color() == QtGui.QColor(dark_in)
+    assert "QPlainTextEdit" in w.styleSheet()
+    w.style_sheet = ""
+    assert w.styleSheet() == "" and w._prompt_format.foreground().color() == QtGui.QColor("#00a000")

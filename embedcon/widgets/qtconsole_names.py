@@ -101,9 +101,13 @@ class QtConsoleNames:
 
     def _apply_style_sheet(self, sheet: str) -> None:
         self.setStyleSheet(sheet)
-        for kind, colour in _PROMPT_COLOUR.findall(sheet):
-            fmt = self._prompt_format if kind == "in" else self._out_prompt_format
-            fmt.setForeground(QtGui.QColor(colour.strip()))
+        defaults = self.__dict__.setdefault("_default_prompt_colours", {
+            "in": self._prompt_format.foreground().color(),
+            "out": self._out_prompt_format.foreground().color()})
+        colours = dict(defaults)  # a sheet without a prompt rule gives the default back
+        colours.update((kind, QtGui.QColor(c.strip())) for kind, c in _PROMPT_COLOUR.findall(sheet))
+        self._prompt_format.setForeground(colours["in"])
+        self._out_prompt_format.setForeground(colours["out"])
         self._highlighter.rehighlight()
 
     # -- widgets -------------------------------------------------------------
