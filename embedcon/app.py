@@ -28,24 +28,61 @@ embedcon --kernel ir                  # another kernelspec
 embedcon --existing                   # attach to the most recent running kernel
 embedcon --existing kernel-1234.json  # attach to a given kernel
 embedcon --style monokai              # pygments style for the input
+embedcon --theme dark                 # light, dark, or auto (follow the desktop)
 embedcon --generate-config            # write a config file to edit
+embedcon --help-keys                  # every key binding, in both key profiles
 """
 
 aliases = dict(base_aliases)
 aliases.update(console_aliases)
 aliases.update({
     "style": "RichJupyterWidget.syntax_style",
+    "theme": "RichJupyterWidget.theme",
+    "stylesheet": "RichJupyterWidget.style_sheet",
     "font-size": "RichJupyterWidget.font_size",
     "font-family": "RichJupyterWidget.font_family",
     "buffer-size": "RichJupyterWidget.buffer_size",
+    "key-profile": "RichJupyterWidget.key_profile",
 })
 flags = dict(base_flags)
 flags.update(console_flags)
 flags.update({
     "plain": ({"EmbedconApp": {"plain": True}}, "Text-only output (no pictures or HTML)."),
+    "allow-remote-access": ({"QtKernelManager": {"allow_remote_access": True}},
+                            "Let a new kernel listen on a non-loopback --ip (unencrypted: "
+                            "prefer loopback and an SSH tunnel)."),
     "allow-insecure-key": ({"EmbedconApp": {"allow_insecure_key": True}},
                            "Attach (--existing) even when the connection file has an empty key."),
 })
+
+
+def add_connection_actions(menu, console, owns_kernel: bool) -> None:
+    """Kernel-menu actions to connect again: Reconnect (after a wrong key, or
+    a kernel restarted elsewhere) and, for a kernel this window did not start,
+    Connect to another connection file."""
+    from qtpy import QtWidgets
+
+    menu.addAction("Re&connect", lambda: console.reconnect())
+    if owns_kernel:
+        return
+
+    def hint(state: str) -> None:
+        if state == "wrong key":
+            console.write_notice("Try again with Kernel \u25b8 Reconnect, or choose another "
+                                 "connection file with Kernel \u25b8 Connect to file\u2026")
+
+    console.kernel_state_changed.connect(hint)
+
+    def choose_file() -> None:
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            console, "Connect to a kernel", jupyter_runtime_dir(),
+            "Connection files (*.json);;All files (*)")
+        if path:
+            console.reconnect(path)
+
+    menu.addAction("Connect to &file\u2026", choose_file)
 
 
 def _main_window_class():
@@ -73,6 +110,7 @@ def _main_window_class():
             if owns_kernel:
                 kernel.addAction("&Restart", console.restart_kernel)
             kernel.addAction("&Shut down kernel", self._shutdown_kernel)
+            add_connection_actions(kernel, console, owns_kernel)
             view = self.menuBar().addMenu("&View")
             view.addAction("Clear", console.clear)
             view.addAction("Bigger font", lambda: console.change_font_size(1))

@@ -9,7 +9,6 @@ import pytest
 from qtpy import QtGui, QtWidgets
 
 from conftest import Key, Mod, start_kernel, stop_kernel
-from embedcon.models.keymap import COMMANDS
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +75,6 @@ def test_tab_on_a_selection_that_starts_in_the_transcript_indents_only_input(con
     assert "above" in con.text()
 
 
-@pytest.mark.xfail("undo" not in COMMANDS, strict=True,
-                   reason="undo of the input lands with issue 13 (helper 'editing')")
 def test_undo_brings_back_the_lines_before_a_block_indent(con):
     w = con.w
     w.input_buffer = CODE

@@ -50,9 +50,9 @@ PLUGIN_FOR_QTCONSOLE = textwrap.dedent('''
             self.push = self.shell.push
             self.push(dict(host_objects))
             self.enable_calltips = False
-            self.apply_theme(theme)
+            self._update_theme(theme)
 
-        def apply_theme(self, theme):
+        def _update_theme(self, theme):
             if theme["dark"]:
                 self.style_sheet = styles.default_dark_style_sheet
             else:
@@ -370,10 +370,13 @@ def test_style_sheet_colours_the_prompts_and_an_empty_one_restores_them(qapp, qt
     from embedcon import styles
     from embedcon.rich_jupyter_widget import RichJupyterWidget
 
+    plain = RichJupyterWidget()
+    qtbot.addWidget(plain)
+    default_in = plain._prompt_format.foreground().color()
     w = RichJupyterWidget(style_sheet=styles.default_dark_style_sheet)  # as configuration
     qtbot.addWidget(w)
     dark_in = re.search(r"\.in-prompt \{ color: (#\w+)", styles.default_dark_style_sheet)[1]
     assert w._prompt_format.foreground().color() == QtGui.QColor(dark_in)
     assert "QPlainTextEdit" in w.styleSheet()
     w.style_sheet = ""
-    assert w.styleSheet() == "" and w._prompt_format.foreground().color() == QtGui.QColor("#00a000")
+    assert w.styleSheet() == "" and w._prompt_format.foreground().color() == default_in

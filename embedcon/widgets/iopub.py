@@ -41,9 +41,14 @@ class IOPubHandlers:
             return
         if not here and not self.settings.include_other_output:
             return
+        self._record_iopub(msg_type, content, here)
         handler = getattr(self, "_iopub_" + msg_type, None)
         if handler is not None:
             handler(content, here)
+
+    def _record_iopub(self, msg_type: str, content: dict, here: bool) -> None:
+        """Hook: every message shown passes here first (the export mixin
+        records the session)."""
 
     def _iopub_stream(self, content, here) -> None:
         text = content.get("text")
@@ -118,7 +123,7 @@ class IOPubHandlers:
         prompt = self._format_prompt(self.settings.out_prompt, count if count is not None else "?")
 
         def w(c):
-            c.insertText(prompt, self._out_prompt_format)
+            self._insert_prompt(c, prompt, out=True)
             c.setCharFormat(self._plain_format)
             body = ("\n" + text) if "\n" in text else text
             self.writer.write(c, body + "\n")
