@@ -16,9 +16,10 @@ from jupyter_client.consoleapp import JupyterConsoleApp
 from jupyter_client.consoleapp import aliases as console_aliases
 from jupyter_client.consoleapp import flags as console_flags
 from jupyter_core.application import JupyterApp, base_aliases, base_flags
-from traitlets import Any, Bool, Dict, List, Type, Unicode, default
+from traitlets import Any, Bool, Dict, List, Type, Unicode, default, observe
 
 from . import __version__
+from .app_server import ServerOptions, server_aliases, server_examples, server_flags
 
 __all__ = ["EmbedconApp", "MainWindow", "main"]
 
@@ -31,19 +32,23 @@ embedcon --style monokai              # pygments style for the input
 embedcon --theme dark                 # light, dark, or auto (follow the desktop)
 embedcon --generate-config            # write a config file to edit
 embedcon --help-keys                  # every key binding, in both key profiles
-"""
+""" + server_examples
 
 aliases = dict(base_aliases)
 aliases.update(console_aliases)
 aliases.update({
     "style": "RichJupyterWidget.syntax_style",
     "theme": "RichJupyterWidget.theme",
-    "stylesheet": "RichJupyterWidget.style_sheet",
+    "colors": "RichJupyterWidget.colors",
+    "stylesheet": "EmbedconApp.stylesheet",
+    "paging": "RichJupyterWidget.paging",
+    "gui-completion": "RichJupyterWidget.gui_completion",
     "font-size": "RichJupyterWidget.font_size",
     "font-family": "RichJupyterWidget.font_family",
     "buffer-size": "RichJupyterWidget.buffer_size",
     "key-profile": "RichJupyterWidget.key_profile",
 })
+aliases.update(server_aliases)
 flags = dict(base_flags)
 flags.update(console_flags)
 flags.update({
@@ -54,6 +59,7 @@ flags.update({
     "allow-insecure-key": ({"EmbedconApp": {"allow_insecure_key": True}},
                            "Attach (--existing) even when the connection file has an empty key."),
 })
+flags.update(server_flags)
 
 
 def add_connection_actions(menu, console, owns_kernel: bool) -> None:
@@ -159,7 +165,7 @@ def _main_window_class():
     return MainWindow
 
 
-class EmbedconApp(JupyterApp, JupyterConsoleApp):
+class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
     name = "embedcon"
     version = __version__
     description = ("A fast Jupyter console. Starts a kernel (or attaches to one with "
@@ -187,6 +193,20 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
     allow_insecure_key = Bool(
         False, config=True,
         help="With --existing, accept a connection file with an empty key (unsigned messages).")
+    stylesheet = Unicode(
+        "", config=True,
+        help="A file with a Qt style sheet for the console (read into "
+             "RichJupyterWidget.style_sheet; it may style .in-prompt, .error and the guide's "
+             "other classes).")
+
+    @observe("stylesheet")
+    def _read_stylesheet(self, change) -> None:
+        path = os.path.expanduser(change["new"])
+        try:
+            with open(path, encoding="utf-8") as f:
+                self.config.RichJupyterWidget.style_sheet = f.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            self._fail(f"cannot read the style sheet {path}: {getattr(exc, 'strerror', exc)}")
     ssh_options = List(
         Unicode(), config=True,
         help="Extra OpenSSH options for --ssh tunnels, as for `ssh -o` "
@@ -206,8 +226,11 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
         super().initialize(argv)
         if self._dispatching:
             return
-        # no kernel-side argv is forwarded except what the user gave after the options
-        JupyterConsoleApp.initialize(self, argv)
+        if self.server_url:  # a kernel on a Jupyter Server (app_server.py)
+            self.init_server_kernel()
+        else:
+            # no kernel-side argv is forwarded except what the user gave after the options
+            JupyterConsoleApp.initialize(self, argv)
         head, self.kernel_head_start = self.kernel_head_start, None
         if head is not None:
             head.discard()  # the kernel manager did not take it (e.g. --existing in a config)
@@ -289,11 +312,15 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
         self.widget = cls(config=self.config)
         self.widget.kernel_manager = self.kernel_manager
         self.widget.kernel_client = self.kernel_client
-        self.window = _main_window_class()(self.widget, owns_kernel=self.kernel_manager is not None,
+        km = self.kernel_manager
+        self.window = _main_window_class()(self.widget, owns_kernel=km is not None and
+                                           getattr(km, "owns_kernel", True),
                                            confirm_exit=self.confirm_exit)
         title = self.window_title
         if self.existing:
             title += f" \u2014 {os.path.basename(self.connection_file)}"
+        elif self.server_url:
+            title += f" \u2014 {km.kernel_name or 'kernel'} on {km.server.base_url}"
         self.window.setWindowTitle(title)
         if self.tunnel is not None:
             from qtpy import QtCore
