@@ -22,6 +22,7 @@ __all__ = ["MOVED", "new_name"]
 #: old module name -> new module name (a package's submodules follow it)
 MOVED = {
     "embedcon.client": "embedcon.kernels.client",
+    "embedcon.comms": "embedcon.kernels.comms",
     "embedcon.manager_signals": "embedcon.kernels.manager_signals",
     "embedcon.connect": "embedcon.kernels.connect",
     "embedcon.manager": "embedcon.kernels.local.manager",

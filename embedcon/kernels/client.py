@@ -444,6 +444,13 @@ class QtKernelClient(ThreadedKernelClient):
             chan._bridge.client = weakref.ref(self)
         self._signals.started_channels.emit()
 
+    @property
+    def comm_manager(self):
+        """Frontend comms with the kernel (:class:`embedcon.comms.CommManager`)."""
+        from .comms import comm_manager_for
+
+        return comm_manager_for(self)
+
     def _socket_channels(self) -> list:
         return [c for c in (self._shell_channel, self._iopub_channel, self._stdin_channel,
                             self._control_channel) if isinstance(c, QtZMQSocketChannel)]

@@ -20,7 +20,7 @@ from operator import gt
 from typing import NamedTuple
 
 __all__ = ["Style", "AnsiParser", "Text", "CarriageReturn", "Backspace", "CursorUp",
-           "EraseLine", "strip_ansi", "collapse_overwrites", "PLAIN"]
+           "EraseLine", "EraseDisplay", "strip_ansi", "collapse_overwrites", "PLAIN"]
 
 # Anything that is not plain printable text (tab and newline are plain).
 # Lone UTF-16 surrogates (JSON may carry "\ud800") are special too: no UTF-8
@@ -144,6 +144,13 @@ class CursorUp(NamedTuple):
 
 class EraseLine(NamedTuple):
     mode: int  # 0: to end, 1: to start, 2: whole line
+
+
+class EraseDisplay(NamedTuple):
+    """Erase the display (``ESC [2J``, or ``ESC [3J`` for the scrollback too):
+    what ``clear`` sends.  The console clears its transcript, as Ctrl+L does."""
+
+    mode: int
 
 
 _CR = CarriageReturn()
@@ -301,7 +308,7 @@ def strip_ansi(text: str) -> str:
 
 class AnsiParser:
     """Feed text, get a list of actions (:class:`Text`, :class:`CarriageReturn`,
-    :class:`Backspace`, :class:`CursorUp`, :class:`EraseLine`)."""
+    :class:`Backspace`, :class:`CursorUp`, :class:`EraseLine`, :class:`EraseDisplay`)."""
 
     def __init__(self) -> None:
         self.style = PLAIN
@@ -462,7 +469,9 @@ class AnsiParser:
             return CursorUp(min(max(_int(params, 1), 1), MAX_CURSOR_MOVE))
         if final == "G" and _int(params, 1) <= 1:  # cursor to column 1: a carriage return
             return _CR
-        return None  # other CSI sequences (cursor down/forward, erase display, modes)
+        if final == "J" and params in ("2", "3"):
+            return EraseDisplay(int(params))
+        return None  # other CSI sequences (cursor down/forward, partial erase display, modes)
 
     def _sgr_style(self, params: str) -> Style:
         """The style after the SGR sequence with ``params`` (memoised: output

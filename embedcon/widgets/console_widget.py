@@ -27,6 +27,7 @@ from .guard import guarded
 from .highlighter import InputHighlighter
 from .long_input import LongLines
 from .output import OutputWriter, StreamQueue
+from .qtconsole_names import QtConsoleNames
 
 __all__ = ["ConsoleWidget", "ConsoleSettings"]
 
@@ -91,7 +92,7 @@ _KEEP = QtGui.QTextCursor.MoveMode.KeepAnchor
 
 
 @settings_properties
-class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
+class ConsoleWidget(QtConsoleNames, EditingTools, EditingCommands, QtWidgets.QWidget):
     """A console: transcript, prompt and an editable input buffer."""
 
     settings_class = ConsoleSettings
@@ -125,6 +126,7 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
         self.writer = OutputWriter(self._doc, fold_width=self.settings.fold_width,
                                    max_line_chars=self.settings.max_line_chars,
                                    buffer_size=self.settings.buffer_size)
+        self.writer.on_erase_display = self._display_erased  # "\x1b[2J" cleared the transcript
         self._slice_scale = 1.0
         self._paint_timer = QtCore.QTimer(self)
         self._paint_timer.setSingleShot(True)
@@ -254,6 +256,9 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
         if kind and prompt is not None:
             self._show_prompt(prompt, kind, self._cont_prompt_text, emit=False)
             self.input_buffer = text
+
+    def _display_erased(self) -> None:
+        self._overwrite_floor = 0  # the input echoed above the output is gone too
 
     def elided_outputs(self) -> list[str]:
         """Text left out of over-long output lines (most recent last)."""

@@ -166,6 +166,8 @@ class EditingCommands:
     def cmd_indent(self):
         if not self._editing() or self._password is not None:
             return True
+        if self._selected_input_lines() is not None:
+            return self._shift_selected_lines(True)
         self._ensure_editable_cursor()
         c = self._cursor()
         col = c.position() - self._line_start(c.block())
@@ -174,18 +176,67 @@ class EditingCommands:
         return True
 
     def cmd_dedent(self):
-        if not self._editing():
+        if not self._editing() or self._password is not None:
             return True
+        if self._selected_input_lines() is not None:
+            return self._shift_selected_lines(False)
         c = self._cursor()
-        start = self._line_start(c.block())
-        line = self._text_range(start, c.block().position() + c.block().length() - 1)
+        if not self._in_input(c.position()):
+            return True
+        self._dedent_line(c.block(), QtGui.QTextCursor(self._doc))
+        return True
+
+    def _selected_input_lines(self) -> tuple[QtGui.QTextBlock, QtGui.QTextBlock] | None:
+        """(first, last) input line touched by the selection, or None when
+        nothing of the input is selected."""
+        c = self._cursor()
+        if not c.hasSelection():
+            return None
+        inp = self._input_cursor.position()
+        s, e = sorted((c.selectionStart(), c.selectionEnd()))
+        if e <= inp:
+            return None
+        first = self._doc.findBlock(max(s, inp))
+        last = self._doc.findBlock(e)
+        if e == last.position() and last.blockNumber() > first.blockNumber():
+            last = last.previous()  # a selection ending at a line start leaves that line alone
+        return first, last
+
+    def _shift_selected_lines(self, indent: bool) -> bool:
+        """Indent (or dedent) every input line the selection touches by one
+        level, in one edit; the lines stay selected."""
+        first, last = self._selected_input_lines()
+        tw = self.settings.tab_width
+        edit = QtGui.QTextCursor(self._doc)
+        edit.beginEditBlock()
+        try:
+            block = first
+            while True:
+                if indent:
+                    edit.setPosition(self._line_start(block))
+                    edit.insertText(" " * tw, self._plain_format)
+                else:
+                    self._dedent_line(block, edit)
+                if block == last:
+                    break
+                block = block.next()
+        finally:
+            edit.endEditBlock()
+        c = self._cursor()
+        c.setPosition(self._line_start(first))
+        c.setPosition(last.position() + last.length() - 1, _KEEP)
+        self._control.setTextCursor(c)
+        return True
+
+    def _dedent_line(self, block: QtGui.QTextBlock, edit: QtGui.QTextCursor) -> None:
+        """Remove up to one level of leading spaces from an input line."""
+        start = self._line_start(block)
+        line = self._text_range(start, block.position() + block.length() - 1)
         n = min(len(line) - len(line.lstrip(" ")), self.settings.tab_width)
         if n:
-            d = QtGui.QTextCursor(self._doc)
-            d.setPosition(start)
-            d.setPosition(start + n, _KEEP)
-            d.removeSelectedText()
-        return True
+            edit.setPosition(start)
+            edit.setPosition(start + n, _KEEP)
+            edit.removeSelectedText()
 
     # history ---------------------------------------------------------------
     def _replace_from_history(self, text: str | None, at_start: bool) -> None:
@@ -335,8 +386,23 @@ class EditingCommands:
         if not c.hasSelection():
             return ""
         s, e = sorted((c.selectionStart(), c.selectionEnd()))
+        if strip_prompts:
+            s = min(self._past_prompt(s), e)
         text = self._text_as_written(s, e)
         return self._strip_prompts(text) if strip_prompts else text
+
+    def _past_prompt(self, pos: int) -> int:
+        """``pos``, or the end of the prompt it lies in: a selection that starts
+        inside a prompt loses the whole prompt, not only its start."""
+        block = self._doc.findBlock(pos)
+        if self._editing() and pos >= self._prompt_cursor.position():
+            # the live prompts, whatever their text
+            inp = self._input_cursor.position()
+            return inp if pos < inp else max(pos, self._line_start(block))
+        m = _PROMPT_AT_LINE_START.match(block.text())
+        if m is not None and pos - block.position() < m.end():
+            return block.position() + m.end()
+        return pos
 
     def _strip_prompts(self, text: str) -> str:
         """Remove prompts from copied text (so it can be pasted back as code)."""

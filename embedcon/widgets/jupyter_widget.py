@@ -7,6 +7,7 @@ from the client (see :mod:`embedcon.client`).  The GUI thread never waits.
 from __future__ import annotations
 
 import codeop
+import contextlib
 import warnings
 
 from qtpy import QtCore, QtGui
@@ -434,7 +435,9 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
         self._assist_reset()
         self._finish_input()
         self.history.append(source.rstrip("\n"))
-        msg_id = kc.execute(source, silent=False, store_history=True, allow_stdin=True)
+        deferred = getattr(kc, "deferred", None)  # in-process: run on the next turn, once
+        with deferred() if deferred is not None else contextlib.nullcontext():  # the id is known
+            msg_id = kc.execute(source, silent=False, store_history=True, allow_stdin=True)
         self._requests[msg_id] = "user"
         self._executing_id = msg_id
         self._reply = None
@@ -605,9 +608,10 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
         if isinstance(lexer, str):
             self._language = info.get("name", "python")
             self._highlighter.set_language(lexer)
+        banner = content.get("banner", "")
+        self._kernel_banner = banner if isinstance(banner, str) else ""
         if show_banner and not self._banner_shown:
             self._banner_shown = True
-            banner = content.get("banner", "")
             text = self.settings.banner + (banner if isinstance(banner, str) else "")
             self._insert_output(lambda c: c.insertText(text.rstrip("\n") + "\n", self._plain_format))
         self._set_state_from_startup()

@@ -22,7 +22,8 @@ import time
 
 from qtpy import QtCore, QtGui
 
-from ..models.ansi import AnsiParser, Backspace, CarriageReturn, CursorUp, EraseLine, Style, Text
+from ..models.ansi import (AnsiParser, Backspace, CarriageReturn, CursorUp, EraseDisplay, EraseLine,
+                           Style, Text)
 
 __all__ = ["OutputWriter", "FOLDED", "ANSI_COLOURS"]
 
@@ -77,6 +78,9 @@ class OutputWriter:
         self._formats: dict = {}
         self._line_chars = 0  # length of the logical line being written
         self._move_down = True
+        # called after an erase display removed the transcript above the output
+        # (the console's positions before it are gone)
+        self.on_erase_display = None
 
     # -- formats ---------------------------------------------------------
     def char_format(self, style: Style, stream: str = "stdout") -> QtGui.QTextCharFormat:
@@ -147,6 +151,8 @@ class OutputWriter:
         false (output above a live prompt, whose line follows) it starts a
         new line instead."""
         self._move_down = move_down
+        if overwrite_floor > cursor.position():  # the text above was erased since
+            overwrite_floor = cursor.block().position()
         parser = self._parsers.setdefault(stream, AnsiParser())
         formats = self._formats
         width = self.fold_width
@@ -184,15 +190,51 @@ class OutputWriter:
                 self._erase_line(cursor, action.mode, overwrite_floor)
             elif kind is CursorUp:
                 self._cursor_up(cursor, action.lines, overwrite_floor)
+            elif kind is EraseDisplay:
+                self._erase_display(cursor)
+                overwrite_floor = 0
 
     def _erase_line(self, cursor, mode: int, floor: int) -> None:
+        """Erase in line, as a terminal does: the cursor stays in its column;
+        to its left the characters become blanks (modes 1 and 2: the column
+        under the cursor too), to its right they go (modes 0 and 2)."""
+        pos = cursor.position()
+        block = cursor.block()
+        end = block.position() + block.length() - 1
         c = QtGui.QTextCursor(cursor)
-        start = max(c.block().position(), floor)
-        end = c.block().position() + c.block().length() - 1
+        if mode in (0, 2) and end > pos:
+            c.setPosition(end, QtGui.QTextCursor.MoveMode.KeepAnchor)
+            c.removeSelectedText()
+            end = pos
         if mode in (1, 2):
-            c.setPosition(start)
-        c.setPosition(end if mode in (0, 2) else cursor.position(), QtGui.QTextCursor.MoveMode.KeepAnchor)
+            start = max(block.position(), floor)
+            stop = min(pos + 1, end)  # the column under the cursor, if it has a character
+            if stop > start:
+                c.setPosition(start)
+                c.setPosition(stop, QtGui.QTextCursor.MoveMode.KeepAnchor)
+                c.insertText(" " * (stop - start), self.char_format(Style()))
+                cursor.setPosition(pos)
+
+    def _erase_display(self, cursor) -> None:
+        """Erase display: the transcript above the cursor's line goes, as with
+        Ctrl+L, and so does that line; what follows the output (a live prompt
+        and its input) stays."""
+        block = cursor.block()
+        c = QtGui.QTextCursor(cursor)
+        c.setPosition(block.position() + block.length() - 1)
+        c.setPosition(0, QtGui.QTextCursor.MoveMode.KeepAnchor)
         c.removeSelectedText()
+        cursor.setPosition(0)
+        self.document.firstBlock().setUserState(-1)  # no longer continues a line
+        self._line_chars = 0
+        folded = 0
+        b = self.document.firstBlock()
+        while b.isValid():
+            folded += b.userState() == FOLDED
+            b = b.next()
+        self.folded_blocks = folded
+        if self.on_erase_display is not None:
+            self.on_erase_display()
 
     def _cursor_up(self, cursor, lines: int, floor: int) -> None:
         col = cursor.positionInBlock()

@@ -6,18 +6,23 @@ kernel cannot die on its own) and the client ``started_channels`` /
 ``stopped_channels``.  So a widget written for :class:`embedcon.client.QtKernelClient`
 works unchanged.
 
-Timing is that of a real kernel: ``kc.execute(...)`` returns the msg_id at
-once and the cell runs on the next pass of the Qt event loop; its messages
-(``status: busy``, ``execute_input``, ``stream``..., ``execute_result``,
-``status: idle``, then the ``execute_reply``) are delivered afterwards, in
-that order, on the GUI thread.  A caller therefore always knows the msg_id
-before any message about it arrives, even when the cell waits in ``input()``.
-Set ``synchronous=True`` to run each request inside the call instead, as
-ipykernel's own in-process client does (messages are still delivered later).
+Timing.  A request sent while no cell runs runs inside the call that sends
+it, as with the Jupyter Qt Console: ``kc.execute("a = 1")`` has run the cell
+when it returns, so ported code can read the namespace right after.  A request
+sent while a cell runs (from a slot the cell's nested event loop called, say)
+waits until that cell and the requests before it are done: cells never nest.
+Either way the messages (``status: busy``, ``execute_input``, ``stream``...,
+``execute_result``, ``status: idle``, then the ``execute_reply``) are
+delivered afterwards, in that order, on the GUI thread.  Requests sent inside
+``with kc.deferred():`` (the console widget's own) or by a client made with
+``synchronous=False`` run on the next pass of the Qt event loop instead, so
+the sender knows the msg_id before the cell runs, even when the cell waits in
+``input()`` or spins the event loop.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import deque
@@ -123,6 +128,11 @@ class QtInProcessChannel(InProcessChannel):
         """Deliver every message received so far (all channels, in order)."""
         self.client._outbox.drain()
 
+    def send(self, msg) -> None:
+        """Send a message to the kernel (as jupyter_client's channels do; the
+        frontend's comm messages go this way)."""
+        self.client._dispatch_to_kernel(msg)
+
 
 class QtInProcessHBChannel(InProcessHBChannel):
     """Heartbeat stand-in with QtHBChannel's ``kernel_died`` signal."""
@@ -156,16 +166,30 @@ class QtInProcessKernelClient(InProcessKernelClient):
     hb_channel_class = Type(QtInProcessHBChannel)
 
     synchronous = Bool(
-        False, config=True,
-        help="Run each request inside the call that sends it (ipykernel's behaviour) "
-             "instead of on the next pass of the Qt event loop.",
+        True, config=True,
+        help="Run a request sent while no cell runs inside the call that sends it (the "
+             "Jupyter Qt Console's behaviour; requests sent while a cell runs wait for it). "
+             "False: every request runs on the next pass of the Qt event loop.",
     )
 
     def __init__(self, **kwargs):
         self._signals = _ClientSignals()
         self._outbox = _Outbox()
         self._parked: list = []
+        self._deferred = 0
         super().__init__(**kwargs)
+
+    @contextlib.contextmanager
+    def deferred(self):
+        """Requests sent inside this block run on the next pass of the Qt
+        event loop, whatever ``synchronous`` says (the console widget sends
+        its cells this way: it must know a cell's msg_id before the cell can
+        ask for ``input()``)."""
+        self._deferred += 1
+        try:
+            yield self
+        finally:
+            self._deferred -= 1
 
     # -- signals -----------------------------------------------------------
     @property
@@ -175,6 +199,13 @@ class QtInProcessKernelClient(InProcessKernelClient):
     @property
     def stopped_channels(self):
         return self._signals.stopped_channels
+
+    @property
+    def comm_manager(self):
+        """Frontend comms with the kernel (:class:`embedcon.comms.CommManager`)."""
+        from ..comms import comm_manager_for
+
+        return comm_manager_for(self)
 
     # -- channels ------------------------------------------------------------
     def start_channels(self, shell=True, iopub=True, stdin=True, hb=True, control=True):
@@ -226,7 +257,7 @@ class QtInProcessKernelClient(InProcessKernelClient):
                 return
             self._reply_without_kernel(msg)
             return
-        kernel.submit(self, msg, now=self.synchronous)
+        kernel.submit(self, msg, now=self.synchronous and not self._deferred)
 
     def _reply_without_kernel(self, msg) -> None:
         msg_type = msg["header"]["msg_type"]

@@ -521,6 +521,7 @@ class QtInProcessKernel(InProcessKernel):
             _stop_history(history)
             _stop_script_magics(shell)
             type(shell).clear_instance()
+        _set_kernel_singleton(self, None)
         for stream in (self.stdout, self.stderr):
             try:
                 stream.flush()
@@ -638,4 +639,23 @@ def create_kernel(**traits) -> QtInProcessKernel:
     kernel._added_builtins = {name: after_builtins[name]
                               for name in set(after_builtins) - before.builtins}
     kernel._added_filters = [f for f in after_filters if f not in before.filters]
+    _set_kernel_singleton(kernel, kernel)
     return kernel
+
+
+def _set_kernel_singleton(kernel, value) -> None:
+    """Make ``kernel`` ipykernel's ``Kernel.instance()`` (``value`` is the
+    kernel) or stop it being that (``value`` None).  ipykernel's comms publish
+    through ``Kernel.instance()`` and stay silent while there is none, so
+    without this a comm opened by a cell never reached the console.  A kernel
+    of another kind that is already the instance (kernel in app) is left alone."""
+    from ipykernel.kernelbase import Kernel
+
+    current = Kernel._instance if Kernel.initialized() else None
+    if value is not None and current is not None and current is not kernel:
+        return
+    if value is None and current is not kernel:
+        return
+    for cls in type(kernel).mro():
+        if isinstance(cls, type) and issubclass(cls, Kernel):
+            cls._instance = value

@@ -56,6 +56,11 @@ class QtInProcessKernelManager(ManagerSignals, InProcessKernelManager):
     )
 
     def __init__(self, **kwargs):
+        """``kernel=``: attach to a kernel another manager started (a second
+        console on the same namespace, as in the Jupyter Qt Console).  Such a
+        manager does not own the kernel: its ``shutdown_kernel()`` only lets
+        go of it, and it cannot restart it.  When the owner restarts the
+        kernel, this manager and its clients follow to the new one."""
         self._signals = _ManagerSignals()
         super().__init__(**kwargs)
         self._host_namespace: dict = {}
@@ -63,6 +68,16 @@ class QtInProcessKernelManager(ManagerSignals, InProcessKernelManager):
         self._clients: weakref.WeakSet = weakref.WeakSet()
         self._restart_pending = False
         self.startup_time: float | None = None
+        self._owns_kernel = self.kernel is None  # False when given a running kernel
+        self._owner = None  # the manager that started the kernel we were given
+        owner = getattr(self.kernel, "parent", None)
+        if not self._owns_kernel and isinstance(owner, QtInProcessKernelManager) and owner is not self:
+            self._owner = owner
+            owner.started_kernel.connect(self._follow_owner)
+
+    def _follow_owner(self) -> None:
+        if self._owner is not None and not self._owns_kernel:
+            self.kernel = self._owner.kernel
 
     # -- lifecycle ---------------------------------------------------------
     def start_kernel(self, show_banner: bool = True, namespace: dict | None = None, **kw) -> None:
@@ -88,6 +103,7 @@ class QtInProcessKernelManager(ManagerSignals, InProcessKernelManager):
         if self._host_namespace:
             kernel.shell.push(dict(self._host_namespace))
         self.kernel = kernel
+        self._owns_kernel = True
         self.startup_time = time.perf_counter() - t0
         log.debug("in-process kernel started in %.3f s", self.startup_time)
         self._restart_pending = False
@@ -116,6 +132,13 @@ class QtInProcessKernelManager(ManagerSignals, InProcessKernelManager):
         for client in list(self._clients):
             if client.kernel is kernel:
                 client._set_kernel(None)
+        if not self.owns_kernel:
+            owner, self._owner = self._owner, None
+            if owner is not None:  # stop following it
+                owner.started_kernel.disconnect(self._follow_owner)
+                for client in list(self._clients):
+                    owner._clients.discard(client)
+            return  # another manager started it and stops it
         try:
             kernel.close()
         except Exception:
@@ -126,6 +149,9 @@ class QtInProcessKernelManager(ManagerSignals, InProcessKernelManager):
         names from ``start_kernel(namespace=...)`` and :meth:`push` put back).
         Clients follow to the new kernel.  If a cell is still running, the new
         kernel starts once it has returned; requests sent meanwhile wait for it."""
+        if self.kernel is not None and not self.owns_kernel:
+            raise RuntimeError("this manager was given a kernel another manager started; "
+                               "restart it through that manager")
         options = dict(self._start_options)
         options.update({k: v for k, v in kw.items() if k in ("show_banner", "namespace")})
         old = self.kernel
@@ -153,7 +179,8 @@ class QtInProcessKernelManager(ManagerSignals, InProcessKernelManager):
     @property
     def restart_pending(self) -> bool:
         """True between a restart requested during a running cell and the new kernel."""
-        return self._restart_pending
+        owner = self._owner
+        return self._restart_pending or (owner is not None and owner.restart_pending)
 
     def interrupt_kernel(self) -> None:
         """Interrupt a cell waiting in ``input()`` (it gets KeyboardInterrupt).
@@ -185,6 +212,8 @@ class QtInProcessKernelManager(ManagerSignals, InProcessKernelManager):
         for this kernel; it follows the manager across restarts."""
         kc = super().client(**kwargs)
         self._clients.add(kc)
+        if self._owner is not None:
+            self._owner._clients.add(kc)  # follows the owner's restarts
         return kc
 
     # -- namespace ---------------------------------------------------------
