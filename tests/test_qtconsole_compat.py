@@ -380,3 +380,18 @@ def test_style_sheet_colours_the_prompts_and_an_empty_one_restores_them(qapp, qt
     assert "QPlainTextEdit" in w.styleSheet()
     w.style_sheet = ""
     assert w.styleSheet() == "" and w._prompt_format.foreground().color() == default_in
+
+
+def test_a_host_method_named_apply_theme_does_not_break_the_console(qtbot):
+    """Ported widgets add their own ``apply_theme(theme)`` (qtconsole has no such
+    name); embedcon's theme code must not call the host's by mistake."""
+    from embedcon.widgets import RichJupyterWidget
+
+    class HostConsole(RichJupyterWidget):
+        def apply_theme(self, theme):  # the host's meaning, another signature
+            self.host_theme = theme
+
+    w = HostConsole(theme="dark")
+    qtbot.addWidget(w)
+    w.theme = "light"
+    assert w.theme_name == "light" and not hasattr(w, "host_theme")

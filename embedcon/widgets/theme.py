@@ -66,7 +66,7 @@ class ThemeMixin:
             self._out_prompt_format.foreground().color().name(),
             QtGui.QColor(w.stderr_colour).name(),
             self._notice_format.foreground().color().name()]
-        self.apply_theme()
+        ThemeMixin.apply_theme(self)  # not an override: hosts (napari) name their own apply_theme
 
     @property
     def theme_name(self) -> str:
@@ -76,7 +76,7 @@ class ThemeMixin:
     def _theme_setting_changed(self, change) -> None:
         if change["name"] == "style_sheet":
             self.setStyleSheet(change["new"])
-        self.apply_theme()
+        ThemeMixin.apply_theme(self)  # not an override: hosts (napari) name their own apply_theme
         if change["name"] == "colors":
             self._tell_kernel_colors()
 
@@ -107,7 +107,7 @@ class ThemeMixin:
         if ev.type() in (QtCore.QEvent.Type.PaletteChange,
                          QtCore.QEvent.Type.ApplicationPaletteChange) \
                 and not self._applying_theme and self.settings.theme == "auto":
-            self.apply_theme()
+            ThemeMixin.apply_theme(self)  # not an override: hosts (napari) name their own apply_theme
 
     def apply_theme(self) -> None:
         """Restyle the console for the current ``theme`` (and host palette)."""
