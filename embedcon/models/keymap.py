@@ -67,6 +67,7 @@ DEFAULT_BINDINGS: dict[str, str] = {
     # kernel and console
     "Ctrl+.": "restart_kernel",
     "Ctrl+L": "clear",
+    "Ctrl+Z": "take_back_queued",
     "Ctrl+D": "exit_or_delete",
     "Ctrl+=": "zoom_in",
     "Ctrl++": "zoom_in",
@@ -116,6 +117,7 @@ COMMANDS: dict[str, str] = {
     "zoom_out": "smaller font",
     "zoom_reset": "default font size",
     "interrupt": "interrupt the kernel",
+    "take_back_queued": "take the last queued cell back into the input (else undo)",
 }
 
 
