@@ -170,10 +170,11 @@ def embedcon_app(qapp, qtbot, tmp_path):
     def make(*argv):
         EmbedconApp.clear_instance()
         app = EmbedconApp()
-        app.initialize([f"--EmbedconApp.session_file={tmp_path / 'session.json'}",
-                        "--EmbedconApp.spare_kernels=False", *argv])
+        defaults = [f"--EmbedconApp.session_file={tmp_path / 'session.json'}"]
+        if not any("spare" in a for a in argv):
+            defaults.append("--EmbedconApp.spare_kernels=False")
+        app.initialize([*defaults, *argv])
         app.window.quit_on_close = False
-        qtbot.addWidget(app.window)
         app.window.show()
         made.append(app)
         return app
@@ -188,6 +189,9 @@ def embedcon_app(qapp, qtbot, tmp_path):
 def stop_app(app):
     """Stop everything an EmbedconApp started (its window may be open or closed)."""
     win = app.window
+    win.confirm_exit = False  # no question at teardown
+    if win.isVisible():
+        win.close()
     for c in win.consoles():
         kc = c.kernel_client
         if kc is not None:

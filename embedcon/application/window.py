@@ -24,7 +24,8 @@ __all__ = ["MainWindow"]
 
 log = logging.getLogger("embedcon.application")
 
-_LSMAGIC = "get_ipython().magics_manager.lsmagic_info()"
+# the magics of an IPython kernel, as a literal: {"line": [names], "cell": [names]}
+_LSMAGIC = "{k: sorted(v) for k, v in get_ipython().magics_manager.lsmagic().items()}"
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -169,6 +170,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._handle_of[id(console)] = handle
         if self.app.show_other_clients:
             console.include_other_output = True
+        console.other_client_names = _TabNames(self)
         console.kernel_restarter = self._restart
         console.exit_requested.connect(self._exit_requested)
         console.prompt_ready.connect(lambda c=console: self._prompt_ready(c))
@@ -680,6 +682,24 @@ class MainWindow(QtWidgets.QMainWindow):
         return first
 
 
+class _TabNames:
+    """Session id -> tab title, for the label of another tab's inputs."""
+
+    def __init__(self, window: MainWindow):
+        self._window = window
+
+    def __bool__(self) -> bool:
+        return True
+
+    def get(self, session: str, default: str = "other client") -> str:
+        tabs = self._window.tabs
+        for i in range(tabs.count()):
+            kc = tabs.widget(i).kernel_client
+            if kc is not None and kc.session.session == session:
+                return f"tab {tabs.tabText(i)}"
+        return default
+
+
 def _parse_lsmagic(content: dict) -> dict | None:
     """The magics named in an execute_reply's user_expressions (None when not IPython)."""
     expr = (content.get("user_expressions") or {}).get("m") or {}
@@ -688,20 +708,9 @@ def _parse_lsmagic(content: dict) -> dict | None:
     text = (expr.get("data") or {}).get("text/plain", "")
     try:
         info = ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError):
-        # values are magics' class names, not literals: read only the keys
-        info = _lsmagic_keys(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
     if not isinstance(info, dict):
         return None
-    return {k: list(v) for k, v in info.items() if k in ("line", "cell") and isinstance(v, dict)}
-
-
-def _lsmagic_keys(text: str) -> dict:
-    import re
-
-    out = {}
-    for kind in ("line", "cell"):
-        m = re.search(r"'%s':\s*\{(.*?)\}" % kind, text, re.S)
-        if m:
-            out[kind] = {k: None for k in re.findall(r"'([^']+)':", m.group(1))}
-    return out
+    return {k: [n for n in v if isinstance(n, str)] for k, v in info.items()
+            if k in ("line", "cell") and isinstance(v, list)}

@@ -90,11 +90,19 @@ class CellQueueMixin:
                 self._open_early_prompt()
         return super()._handle_key(ev)
 
+    def _early_count(self) -> int:
+        """The number the early prompt's cell will get: after the queued ones."""
+        return getattr(self, "_next_count", 1) + len(self._exec_queue)
+
     def _open_early_prompt(self) -> None:
-        n = getattr(self, "_next_count", 1) + len(self._exec_queue)
-        self._show_prompt(self._format_prompt(self.settings.in_prompt, n), "input",
-                          self.settings.continuation_prompt, emit=False)
+        self._show_prompt(self._format_prompt(self.settings.in_prompt, self._early_count()),
+                          "input", self.settings.continuation_prompt, emit=False)
         self._early_prompt = True
+
+    def _renumber_early_prompt(self) -> None:
+        if self._early_prompt and self._prompt_kind == "input":
+            self._replace_prompt(self._format_prompt(self.settings.in_prompt,
+                                                     self._early_count()))
 
     def _put_early_prompt_aside(self) -> None:
         """Remove the early prompt (an input() prompt comes); its text comes back
@@ -128,8 +136,7 @@ class CellQueueMixin:
         self._completion.hide()
         self._exec_queue.append(source)
         self.input_buffer = ""
-        n = getattr(self, "_next_count", 1) + len(self._exec_queue)
-        self._replace_prompt(self._format_prompt(self.settings.in_prompt, n))
+        self._renumber_early_prompt()
         return None
 
     def _run_queued(self) -> None:
@@ -166,9 +173,7 @@ class CellQueueMixin:
         if self._prompt_kind == "input":
             typed = self.input_buffer
             self.input_buffer = source + (("\n" + typed) if typed.strip() else "")
-            n = getattr(self, "_next_count", 1) + len(self._exec_queue)
-            if self._executing_id is not None:
-                self._replace_prompt(self._format_prompt(self.settings.in_prompt, n))
+            self._renumber_early_prompt()
         return source
 
     def cmd_take_back_queued(self):

@@ -65,9 +65,15 @@ class IOPubHandlers:
             count = content.get("execution_count")
             if isinstance(count, int):
                 self._next_count = count + 1
+                self._renumber_early_prompt()
             return
         code = str(content.get("code", "")).rstrip("\n")
         count = content.get("execution_count", "?")
+        if isinstance(count, int) and self._executing_id is None:
+            # our next cell comes after this one: renumber the idle prompt
+            self._next_count = count + 1
+            if self._prompt_kind == "input":
+                self._replace_prompt(self._format_prompt(self.settings.in_prompt, count + 1))
         names = getattr(self, "other_client_names", None) or {}
         label = names.get(getattr(self, "_other_session", ""), "other client")
         prompt = f"[{label}] " + self._format_prompt(self.settings.in_prompt, count)
