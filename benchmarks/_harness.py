@@ -31,8 +31,9 @@ T_PROCESS = time.perf_counter()
 T_PROCESS_WALL = time.time()  # when this module was first imported (≈ interpreter ready)
 
 SCENARIOS = [
-    "startup", "startup-inprocess", "print100k", "print100k-unlimited", "line5mb",
+    "startup", "startup-compat", "startup-inprocess", "print100k", "print100k-unlimited", "line5mb",
     "cells200", "keystroke", "png30", "sgr20k", "stall1m", "rss500",
+    "ansi-resets", "ansi-256", "ansi-toggles", "ansi-progress",
 ]
 
 
@@ -91,6 +92,9 @@ class Adapter:
     """What a console must provide.  Subclasses fill in the hooks."""
 
     name = "?"
+    #: "one-call" (the console's shortest documented way) or "compat" (the
+    #: Jupyter Qt Console's documented embedding calls, for both consoles)
+    api = "one-call"
     #: console default scrollback (used by scenarios that keep defaults)
     default_buffer_size: int | None = None
 
@@ -452,6 +456,58 @@ def sc_sgr20k(ad, start_ts, n=20_000):
     return r
 
 
+# Terminal output in the shapes real tools print (issue 17): 20,000 lines each,
+# both consoles at the same scrollback (10,000 blocks).  The kernel code builds
+# each line from escapes only, so the kernel's cost is the same on both sides.
+ANSI_SHAPES = {
+    # a reset after every span, with background colours (pytest, rich, ls --color)
+    "ansi-resets": (
+        "for i in range({n}): print(f'\\x1b[31;47m{{i}}\\x1b[0m \\x1b[32;40mgreen\\x1b[0m "
+        "\\x1b[1;33;44myellow\\x1b[0m \\x1b[34;43mblue\\x1b[0m \\x1b[35;42mmagenta\\x1b[0m end')"),
+    # 256-colour and 24-bit foregrounds and backgrounds
+    "ansi-256": (
+        "for i in range({n}): print(f'\\x1b[38;5;{{i % 256}}m{{i}}\\x1b[0m "
+        "\\x1b[38;2;{{i % 256}};{{(i * 7) % 256}};{{(i * 13) % 256}}mtrue\\x1b[0m "
+        "\\x1b[48;5;{{(i * 3) % 256}}mback\\x1b[0m "
+        "\\x1b[48;2;30;{{i % 200}};60;38;5;231mboth\\x1b[0m end')"),
+    # bold, underline, italic and inverse toggled on and off inside the line
+    "ansi-toggles": (
+        "for i in range({n}): print(f'{{i}} \\x1b[1mbold\\x1b[22m plain \\x1b[4munder\\x1b[24m "
+        "\\x1b[3mitalic\\x1b[23m \\x1b[7minverse\\x1b[27m \\x1b[1;4;31mall\\x1b[22;24;39m end')"),
+    # a coloured progress bar rewriting its line with \r, a new line every 20
+    # updates (tqdm, pip): 20,000 updates, 1,000 lines
+    "ansi-progress": (
+        "for i in range({n}): print(f'\\r\\x1b[32m{{\"#\" * (i % 20 + 1):<20}}\\x1b[0m "
+        "{{i:>6}} it \\x1b[2m[{{i % 20 * 5:>3}}%]\\x1b[22m end', end='\\n' if i % 20 == 19 "
+        "else '', flush=i % 200 == 0)"),
+}
+
+
+def sc_ansi_shape(ad, start_ts, shape, n=20_000):
+    """Time until the last line is visible, and the longest GUI stall meanwhile."""
+    from qtpy import QtCore
+
+    r = _launch(ad, start_ts, 10_000)
+    code = ANSI_SHAPES[shape].format(n=n)
+    last = str(n - 1)
+
+    def last_ok():
+        return any(last in t and t.rstrip().endswith("end") for t in ad.last_blocks(6)[1:])
+    ticks = []
+    timer = QtCore.QTimer()
+    timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    timer.start(10)
+    try:
+        dt = ad.run_cell(code, 2, timeout=300, extra=last_ok)
+    finally:
+        timer.stop()
+    gaps = sorted(b - a for a, b in zip(ticks, ticks[1:]))
+    r.update(value=dt, unit="s", longest_stall_ms=gaps[-1] * 1000 if gaps else float("nan"))
+    return r
+
+
 def sc_stall1m(ad, start_ts, n=1_000_000):
     from qtpy import QtCore
 
@@ -514,6 +570,9 @@ def main(adapter_cls) -> None:
     try:
         if scenario == "startup":
             result.update(sc_startup(ad, start_ts))
+        elif scenario == "startup-compat":
+            ad.api = "compat"
+            result.update(sc_startup(ad, start_ts))
         elif scenario == "startup-inprocess":
             result.update(sc_startup(ad, start_ts, inprocess=True))
         elif scenario == "print100k":
@@ -530,6 +589,8 @@ def main(adapter_cls) -> None:
             result.update(sc_png30(ad, start_ts))
         elif scenario == "sgr20k":
             result.update(sc_sgr20k(ad, start_ts))
+        elif scenario in ANSI_SHAPES:
+            result.update(sc_ansi_shape(ad, start_ts, scenario))
         elif scenario == "stall1m":
             result.update(sc_stall1m(ad, start_ts))
         elif scenario == "rss500":

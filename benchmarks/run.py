@@ -58,6 +58,8 @@ PEER_PACKAGES = ["qtconsole==5.7.2", *SHARED_PACKAGES]
 # scenario -> description, target and how it is judged
 SCENARIOS = {
     "startup": dict(title="start-up → first prompt, subprocess kernel", kind="ratio", max=0.6),
+    "startup-compat": dict(title="start-up → first prompt, subprocess kernel, qtconsole-style API "
+                                 "(QtKernelManager + RichJupyterWidget)", kind="ratio", max=0.6),
     "startup-inprocess": dict(title="start-up → first prompt, in-process kernel", kind="ratio",
                               max=0.6, floor_key="inprocess_start_s"),
     "print100k": dict(title="100k lines printed, scrollback 10,000", kind="ratio", max=1.0,
@@ -69,6 +71,13 @@ SCENARIOS = {
     "keystroke": dict(title="CPU per keystroke, 500-line input", kind="ratio", max=0.4),
     "png30": dict(title="30 PNG figures 400×300", kind="ratio", max=0.7),
     "sgr20k": dict(title="20k lines × 5 SGR colour codes", kind="ratio", max=0.4),
+    "ansi-resets": dict(title="20k lines, reset after every span, backgrounds", kind="ratio",
+                        max=0.4),
+    "ansi-256": dict(title="20k lines, 256-colour and 24-bit fg/bg", kind="ratio", max=0.4),
+    "ansi-toggles": dict(title="20k lines, bold/underline/italic/inverse on and off",
+                         kind="ratio", max=0.4),
+    "ansi-progress": dict(title="20k coloured progress-bar updates rewritten with \\r",
+                          kind="ratio", max=0.4),
     "stall1m": dict(title="longest GUI stall, 1M-line flood", kind="abs", max=30.0),
     "rss500": dict(title="RSS after 500 cells × 2000 lines (default scrollbacks)", kind="ratio",
                    max=1.0),
@@ -76,6 +85,7 @@ SCENARIOS = {
 # secondary measurements shown under the table (medians over runs)
 DETAILS = {
     "startup": ["imports_s"],
+    "startup-compat": ["imports_s"],
     "startup-inprocess": ["imports_s"],
     "print100k": ["cpu_s_during", "rss_end_mib"],
     "print100k-unlimited": ["cpu_s_during", "rss_before_mib", "rss_end_mib"],
@@ -85,6 +95,10 @@ DETAILS = {
                   "median_paint_height_px"],
     "png30": [],
     "sgr20k": [],
+    "ansi-resets": ["longest_stall_ms"],
+    "ansi-256": ["longest_stall_ms"],
+    "ansi-toggles": ["longest_stall_ms"],
+    "ansi-progress": ["longest_stall_ms"],
     "stall1m": ["total_s", "p99_gap_ms", "gaps_over_30ms", "full_gcs", "longest_full_gc_ms"],
     "rss500": ["rss_after_warmup_mib", "buffer_size", "total_s"],
 }

@@ -19,12 +19,31 @@ class EmbedconAdapter(Adapter):
         # one starts the kernel process before importing the widgets).
         from qtpy import QtWidgets  # noqa: F401
 
+        if self.api == "compat":
+            # the README's first example, as code ported from the Jupyter Qt
+            # Console imports it
+            from embedcon.manager import QtKernelManager  # noqa: F401
+            from embedcon.widgets import RichJupyterWidget  # noqa: F401
+            return
         import embedcon  # noqa: F401
 
     def create(self, buffer_size, inprocess: bool) -> None:
         import embedcon
 
         traits = {} if buffer_size is None else {"buffer_size": buffer_size}
+        if self.api == "compat" and not inprocess:
+            from embedcon.manager import QtKernelManager
+            from embedcon.widgets import RichJupyterWidget
+
+            self.km = QtKernelManager(kernel_name="python3")
+            self.km.start_kernel()
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            self.w = RichJupyterWidget(**traits)
+            self.w.kernel_manager = self.km
+            self.w.kernel_client = self.kc
+            self.default_buffer_size = self.w.buffer_size
+            return
         if inprocess:
             try:
                 self.w = embedcon.inprocess_console(show_banner=False, **traits)

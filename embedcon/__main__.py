@@ -13,9 +13,10 @@ def main(argv=None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     head = None
     if not args:
-        from .head_start import HeadStart
+        from . import head_start
 
-        head = HeadStart.maybe("python3")
+        if head_start.start_early("python3") is not None:
+            head = head_start.claim_early()
     from .app import EmbedconApp
 
     try:

@@ -256,8 +256,17 @@ def _wait_for_arguments():
     if not line.strip():
         return None
     try:
-        return [str(a) for a in json.loads(line)["argv"]]
-    except (ValueError, KeyError, TypeError) as exc:
+        request = json.loads(line)
+        args = [str(a) for a in request["argv"]]
+        # variables set in the console since this process started (qtpy sets
+        # QT_API on import); none that the interpreter read at start-up
+        for key, value in (request.get("env") or {}).items():
+            if value is None:
+                os.environ.pop(str(key), None)
+            else:
+                os.environ[str(key)] = str(value)
+        return args
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         sys.stderr.write("embedcon: bad head-start arguments (%r): %r\n" % (exc, line[:200]))
         return None
 

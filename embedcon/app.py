@@ -115,6 +115,10 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
     allow_insecure_key = Bool(
         False, config=True,
         help="With --existing, accept a connection file with an empty key (unsigned messages).")
+    ssh_options = List(
+        Unicode(), config=True,
+        help="Extra OpenSSH options for --ssh tunnels, as for `ssh -o` "
+             "(e.g. 'UserKnownHostsFile=/path').")
     kernel_head_start = Any(
         None, allow_none=True,
         help="A HeadStart (embedcon.head_start) for the kernel this app starts; the kernel "
@@ -153,6 +157,45 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
             except ConnectionFileError as exc:
                 self._fail(str(exc))
         super().init_connection_file()
+
+    def init_ssh(self) -> None:
+        """--ssh / --sshkey: all five channels through one SSH connection
+        (embedcon.ssh_tunnel), which ends with the application."""
+        if not self.existing or (not self.sshserver and not self.sshkey):
+            return
+        from .connect import ConnectionFileError
+        from .ssh_tunnel import SSHTunnelError, tunnelled_connection_file
+
+        server = self.sshserver
+        if not server:  # a key alone: log in to the kernel's own host
+            self.load_connection_file()
+            server = self.ip
+        try:
+            path, self.tunnel = tunnelled_connection_file(
+                self.connection_file, server, self.sshkey or None,
+                ssh_options=self.ssh_options, on_closed=self._tunnel_closed)
+        except (SSHTunnelError, ConnectionFileError) as exc:
+            self._fail(str(exc))
+            return
+        import atexit
+
+        atexit.register(self.tunnel.close)
+        self.connection_file = path
+        self.load_connection_file(path)
+        self.log.info("To connect another client through this tunnel: --existing %s",
+                      os.path.basename(path))
+
+    tunnel = None
+
+    def _tunnel_closed(self, message: str) -> None:
+        # called on the tunnel's watcher thread: hand over to the GUI thread
+        from qtpy import QtCore
+
+        relay = getattr(self, "_tunnel_relay", None)
+        if relay is not None:
+            relay.closed.emit(message)
+        else:
+            print(f"{self.name}: error: {message}", file=sys.stderr)
 
     def init_kernel_manager(self) -> None:
         try:
@@ -228,13 +271,25 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
         self.window._current_changed(self.window.tabs.currentIndex())
         if spares is not None and km is not None:
             spares.ensure(km.kernel_name, delay=2000)  # after the first tab is up
-        self.window.setWindowTitle(self.window.windowTitle())
+        if self.tunnel is not None:
+            from qtpy import QtCore
+
+            class _Relay(QtCore.QObject):
+                closed = QtCore.Signal(str)
+
+            self._tunnel_relay = _Relay(self.window)
+            self._tunnel_relay.closed.connect(
+                lambda msg, h=handle: [w.write_notice(msg) for w in h.widgets])
 
     def start(self) -> None:
         super().start()
         self.window.show()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        self.app.exec()
+        try:
+            self.app.exec()
+        finally:
+            if self.tunnel is not None:
+                self.tunnel.close()
 
 
 def main(argv=None) -> None:

@@ -35,12 +35,14 @@ def _stop_on_quit(console) -> None:
 
 def subprocess_console(kernel_name: str = "python3", parent=None, **traits):
     """A console on a new kernel process (crash isolation, interrupt, restart)."""
-    from .head_start import HeadStart
+    from . import head_start
 
     _app()
     # the kernel's process starts importing now, while we import jupyter_client
-    head = HeadStart.maybe(kernel_name)
+    head = head_start.start_early(kernel_name, again=True)
     from .manager import QtKernelManager
+
+    head = head_start.claim_early() if head is not None else None
 
     try:
         km = QtKernelManager(kernel_name=kernel_name, head_start=head)

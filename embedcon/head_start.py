@@ -20,6 +20,17 @@ the kernel is the one the user asked for.
 
 The waiting process exits by itself when its stdin closes (the console
 quit, or decided against it).  POSIX only; elsewhere there is no head start.
+
+Every path to a default kernel gets one: :func:`start_early` is called by
+``embedcon/__main__.py`` and :func:`embedcon.subprocess_console` before they
+import jupyter_client, and by ``import embedcon.manager`` itself, so that code
+written for the Jupyter Qt Console (``QtKernelManager(...).start_kernel()``)
+starts as fast as the one-call API.  One early process per interpreter at a
+time, and none after one was taken; the first
+:class:`~embedcon.manager.QtKernelManager` of the default kernel takes it
+(:func:`claim_early`).  An untaken one costs an idle Python
+with ipykernel imported (about 60 MB) until the program exits;
+``EMBEDCON_NO_HEAD_START=1`` turns the early launch off.
 """
 
 from __future__ import annotations
@@ -35,10 +46,17 @@ from . import kernel_launcher
 
 log = logging.getLogger("embedcon.head_start")
 
-__all__ = ["HeadStart", "FLAG"]
+__all__ = ["HeadStart", "FLAG", "start_early", "claim_early"]
 
 #: First argument of the entry script in head-start mode.
 FLAG = "--embedcon-head-start"
+
+#: Set to 1/true/yes/on to never launch a kernel before it is asked for.
+DISABLE_ENV = "EMBEDCON_NO_HEAD_START"
+
+# Variables the interpreter or the dynamic loader read when the waiting process
+# started: a difference in one of these means a different process.
+_FIXED_AT_START = ("PYTHON", "LD_", "DYLD_", "MALLOC", "OMP_", "OPENBLAS", "MKL_")
 
 _KNOWN_KW = {"env", "stdin", "stdout", "stderr", "cwd", "independent"}
 
@@ -52,6 +70,7 @@ class HeadStart:
         self.env = dict(os.environ)
         self.cwd = os.getcwd()
         self.stderr = tempfile.TemporaryFile(prefix="embedcon-kernel-stderr-")
+        self.env_delta: dict[str, str | None] = {}  # what take() tells the process to change
         env = dict(self.env)
         env["JPY_PARENT_PID"] = str(os.getpid())  # what jupyter_client's launcher adds
         self.process: subprocess.Popen | None = subprocess.Popen(
@@ -86,10 +105,16 @@ class HeadStart:
         extra = set(kw) - _KNOWN_KW
         if extra:
             return f"launch options it was not started with: {sorted(extra)}"
+        self.env_delta = {}
         if kw.get("env") is not None and kw["env"] != self.env:
             changed = sorted(k for k in set(kw["env"]) | set(self.env)
                              if kw["env"].get(k) != self.env.get(k))
-            return f"a different environment ({', '.join(changed[:5])})"
+            fixed = [k for k in changed if k.startswith(_FIXED_AT_START)]
+            if fixed:
+                return f"a different environment ({', '.join(fixed[:5])})"
+            # e.g. QT_API, which importing qtpy sets: the process applies these
+            # before the kernel starts (nothing it imported ahead reads them)
+            self.env_delta = {k: kw["env"].get(k) for k in changed}
         if kw.get("cwd") not in (None, self.cwd):
             return "a different working directory"
         if kw.get("stderr") is not self.stderr or kw.get("stdout") is not None \
@@ -105,7 +130,8 @@ class HeadStart:
             proc, self.process = self.process, None
             try:
                 args = [os.path.expanduser(a) for a in cmd[2:]]  # as launch_kernel does
-                proc.stdin.write(json.dumps({"argv": args}).encode() + b"\n")
+                proc.stdin.write(json.dumps({"argv": args, "env": self.env_delta}).encode()
+                                 + b"\n")
                 proc.stdin.flush()
                 return proc
             except (OSError, ValueError) as exc:  # it died meanwhile
@@ -135,3 +161,37 @@ class HeadStart:
             self.discard()
         except Exception:
             pass
+
+
+# -- one early process per interpreter ----------------------------------------
+_early: HeadStart | None = None
+_claimed = False  # one per interpreter: once taken, no more early launches
+
+
+def start_early(kernel_name: str = "python3", again: bool = False) -> HeadStart | None:
+    """Launch a head start for the default kernel that the next kernel
+    manager may take, unless one is waiting; return it (None where there is
+    none: see :meth:`HeadStart.maybe`, or ``EMBEDCON_NO_HEAD_START`` is set).
+
+    Without ``again`` (the call made by ``import embedcon.manager``) nothing
+    is launched once a head start was taken in this interpreter: the import
+    comes after the entry points' own early launch."""
+    global _early
+    if _claimed and not again:
+        return None
+    if _early is not None and _early.process is not None and _early.process.poll() is None:
+        return _early
+    if os.environ.get(DISABLE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:
+        return None
+    _early = HeadStart.maybe(kernel_name)
+    return _early
+
+
+def claim_early() -> HeadStart | None:
+    """Take the early head start (it is then the caller's to use or discard)."""
+    global _early, _claimed
+    head, _early = _early, None
+    _claimed = _claimed or head is not None
+    if head is not None and (head.process is None or head.process.poll() is not None):
+        return None
+    return head

@@ -46,7 +46,7 @@ import warnings
 
 from qtpy import QtCore, QtWidgets
 
-from .manager import is_loopback as _is_loopback
+from .client import is_loopback as _is_loopback
 from ._in_app_classes import KERNEL_LOGGER_NAME, _build_classes
 from ._in_app_host import _MISSING, _HostState, _cancel_thread_tasks, _clear_singletons, _close_shell
 from .qt_asyncio_pump import _Pump

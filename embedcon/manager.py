@@ -22,6 +22,14 @@ HMAC keys and kernelspecs are all jupyter_client's).  What this adds:
 
 from __future__ import annotations
 
+# Before anything heavy: launch the default kernel's process now, so that it
+# does its imports while this process imports jupyter_client, Qt and the
+# widgets (see head_start.start_early).  The first QtKernelManager of the
+# default kernel takes it, whichever API built the manager.
+from . import head_start as _head_start
+
+_head_start.start_early()
+
 import logging
 import os
 import tempfile
@@ -36,39 +44,11 @@ from qtpy import QtCore
 from traitlets import Bool, DottedObjectName, Float, Integer, default
 
 from .client import is_loopback  # re-exported
+from .manager_signals import ManagerSignals, _ManagerSignals  # re-exported
 
 log = logging.getLogger("embedcon.manager")
 
 __all__ = ["QtKernelManager", "is_loopback"]
-
-
-class _ManagerSignals(QtCore.QObject):
-    kernel_died = QtCore.Signal(str)
-    kernel_restarted = QtCore.Signal()
-    restart_failed = QtCore.Signal(str)
-    started_kernel = QtCore.Signal()
-
-
-class ManagerSignals:
-    """The Qt signals every embedcon kernel manager offers (``self._signals``
-    is a :class:`_ManagerSignals`): ``kernel_died(str)``, ``kernel_restarted()``,
-    ``restart_failed(str)``, ``started_kernel()``."""
-
-    @property
-    def kernel_died(self):
-        return self._signals.kernel_died
-
-    @property
-    def kernel_restarted(self):
-        return self._signals.kernel_restarted
-
-    @property
-    def restart_failed(self):
-        return self._signals.restart_failed
-
-    @property
-    def started_kernel(self):
-        return self._signals.started_kernel
 
 
 class _KernelSpecs(KernelSpecManager):
@@ -136,6 +116,7 @@ class QtKernelManager(ManagerSignals, KernelManager):
         self.check_security()
         self._watch_timer: QtCore.QTimer | None = None
         self._stderr_file = None if head_start is None else head_start.stderr
+        self._launched_once = False
         self._stderr_offset = 0
         self._fast_deaths = 0
         self._started_at = 0.0
@@ -185,6 +166,13 @@ class QtKernelManager(ManagerSignals, KernelManager):
 
     def start_kernel(self, **kw):
         self.check_security()
+        if self._head_start is None and not self._launched_once and "stderr" not in kw \
+                and self.kernel_name == "python3" and self.fix_qt_event_loop:
+            # the process `import embedcon.manager` launched (head_start.start_early)
+            self._head_start = _head_start.claim_early()
+            if self._head_start is not None:
+                self._stderr_file = self._head_start.stderr
+        self._launched_once = True
         if "stderr" not in kw:
             if self._stderr_file is None:
                 self._stderr_file = tempfile.TemporaryFile(prefix="embedcon-kernel-stderr-")

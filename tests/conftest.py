@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# qtpy picks PyQt5 first when QT_API is unset and PyQt5 is installed (a smoke
+# test installs it); the suite runs on the binding pytest-qt is told to use
+os.environ.setdefault("QT_API", "pyqt6")
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 import pytest  # noqa: E402

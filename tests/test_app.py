@@ -143,12 +143,16 @@ entry.main(sys.argv[1:])
 
 
 @pytest.mark.skipif(os.name != "posix", reason="head starts are POSIX only")
-@pytest.mark.parametrize("argv, head_start", [([], True), (["--kernel", "python3"], False)])
-def test_the_embedcon_command_gives_a_new_kernel_a_head_start(argv, head_start):
+@pytest.mark.parametrize("argv, env, head_start", [
+    ([], {}, True), (["--kernel", "python3"], {}, True),
+    ([], {"EMBEDCON_NO_HEAD_START": "1"}, False)])
+def test_the_embedcon_command_gives_a_new_kernel_a_head_start(argv, env, head_start):
     # `embedcon` with no arguments launches its kernel's process before it
-    # imports jupyter_client and Qt; with options it launches the usual way
+    # imports jupyter_client and Qt; with options, when the app imports the
+    # kernel manager (head_start.start_early); never when turned off
     out = subprocess.run([sys.executable, "-c", _READY_PROBE, *argv], capture_output=True,
-                         text=True, timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+                         text=True, timeout=60,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **env})
     last = out.stdout.strip().splitlines()[-1:]
     assert last, out.stderr[-2000:]
     args = __import__("json").loads(last[0])["args"]

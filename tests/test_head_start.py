@@ -54,6 +54,12 @@ def subprocess_console(qapp, qtbot):
 
 
 def test_the_console_kernel_is_the_head_start_and_behaves_like_any_kernel(subprocess_console):
+    from embedcon import head_start
+
+    # as after an earlier kernel of this process took the early head start
+    taken = head_start.claim_early()
+    if taken is not None:
+        taken.discard()
     c = subprocess_console()
     km = c.km
     assert _is_head_start(km)
@@ -88,7 +94,7 @@ def test_a_head_start_that_does_not_match_is_stopped_and_the_kernel_launched_nor
     caplog.set_level("INFO", logger="embedcon.head_start")
     head = HeadStart()
     waiting = head.process
-    monkeypatch.setenv("EMBEDCON_TEST_CHANGED", "1")  # the environment changed since
+    monkeypatch.setenv("PYTHONEMBEDCON_TEST", "1")  # the interpreter's environment changed since
     km = QtKernelManager(kernel_name="python3", head_start=head)
     try:
         km.start_kernel()
@@ -103,7 +109,7 @@ def test_a_head_start_that_does_not_match_is_stopped_and_the_kernel_launched_nor
             kc.stop_channels()
     finally:
         km.shutdown_kernel(now=True)
-    assert "not used: a different environment (EMBEDCON_TEST_CHANGED)" in caplog.text
+    assert "not used: a different environment (PYTHONEMBEDCON_TEST)" in caplog.text
 
 
 def test_why_a_head_start_does_not_match(qapp):
@@ -113,7 +119,8 @@ def test_why_a_head_start_does_not_match(qapp):
         ok = dict(env=dict(head.env), stderr=head.stderr)
         assert head.matches(cmd, ok) is None
         assert "different command" in head.matches(["/other/python", *cmd[1:]], ok)
-        assert "environment (X_NEW)" in head.matches(cmd, dict(ok, env=dict(head.env, X_NEW="1")))
+        assert "environment (PYTHONX_NEW)" in head.matches(
+            cmd, dict(ok, env=dict(head.env, PYTHONX_NEW="1")))
         assert "working directory" in head.matches(cmd, dict(ok, cwd="/"))
         assert "standard streams" in head.matches(cmd, dict(ok, stderr=None))
         assert "not started with" in head.matches(cmd, dict(ok, preexec_fn=print))
@@ -172,3 +179,72 @@ def test_no_head_start_where_it_would_not_be_used(monkeypatch):
     monkeypatch.delattr(sys, "frozen")
     monkeypatch.setenv("EMBEDCON_NO_QT_LOOP_FIX", "1")  # the kernel is then launched as is
     assert HeadStart.maybe("python3") is None
+
+
+# -- the documented (Jupyter Qt Console) API gets the head start too --------------------------
+_README_EXAMPLE = r'''
+import json, os, sys, time
+from qtpy import QtWidgets
+from embedcon.manager import QtKernelManager
+from embedcon.widgets import RichJupyterWidget
+from embedcon.head_start import FLAG
+
+app = QtWidgets.QApplication([])
+km = QtKernelManager(kernel_name="python3"); km.start_kernel()
+kc = km.client(); kc.start_channels()
+console = RichJupyterWidget(); console.kernel_manager = km; console.kernel_client = kc
+console.show()
+console.execute("import os; print('QT_API=' + os.environ.get('QT_API', '-') + '=')")
+deadline = time.monotonic() + 60
+while "QT_API=" + os.environ["QT_API"] + "=" not in console.export_text() \
+        and time.monotonic() < deadline:
+    app.processEvents(); time.sleep(0.01)
+print(json.dumps({"head_start": km.provisioner.process.args[-1] == FLAG,
+                  "qt_api": os.environ["QT_API"], "text": console.export_text()}))
+km.shutdown_kernel(now=True)
+'''
+
+
+def _run_script(code: str, **env) -> subprocess.CompletedProcess:
+    full = dict(os.environ, QT_QPA_PLATFORM="offscreen", **env)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=90, env=full)
+
+
+def test_the_readme_embedding_example_gets_the_head_start():
+    """QtKernelManager(...).start_kernel() as the Jupyter Qt Console's users write it
+    takes the process that `import embedcon.manager` launched, and the kernel sees
+    what changed in the environment since (qtpy sets QT_API on import)."""
+    import json
+
+    proc = _run_script(_README_EXAMPLE)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["head_start"] is True
+    assert f"QT_API={result['qt_api']}=" in result["text"]
+
+
+def test_no_head_start_when_disabled_or_for_inprocess_and_in_app_imports():
+    code = ("import embedcon.inprocess, embedcon.kernel_in_app, embedcon.head_start as h; "
+            "print(h._early is None)")
+    assert _run_script(code).stdout.strip() == "True"
+    code = "import embedcon.manager, embedcon.head_start as h; print(h._early is None)"
+    assert _run_script(code).stdout.strip() == "False"
+    assert _run_script(code, EMBEDCON_NO_HEAD_START="1").stdout.strip() == "True"
+
+
+def test_a_changed_interpreter_variable_is_not_papered_over():
+    """PYTHON* variables were read when the waiting process started: a kernel
+    asked for with different ones is launched the usual way."""
+    head = HeadStart()
+    try:
+        env = dict(head.env, PYTHONHASHSEED="123")
+        why = head.matches([*head.prefix, "-f", "x.json"], {"env": env, "stderr": head.stderr})
+        assert why is not None and "PYTHONHASHSEED" in why
+        env = dict(head.env, QT_API="pyqt6", SOMETHING_ELSE="1")
+        assert head.matches([*head.prefix, "-f", "x.json"],
+                            {"env": env, "stderr": head.stderr}) is None
+        assert head.env_delta == {"QT_API": "pyqt6", "SOMETHING_ELSE": "1"} or \
+            head.env_delta.get("SOMETHING_ELSE") == "1"
+    finally:
+        head.discard()

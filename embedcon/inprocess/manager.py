@@ -29,7 +29,7 @@ from ipykernel.inprocess.manager import InProcessKernelManager
 from qtpy import QtCore
 from traitlets import DottedObjectName, Instance, Unicode
 
-from ..manager import ManagerSignals, _ManagerSignals
+from ..manager_signals import ManagerSignals, _ManagerSignals
 from ..references import keep, release
 
 log = logging.getLogger("embedcon.inprocess")

@@ -226,37 +226,47 @@ def collapse_overwrites(text: str) -> str:
     return "\n".join(lines)
 
 
-# the last colour sequence of a part when it is not a reset: that part sets a
-# style for what follows and is never dropped
-_LAST_SGR_NOT_RESET = re.compile(r"\x1b\[(?!0?m)[0-9;:]{0,64}m[^\x1b\r]*(?=\r|\Z)")
+# a style reset: what came before it no longer matters for the style
+_RESET = re.compile(r"\x1b\[0*m")
+
+
+def _carried_style(line: str, start: int, end: int) -> str:
+    """The colour escapes of ``line[start:end]`` (dropped parts), from its last
+    reset on: prefixed to the next kept part, they leave the style exactly as
+    the dropped parts left it."""
+    seqs = "".join(_SGR_SEQ.findall(line, start, end))
+    last_reset = None
+    for last_reset in _RESET.finditer(seqs):
+        pass
+    return seqs if last_reset is None else seqs[last_reset.start():]
 
 
 def _collapse_coloured(line: str, parts: list, stripped: str) -> str:
     """collapse_overwrites for one line whose only escapes are colours: the
-    same rule, computed with C-level passes (map, accumulate, compress)."""
+    same rule, computed with C-level passes (map, accumulate, compress).
+
+    A dropped part's text goes, its colour escapes stay: the ones after the
+    last reset among the dropped parts are put before the next kept part, so
+    a part that leaves a style set (``\x1b[2m…\x1b[22m``, ``\x1b[32m…``) can
+    be dropped as well as one that ends with a reset."""
     n = len(parts)
     vis = list(map(len, stripped.split("\r")))
     cover = list(accumulate(reversed(vis), max))  # cover[n-1-j] = max(vis[j:])
     cover.reverse()
     # part j (0 < j < n-1) survives when longer than every later part
-    keep = set(compress(range(1, n - 1), map(gt, vis[1:n - 1], cover[2:])))
-    keep.update((0, n - 1))
-    if "\x1b" in line:
-        seen, part = 0, 0
-        for m in _LAST_SGR_NOT_RESET.finditer(line):
-            part += line.count("\r", seen, m.start())
-            seen = m.start()
-            keep.add(part)
-    if len(keep) == n:
+    keep = list(compress(range(1, n - 1), map(gt, vis[1:n - 1], cover[2:])))
+    if len(keep) == n - 2:
         return line
+    keep.append(n - 1)
     ends = list(accumulate(map(len, parts)))  # part j spans [ends[j]-len+j, ends[j]+j)
-    out = []
-    prev = -1
-    for j in sorted(keep):
+    out = [parts[0]]
+    prev = 0
+    colours = "\x1b" in line
+    for j in keep:
         part = parts[j]
-        # a dropped part with colours ends with a reset: keep one reset
-        if j > prev + 1 and line.find("\x1b", ends[prev] + prev + 1, ends[j - 1] + j - 1) >= 0:
-            part = "\x1b[0m" + part
+        if colours and j > prev + 1:
+            # dropped parts prev+1 .. j-1 span [ends[prev]+prev+1, ends[j-1]+j-1)
+            part = _carried_style(line, ends[prev] + prev + 1, ends[j - 1] + j - 1) + part
         out.append(part)
         prev = j
     return "\r".join(out)

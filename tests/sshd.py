@@ -1,0 +1,103 @@
+"""A real OpenSSH server on loopback for the tunnel tests.
+
+Made fresh per test session: a host key and a user key generated for the
+test, a non-default port, public-key login only, the current user.  ``.ci/run``
+installs Debian's ``openssh-server``; without ``sshd`` the tests that need it
+fail with a message that says so (they are not skipped: CI must run them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+SSHD_CANDIDATES = ("/usr/sbin/sshd", "/usr/local/sbin/sshd")
+
+
+def find_sshd() -> str | None:
+    for path in SSHD_CANDIDATES:
+        if os.access(path, os.X_OK):
+            return path
+    return shutil.which("sshd")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SSHServer:
+    """sshd -D on 127.0.0.1:port; ``options`` are the client options that trust it."""
+
+    def __init__(self, root: Path):
+        sshd = find_sshd()
+        if sshd is None:
+            raise RuntimeError("sshd not found: install openssh-server (.ci/run does)")
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        os.chmod(root, 0o700)
+        self.port = _free_port()
+        self.host_key = root / "host_ed25519"
+        self.user_key = root / "user_ed25519"
+        for key in (self.host_key, self.user_key):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+                           check=True)
+        self.authorized = root / "authorized_keys"
+        self.authorized.write_text(self.user_key.with_suffix(".pub").read_text())
+        os.chmod(self.authorized, 0o600)
+        self.known_hosts = root / "known_hosts"
+        host_pub = self.host_key.with_suffix(".pub").read_text().split()
+        self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {host_pub[0]} {host_pub[1]}\n")
+        self.log = root / "sshd.log"
+        config = root / "sshd_config"
+        config.write_text("\n".join([
+            f"Port {self.port}",
+            "ListenAddress 127.0.0.1",
+            f"HostKey {self.host_key}",
+            f"AuthorizedKeysFile {self.authorized}",
+            f"PidFile {root / 'sshd.pid'}",
+            "PubkeyAuthentication yes",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "PermitRootLogin prohibit-password",
+            "StrictModes no",
+            "UsePAM no",
+            "AllowTcpForwarding yes",
+            "PermitOpen any",
+            "MaxStartups 100",
+            "MaxSessions 100",
+            "LogLevel VERBOSE",
+        ]) + "\n")
+        if os.geteuid() == 0:
+            os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # privilege separation dir
+        self.process = subprocess.Popen([sshd, "-D", "-e", "-f", str(config)],
+                                        stdout=subprocess.DEVNULL,
+                                        stderr=open(self.log, "wb"))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("sshd exited: " + self.log.read_text()[-2000:])
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("sshd did not listen within 10 s")
+        self.user = os.environ.get("USER") or __import__("getpass").getuser()
+        self.server = f"{self.user}@127.0.0.1:{self.port}"
+        self.options = [f"UserKnownHostsFile={self.known_hosts}", "StrictHostKeyChecking=yes",
+                        "GlobalKnownHostsFile=/dev/null"]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
