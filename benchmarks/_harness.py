@@ -595,6 +595,10 @@ def main(adapter_cls) -> None:
             result.update(sc_stall1m(ad, start_ts))
         elif scenario == "rss500":
             result.update(sc_rss500(ad, start_ts))
+        elif scenario.startswith("app-"):
+            from _app_harness import run_app_scenario
+
+            result.update(run_app_scenario(ad, scenario))
         else:
             raise SystemExit(f"unknown scenario {scenario!r}")
     except NotAvailable as exc:

@@ -81,6 +81,13 @@ SCENARIOS = {
     "stall1m": dict(title="longest GUI stall, 1M-line flood", kind="abs", max=30.0),
     "rss500": dict(title="RSS after 500 cells × 2000 lines (default scrollbacks)", kind="ratio",
                    max=1.0),
+    "app-newtab": dict(title="app: new tab on a new kernel → a cell's output (spare kernel)",
+                       kind="abs", max=0.15),
+    "app-restart": dict(title="app: restart the kernel → a cell's output", kind="abs", max=0.15),
+    "app-sametab": dict(title="app: new tab on the same kernel → a cell's output", kind="abs",
+                        max=0.15),
+    "app-tabs10": dict(title="app: memory with 10 tabs on 10 kernels (frontend + kernels)",
+                       kind="ratio", max=1.5),
 }
 # secondary measurements shown under the table (medians over runs)
 DETAILS = {
@@ -101,6 +108,10 @@ DETAILS = {
     "ansi-progress": ["longest_stall_ms"],
     "stall1m": ["total_s", "p99_gap_ms", "gaps_over_30ms", "full_gcs", "longest_full_gc_ms"],
     "rss500": ["rss_after_warmup_mib", "buffer_size", "total_s"],
+    "app-newtab": [],
+    "app-restart": [],
+    "app-sametab": [],
+    "app-tabs10": ["frontend_mib", "kernels_mib", "kernel_processes"],
 }
 # hard limit for one child process (seconds), on top of the cap
 HARD_TIMEOUT = {"stall1m": 600, "rss500": 900}

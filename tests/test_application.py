@@ -363,3 +363,37 @@ def test_faults_shared_kernel_dies_closing_a_running_tab_and_20_tabs(window, qtb
     assert "still here" in tabs[1].export_text()  # nothing lost from the transcript
     run(qtbot, other, "print('other kernel fine')")
     assert "other kernel fine" in other.export_text()
+
+
+@pytest.mark.slow
+def test_spare_kernel_serves_new_tab_and_restart_and_runs_no_user_code(window, qtbot):
+    win = window("--no-confirm-exit", "--EmbedconApp.spare_kernels=True")
+    first = win.current_console
+    qtbot.waitUntil(lambda: win.spares.has("python3"), timeout=15000)
+    spare = win.spares.managers[0]
+    qtbot.wait(2500)  # the spare's kernel is up
+    t0 = time.perf_counter()
+    tab = win.new_tab()
+    wait_ready(qtbot, tab)
+    took = time.perf_counter() - t0
+    assert win.handle_of(tab).manager is spare
+    assert took < 3.0  # generous: the 150 ms target is checked in benchmarks/run.py
+    assert "In [1]: " in tab.export_text()  # the spare ran nothing before it was taken
+    run(qtbot, tab, f"import os; print(os.getcwd() == {os.getcwd()!r})")
+    assert "True" in tab.export_text()  # same working directory as the application
+    # restart: the next spare takes over, the old kernel goes
+    qtbot.waitUntil(lambda: win.spares.has("python3"), timeout=15000)
+    spare2 = win.spares.managers[0]
+    qtbot.wait(2500)
+    tab2 = win.new_tab_same_kernel()
+    wait_ready(qtbot, tab2)
+    win.tabs.setCurrentWidget(tab)
+    press(qtbot, win, Key.Key_Period, CTRL)  # Kernel > Restart, the console's key
+    qtbot.waitUntil(lambda: "Kernel restarted (a fresh kernel)" in tab2.export_text(),
+                    timeout=10000)
+    assert win.handle_of(tab).manager is spare2 and win.handle_of(tab2) is win.handle_of(tab)
+    qtbot.waitUntil(lambda: not spare.has_kernel, timeout=10000)
+    run(qtbot, tab, "after = 1")
+    run(qtbot, tab2, "print(after + 1)")  # both tabs are on the new kernel
+    assert "2\n" in tab2.export_text()
+    run(qtbot, first, "print('first tab fine')")
