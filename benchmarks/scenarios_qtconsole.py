@@ -108,13 +108,17 @@ class QtconsoleAdapter(Adapter):
 
         w = self.win.active_frontend
         kc = w.kernel_client
-        seen = []
-        kc.iopub_channel.message_received.connect(seen.append)
+        probes, seen = set(), []
+
+        def on_msg(msg):  # the status of one of our probes: this kernel's IOPub is live
+            if msg.get("parent_header", {}).get("msg_id") in probes:
+                seen.append(msg)
+        kc.iopub_channel.message_received.connect(on_msg)
         deadline = time.monotonic() + 60
         while not seen and time.monotonic() < deadline:
-            kc.comm_info()
+            probes.add(kc.comm_info())
             self.wait_until(lambda: bool(seen), 0.05)
-        kc.iopub_channel.message_received.disconnect(seen.append)
+        kc.iopub_channel.message_received.disconnect(on_msg)
         w.execute(code)
 
     def shutdown(self) -> None:

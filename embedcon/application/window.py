@@ -47,6 +47,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._handle_of: dict[int, KernelHandle] = {}  # id(console) -> handle
         self._magics: dict[int, dict | None] = {}  # id(handle) -> lsmagic info
         self._closing = False
+        self._retired: list = []  # replaced kernels being stopped (see _retire)
         self.tabs = QtWidgets.QTabWidget(self)
         self.tabs.setMovable(True)
         self.tabs.setTabsClosable(True)
@@ -385,6 +386,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self._remove_tab(console)
         for handle in list(self.handles):
             self._release(handle, answer)
+        for km in list(self._retired):
+            _reap(km, self._retired)
         if self.spares is not None:
             self.spares.shutdown()
         ev.accept()
@@ -411,7 +414,7 @@ class MainWindow(QtWidgets.QMainWindow):
             for i, w in enumerate(list(handle.widgets)):
                 w.adopt_kernel(km, kc if i == 0 else handle.new_client(),
                                "Kernel restarted (a fresh kernel).")
-            QtCore.QTimer.singleShot(0, lambda: old.shutdown_kernel(now=True))
+            _retire(old, self._retired)
         else:
             try:
                 old.restart_kernel(now=True)
@@ -680,6 +683,32 @@ class MainWindow(QtWidgets.QMainWindow):
         if first is not None and 0 <= current < self.tabs.count():
             self.tabs.setCurrentIndex(current)
         return first
+
+
+def _retire(km, pending: list) -> None:
+    """Stop a replaced kernel without making the GUI wait: kill its process now,
+    let jupyter_client reap it and remove its files a little later (or at quit:
+    ``pending`` is the window's list of such managers)."""
+    pending.append(km)
+    km.stop_restarter()
+    proc = getattr(getattr(km, "provisioner", None), "process", None)
+    try:
+        if proc is not None:
+            proc.kill()
+    except OSError:
+        pass
+
+    QtCore.QTimer.singleShot(2000, lambda: _reap(km, pending))
+
+
+def _reap(km, pending: list) -> None:
+    if km in pending:
+        pending.remove(km)
+        try:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+        except Exception:
+            log.exception("could not clean up a replaced kernel")
 
 
 class _TabNames:
