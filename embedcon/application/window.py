@@ -8,7 +8,6 @@ Public actions are methods named in the menu table
 
 from __future__ import annotations
 
-import ast
 import json
 import logging
 import os
@@ -16,7 +15,9 @@ import os
 from qtpy import QtCore, QtGui, QtWidgets
 
 from .dialogs import CLOSE_KEEP, CLOSE_SHUTDOWN, AttachDialog, ask_close_kernel, pick_kernelspec
-from .kernels import KernelHandle, kernel_name_of_file
+from .kernels import KernelHandle, kernel_name_of_file, retire_kernel, reap_kernel
+from .magics import MagicMenu
+from .sessions import SessionTabs, TabNames
 from .menus import ACTIONS, MENUS
 from .status import StatusBar
 
@@ -24,11 +25,9 @@ __all__ = ["MainWindow"]
 
 log = logging.getLogger("embedcon.application")
 
-# the magics of an IPython kernel, as a literal: {"line": [names], "cell": [names]}
-_LSMAGIC = "{k: sorted(v) for k, v in get_ipython().magics_manager.lsmagic().items()}"
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
     """Tabs of consoles; ``app`` (an :class:`~embedcon.app.EmbedconApp`) makes
     consoles (``make_console()``) and kernel managers (``make_manager(name)``)."""
 
@@ -171,7 +170,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._handle_of[id(console)] = handle
         if self.app.show_other_clients:
             console.include_other_output = True
-        console.other_client_names = _TabNames(self)
+        console.other_client_names = TabNames(self)
         console.kernel_restarter = self._restart
         console.exit_requested.connect(self._exit_requested)
         console.prompt_ready.connect(lambda c=console: self._prompt_ready(c))
@@ -387,7 +386,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for handle in list(self.handles):
             self._release(handle, answer)
         for km in list(self._retired):
-            _reap(km, self._retired)
+            reap_kernel(km, self._retired)
         if self.spares is not None:
             self.spares.shutdown()
         ev.accept()
@@ -414,7 +413,7 @@ class MainWindow(QtWidgets.QMainWindow):
             for i, w in enumerate(list(handle.widgets)):
                 w.adopt_kernel(km, kc if i == 0 else handle.new_client(),
                                "Kernel restarted (a fresh kernel).")
-            _retire(old, self._retired)
+            retire_kernel(old, self._retired)
         else:
             try:
                 old.restart_kernel(now=True)
@@ -575,47 +574,6 @@ class MainWindow(QtWidgets.QMainWindow):
             title += f" \u2014 {os.path.basename(handle.connection_file)}"
         self.setWindowTitle(title)
 
-    def _prompt_ready(self, console) -> None:
-        handle = self._handle_of.get(id(console))
-        if handle is None or id(handle) in self._magics or console.kernel_client is None:
-            return
-        self._magics[id(handle)] = None
-        kc = console.kernel_client
-        msg_id = kc.execute("", silent=True, store_history=False, allow_stdin=False,
-                            user_expressions={"m": _LSMAGIC})
-
-        def on_reply(msgs, kc=kc, handle=handle):
-            for msg in msgs:
-                if msg["parent_header"].get("msg_id") == msg_id:
-                    kc.shell_channel.messages_received.disconnect(on_reply)
-                    self._magics[id(handle)] = _parse_lsmagic(msg["content"])
-                    if handle is self.current_handle:
-                        self._show_magics(handle)
-        kc.shell_channel.messages_received.connect(on_reply)
-
-    def _show_magics(self, handle) -> None:
-        info = self._magics.get(id(handle)) if handle is not None else None
-        menu = self.menus["Magic"]
-        menu.clear()
-        menu.menuAction().setVisible(bool(info))
-        if not info:
-            return
-        for kind, prefix in (("line", "%"), ("cell", "%%")):
-            names = sorted(info.get(kind) or ())
-            if not names:
-                continue
-            sub = menu.addMenu(f"{kind.capitalize()} magics")
-            for name in names:
-                sub.addAction(prefix + name).triggered.connect(
-                    lambda _c=False, text=prefix + name: self.insert_magic(text))
-
-    def insert_magic(self, text: str) -> None:
-        """Put a magic into the current input (the user runs it)."""
-        c = self.current_console
-        if c is not None and c._prompt_kind == "input":
-            c.input_buffer = text + " "
-            c.setFocus()
-
     def _watch(self, handle) -> None:
         if handle.connection_file and os.path.exists(handle.connection_file):
             self._watcher.addPath(handle.connection_file)
@@ -637,109 +595,3 @@ class MainWindow(QtWidgets.QMainWindow):
                     w.write_notice(f"The connection file {os.path.basename(path)} was removed. "
                                    "This console stays connected, but no other console can "
                                    "attach with that file.")
-
-    # ------------------------------------------------------------------
-    # sessions
-    def session_tabs(self):
-        from ..models.session_store import SavedTab
-
-        out = []
-        for c in self.consoles():
-            h = self._handle_of.get(id(c))
-            if h is None or not h.kernel_name:
-                continue
-            out.append(SavedTab(self.tabs.tabText(self.tabs.indexOf(c)), h.kernel_name,
-                                list(c.history.items)))
-        return out
-
-    def _save_state(self) -> None:
-        if self.store is None or self.state is None:
-            return
-        if self.tabs.count():
-            self.state.tabs = self.session_tabs()
-            self.state.current = self.tabs.currentIndex()
-        self.state.geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
-        self.store.save(self.state)
-
-    def restore_geometry(self) -> None:
-        if self.state is not None and self.state.geometry:
-            self.restoreGeometry(QtCore.QByteArray.fromBase64(self.state.geometry.encode()))
-
-    def restore_tabs(self, saved=None):
-        """Reopen saved tabs (default: the last session's) on fresh kernels of the
-        same kernelspecs, with their input history; nothing runs.  Returns the
-        first console opened (None when none could be)."""
-        if saved is None:
-            saved = self.state.tabs if self.state is not None else []
-        first = None
-        for tab in saved:
-            console = self.new_tab(tab.kernel_name)
-            if console is None:
-                continue
-            console.history.load(tab.history)
-            self.rename_tab(self.tabs.indexOf(console), tab.title)
-            first = first or console
-        current = self.state.current if self.state is not None else 0
-        if first is not None and 0 <= current < self.tabs.count():
-            self.tabs.setCurrentIndex(current)
-        return first
-
-
-def _retire(km, pending: list) -> None:
-    """Stop a replaced kernel without making the GUI wait: kill its process now,
-    let jupyter_client reap it and remove its files a little later (or at quit:
-    ``pending`` is the window's list of such managers)."""
-    pending.append(km)
-    km.stop_restarter()
-    proc = getattr(getattr(km, "provisioner", None), "process", None)
-    try:
-        if proc is not None:
-            proc.kill()
-    except OSError:
-        pass
-
-    QtCore.QTimer.singleShot(2000, lambda: _reap(km, pending))
-
-
-def _reap(km, pending: list) -> None:
-    if km in pending:
-        pending.remove(km)
-        try:
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
-        except Exception:
-            log.exception("could not clean up a replaced kernel")
-
-
-class _TabNames:
-    """Session id -> tab title, for the label of another tab's inputs."""
-
-    def __init__(self, window: MainWindow):
-        self._window = window
-
-    def __bool__(self) -> bool:
-        return True
-
-    def get(self, session: str, default: str = "other client") -> str:
-        tabs = self._window.tabs
-        for i in range(tabs.count()):
-            kc = tabs.widget(i).kernel_client
-            if kc is not None and kc.session.session == session:
-                return f"tab {tabs.tabText(i)}"
-        return default
-
-
-def _parse_lsmagic(content: dict) -> dict | None:
-    """The magics named in an execute_reply's user_expressions (None when not IPython)."""
-    expr = (content.get("user_expressions") or {}).get("m") or {}
-    if expr.get("status") != "ok":
-        return None
-    text = (expr.get("data") or {}).get("text/plain", "")
-    try:
-        info = ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-    if not isinstance(info, dict):
-        return None
-    return {k: [n for n in v if isinstance(n, str)] for k, v in info.items()
-            if k in ("line", "cell") and isinstance(v, list)}
