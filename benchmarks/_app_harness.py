@@ -58,7 +58,7 @@ def _ready_after(ad, action, timeout: float = 60.0) -> float:
     def visible():
         doc = ad.app_current_doc()
         b = doc.lastBlock()
-        for _ in range(8):
+        for _ in range(40):  # (a restarted kernel may print warnings after it)
             if not b.isValid():
                 return False
             if b.text() == token:

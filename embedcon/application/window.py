@@ -328,7 +328,8 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
             self.close()
         return True
 
-    def _remove_tab(self, console) -> None:
+    def _remove_tab(self, console):
+        """Take a tab out; returns the thread stopping its client (or None)."""
         handle = self._handle_of.pop(id(console), None)
         if handle is not None and console in handle.widgets:
             handle.widgets.remove(console)
@@ -340,10 +341,12 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
         console.kernel_restarter = None
         console.kernel_client = None
         console.kernel_manager = None
-        if kc is not None:
-            kc.stop_channels()
+        stopping = None
+        if kc is not None:  # the GUI does not wait for its I/O thread to end
+            stopping = getattr(kc, "stop_channels_in_background", kc.stop_channels)()
         self.tab_closed.emit(console)
         console.deleteLater()
+        return stopping
 
     def _release(self, handle: KernelHandle, answer: str) -> None:
         """``handle`` has no tab left: shut its kernel down or leave it running."""
@@ -381,8 +384,10 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
                 return
         self._closing = True
         self._save_state()
-        for console in self.consoles():
-            self._remove_tab(console)
+        stopping = [self._remove_tab(console) for console in self.consoles()]
+        for t in stopping:  # in parallel, before the process may exit
+            if t is not None:
+                t.join(timeout=3)
         for handle in list(self.handles):
             self._release(handle, answer)
         for km in list(self._retired):

@@ -184,8 +184,8 @@ class KernelSession:
         old = self._kernel_client
         self.kernel_client = None
         if old is not None:
-            try:
-                old.stop_channels()
+            try:  # the GUI does not wait for its I/O thread to end
+                getattr(old, "stop_channels_in_background", old.stop_channels)()
             except Exception:
                 pass
         self._requests = {k: v for k, v in self._requests.items() if v == "hidden"}
