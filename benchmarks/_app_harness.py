@@ -93,8 +93,12 @@ def run_app_scenario(ad, scenario: str) -> dict:
         return {"value": _median(times), "unit": "s", "runs_s": times}
     if scenario == "app-restart":
         times = []
-        for _ in range(REPEATS):
-            times.append(_ready_after(ad, ad.app_restart))
+        for i in range(REPEATS):
+            try:
+                times.append(_ready_after(ad, ad.app_restart))
+            except TimeoutError as exc:
+                tail = ad.app_current_doc().toPlainText()[-300:]
+                raise TimeoutError(f"restart {i + 1}: {exc}; the console shows {tail!r}") from None
             ad.wait_until(lambda: False, 3.0)
         return {"value": _median(times), "unit": "s", "runs_s": times}
     if scenario == "app-sametab":
