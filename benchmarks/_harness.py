@@ -34,6 +34,9 @@ SCENARIOS = [
     "startup", "startup-compat", "startup-inprocess", "print100k", "print100k-unlimited", "line5mb",
     "cells200", "keystroke", "png30", "sgr20k", "stall1m", "rss500",
     "ansi-resets", "ansi-256", "ansi-toggles", "ansi-progress",
+    "paste1mb",
+    "complete5k", "rsearch10k", "histup10k", "calltip",
+    "ansi-resets", "ansi-256", "ansi-toggles", "ansi-progress", "svg30", "html1000", "update200",
 ]
 
 
@@ -123,10 +126,25 @@ class Adapter:
         """True once a cell sent now would run at once (kernel answered)."""
         return True
 
+    def rich_done(self) -> bool:
+        """No rich output is still being built (consoles that build none: True)."""
+        return True
+
+    def text_or_rich_shown(self, needle: str) -> bool:
+        """``needle`` is on screen, as text or in a rich output."""
+        return any(needle in t for t in self.last_blocks(6))
+
+    def needs_update_display(self) -> None:
+        """Raise NotAvailable if the console ignores update_display_data."""
+
     def ensure_iopub(self, timeout: float) -> bool:
         """Make sure the console's IOPub subscription is live before a scenario
         runs (not timed).  True when it is (or the console guarantees it)."""
         return True
+
+    def export_html(self, path: str) -> None:
+        """Save the session as one HTML file with inline PNG figures."""
+        raise NotAvailable("no HTML export")
 
     @property
     def doc(self):
@@ -141,6 +159,23 @@ class Adapter:
 
     def get_input(self) -> str:
         return self.w.input_buffer
+
+    # assistance features (completion list, history, call tip) --------------------
+    def set_completion_style(self, style: str) -> None:
+        raise NotAvailable("no completion style switch")
+
+    def completion_count(self) -> int:
+        """Rows in the completion list when it is shown, else 0."""
+        raise NotAvailable("no completion list")
+
+    def set_history(self, entries: list[str]) -> None:
+        raise NotAvailable("no history API")
+
+    def reverse_search_available(self) -> bool:
+        return False
+
+    def call_tip_visible(self) -> bool:
+        raise NotAvailable("no call tips")
 
     def kernel_pid(self):
         try:
@@ -402,6 +437,65 @@ def sc_keystroke(ad, start_ts, n_keys=300):
     return r
 
 
+def _session_text(size=1_000_000) -> tuple[str, str]:
+    """An IPython session as a user copies it (prompts, outputs); and its last line."""
+    parts, n, total = [], 1, 0
+    while total < size:
+        cell = (f"In [{n}]: def function_{n}(a, b=2, *args, **kw):\n"
+                f"   ...:     value = a * {n} + b  # comment with 'text' and (brackets)\n"
+                f"   ...:     return [value, {{'k': value}}]\n"
+                f"   ...: \n\nIn [{n + 1}]: function_{n}(1)\nOut[{n + 1}]: [{n + 2}, "
+                f"{{'k': {n + 2}}}]\n\n")
+        parts.append(cell)
+        total += len(cell)
+        n += 2
+    last = f"marker_end_{n} = 1"
+    parts.append(f"In [{n}]: {last}\n")
+    return "".join(parts), last
+
+
+def sc_paste1mb(ad, start_ts):
+    """Ctrl+V of 1 MB copied from a session (prompts included): seconds until
+    the last pasted line is in the input and shown, and the longest GUI stall
+    from the key press until a second after that."""
+    from qtpy import QtCore, QtWidgets
+    from qtpy.QtTest import QTest
+
+    r = _launch(ad, start_ts, 10_000)
+    text, last = _session_text()
+    QtWidgets.QApplication.clipboard().setText(text)
+    ed = ad.editor
+    ed.setFocus()
+    ad.app.processEvents()
+    ticks = []
+    timer = QtCore.QTimer()
+    timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    timer.start(10)
+    ad.app.processEvents()
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    ticks.append(t0)
+    QTest.keyClick(ed, QtCore.Qt.Key.Key_V, QtCore.Qt.KeyboardModifier.ControlModifier)
+    ok = ad.wait_until(lambda: last in ad.doc.lastBlock().text(), 60.0, [], poll_ms=5)
+    ad.settle()
+    dt = time.perf_counter() - t0
+    end = time.perf_counter() + 1.0  # deferred work (highlighting) counts for stalls
+    while time.perf_counter() < end:
+        ad.app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        time.sleep(0.001)
+    timer.stop()
+    cpu = time.process_time() - c0
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    lines = ad.doc.blockCount()
+    r.update(value=dt, unit="s", longest_stall_ms=max(gaps) * 1000 if gaps else float("nan"),
+             paste_cpu_s=cpu, pasted_bytes=len(text), document_blocks=lines)
+    if not ok:
+        r["error"] = "the pasted text's last line never appeared"
+    return r
+
+
 def _png_bytes(w=400, h=300) -> bytes:
     from qtpy import QtCore, QtGui
 
@@ -443,6 +537,154 @@ def sc_png30(ad, start_ts, n=30):
     return r
 
 
+def sc_export10k(ad, start_ts, lines=10_000, figures=30):
+    """Export a session of 10,000 lines and 30 PNG figures to one HTML file
+    (figures inline).  Both consoles keep the whole session (scrollback 20,000)."""
+    import tempfile
+
+    r = _launch(ad, start_ts, 20_000)
+    png = _png_bytes()
+    fd, path = tempfile.mkstemp(suffix=".b64", prefix="embedcon-bench-")
+    with os.fdopen(fd, "w") as f:
+        f.write(base64.b64encode(png).decode("ascii"))
+    try:
+        ad.run_cell(f"_b = open({path!r}).read()", 2, timeout=30)
+    finally:
+        os.unlink(path)
+    per = lines // figures
+    ad.run_cell("from IPython.display import display\n"
+                f"for k in range({figures}):\n"
+                f"    print('\\n'.join(f'line {{k * {per} + i}} of the session, some text' "
+                f"for i in range({per})))\n"
+                "    display({'image/png': _b}, raw=True)", 3, timeout=300)
+    ad.settle()
+    fd, out = tempfile.mkstemp(suffix=".html", prefix="embedcon-bench-export-")
+    os.close(fd)
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    try:
+        t0 = time.perf_counter()
+        ad.export_html(out)
+        dt = time.perf_counter() - t0
+        size = os.path.getsize(out)
+        with open(out, encoding="utf-8") as f:
+            text = f.read()
+    finally:
+        os.unlink(out)
+        folder = os.path.splitext(out)[0] + "_files"
+        if os.path.isdir(folder):
+            import shutil
+            shutil.rmtree(folder)
+    if text.count("data:image/png;base64,") < figures or f"line {per * figures - 1} " not in text:
+        r["error"] = "the export lacks figures or lines"
+    r.update(value=dt, unit="s", html_bytes=size)
+def _svg_text(points=400) -> str:
+    """A line plot as a plotting library writes it: axes, ticks, labels, a path."""
+    import math
+
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="460" height="345" '
+             'viewBox="0 0 460 345"><rect width="460" height="345" fill="white"/>',
+             '<g stroke="black" stroke-width="0.8" fill="none">'
+             '<path d="M 57 307 L 414 307 M 57 307 L 57 41"/></g>']
+    for i in range(9):
+        x = 57 + i * 44.6
+        parts.append(f'<path d="M {x:.2f} 307 L {x:.2f} 310.5" stroke="black"/>'
+                     f'<text x="{x:.2f}" y="322" font-size="10" text-anchor="middle">{i}</text>')
+    pts = " L ".join(f"{57 + 357 * k / points:.2f} {174 - 120 * math.sin(k / 25):.2f}"
+                     for k in range(points))
+    parts.append(f'<path d="M {pts}" stroke="#1f77b4" stroke-width="1.5" fill="none"/>')
+    parts.append('<text x="235" y="30" font-size="12" text-anchor="middle">sin(x)</text></svg>')
+    return "".join(parts)
+
+
+def _send_file(ad, name: str, text: str, prompt: int) -> None:
+    """Put ``text`` into the kernel's variable ``name`` (through a temporary file)."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="embedcon-bench-")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    try:
+        ad.run_cell(f"{name} = open({path!r}).read()", prompt, timeout=30)
+    finally:
+        os.unlink(path)
+
+
+def sc_svg30(ad, start_ts, n=30):
+    r = _launch(ad, start_ts, 10_000)
+    svg = _svg_text()
+    _send_file(ad, "_s", svg, 2)
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    dt = ad.run_cell("from IPython.display import display\n"
+                     f"for _ in range({n}): display({{'image/svg+xml': _s}}, raw=True)",
+                     3, timeout=120, extra=ad.rich_done)
+    r.update(value=dt, unit="s", svg_chars=len(svg))
+    return r
+
+
+def _dataframe_html(rows=1000, cols=10):
+    """(HTML, text) of a rows×cols table as pandas writes them (no pandas needed)."""
+    head = "".join(f"<th>col{j}</th>" for j in range(cols))
+    body = "".join(f"<tr><th>{i}</th>" + "".join(f"<td>{(i * 7 + j * 13) % 1000 / 7:.6f}</td>"
+                                                  for j in range(cols)) + "</tr>\n"
+                   for i in range(rows))
+    html = ('<div><style scoped>.dataframe tbody tr th {vertical-align: top;}</style>'
+            '<table border="1" class="dataframe"><thead><tr style="text-align: right;"><th></th>'
+            f"{head}</tr></thead><tbody>\n{body}</tbody></table>"
+            f"<p>{rows} rows × {cols} columns</p></div>")
+    lines = ["      " + "".join(f"{'col' + str(j):>12}" for j in range(cols))]
+    lines += [f"{i:<6}" + "".join(f"{(i * 7 + j * 13) % 1000 / 7:>12.6f}" for j in range(cols))
+              for i in range(rows)]
+    lines.append(f"[{rows} rows x {cols} columns]")
+    return html, "\n".join(lines)
+
+
+class _Stalls:
+    """Gaps between ticks of a 10 ms precise timer on the GUI thread."""
+
+    def __init__(self):
+        from qtpy import QtCore
+
+        self.ticks = []
+        self.timer = QtCore.QTimer()
+        self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+        self.timer.start(10)
+
+    def stop(self) -> float:
+        self.timer.stop()
+        gaps = [b - a for a, b in zip(self.ticks, self.ticks[1:])]
+        return max(gaps, default=float("nan")) * 1000
+
+
+def sc_html1000(ad, start_ts):
+    r = _launch(ad, start_ts, 10_000)
+    html, text = _dataframe_html()
+    _send_file(ad, "_h", html, 2)
+    _send_file(ad, "_t", text, 3)
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    stalls = _Stalls()
+    # shown: embedcon's table built and painted; qtconsole's text form (it draws
+    # no HTML) down to its last line
+    dt = ad.run_cell("display({'text/html': _h, 'text/plain': _t}, raw=True)", 4, timeout=120,
+                     extra=lambda: ad.rich_done() and ad.text_or_rich_shown("10 columns"))
+    r.update(value=stalls.stop(), unit="ms longest stall", time_to_shown_s=dt,
+             html_chars=len(html))
+    return r
+
+
+def sc_update200(ad, start_ts, n=200):
+    r = _launch(ad, start_ts, 10_000)
+    ad.needs_update_display()
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    stalls = _Stalls()
+    dt = ad.run_cell("from IPython.display import display\n"
+                     "_h = display('update 0', display_id=True)\n"
+                     f"for _i in range({n}): _h.update(f'update {{_i + 1}}')",
+                     2, timeout=120, extra=lambda: ad.text_or_rich_shown(f"update {n}"))
+    r.update(value=dt, unit="s", longest_stall_ms=stalls.stop())
+    return r
+
+
 def sc_sgr20k(ad, start_ts, n=20_000):
     r = _launch(ad, start_ts, 10_000)
     emit({"event": "start", "kernel_pid": ad.kernel_pid()})
@@ -454,6 +696,209 @@ def sc_sgr20k(ad, start_ts, n=20_000):
     dt = ad.run_cell(code, 2, timeout=300, extra=last_ok)
     r.update(value=dt, unit="s")
     return r
+
+
+class StallSpy:
+    """A 5 ms precise timer: the longest gap between its ticks is the longest GUI stall."""
+
+    def __init__(self):
+        from qtpy import QtCore
+
+        self.ticks = []
+        self.timer = QtCore.QTimer()
+        self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def start(self) -> None:
+        self.ticks[:] = [time.perf_counter()]
+        self.timer.start(5)
+
+    def stop(self) -> float:
+        self.timer.stop()
+        self.ticks.append(time.perf_counter())
+        return max(b - a for a, b in zip(self.ticks, self.ticks[1:])) * 1000
+
+
+def _pump(ad, seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        ad.app.processEvents()
+        time.sleep(0.002)
+
+
+def sc_complete5k(ad, start_ts, n=5000, runs=5):
+    """Tab with 5,000 matches: time until the droplist shows them all, longest stall."""
+    from qtpy import QtCore
+    from qtpy.QtTest import QTest
+
+    r = _launch(ad, start_ts, 10_000)
+    ad.set_completion_style("droplist")
+    ad.run_cell(f"globals().update({{f'zq_name_{{i}}': i for i in range({n})}})", 2)
+    ed = ad.editor
+    ed.setFocus()
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    times, stalls, cpu = [], [], []
+    spy = StallSpy()
+    for _ in range(runs):
+        ad.set_input("zq_na")
+        _pump(ad, 0.2)
+        spy.start()
+        c0, t0 = time.process_time(), time.perf_counter()
+        QTest.keyClick(ed, QtCore.Qt.Key.Key_Tab)
+        ok = ad.wait_until(lambda: ad.completion_count() >= n, 30.0, poll_ms=1)
+        ad.settle()
+        t1, c1 = time.perf_counter(), time.process_time()
+        _pump(ad, 0.1)  # a stall right after the list shows counts too
+        stalls.append(spy.stop())
+        if not ok:
+            raise TimeoutError(f"completion list not shown with {n} rows "
+                               f"(rows: {ad.completion_count()})")
+        times.append((t1 - t0) * 1000)
+        cpu.append((c1 - c0) * 1000)
+        QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
+        QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
+        _pump(ad, 0.1)
+    times.sort()
+    r.update(value=times[len(times) // 2], unit="ms Tab to list shown",
+             longest_stall_ms=max(stalls), cpu_ms=sorted(cpu)[len(cpu) // 2], runs=runs,
+             floor_complete_ms=_request_floor(ad, "complete", "zq_na", 5, runs=3))
+    return r
+
+
+def _history_entries(n=10_000):
+    return [f"value_{i} = compute({i}, 'text', flag=True)" for i in range(n)]
+
+
+def sc_rsearch10k(ad, start_ts, n=10_000):
+    """Ctrl+R over 10,000 history entries: CPU per keystroke of the search."""
+    from qtpy import QtCore
+    from qtpy.QtTest import QTest
+
+    if not ad.reverse_search_available():
+        raise NotAvailable("no Ctrl+R reverse search")
+    r = _launch(ad, start_ts, 10_000)
+    ad.set_history(_history_entries(n))
+    ed = ad.editor
+    ed.setFocus()
+    ctrl = QtCore.Qt.KeyboardModifier.ControlModifier
+    # the first search asks the kernel for its history: let that reply arrive (untimed)
+    QTest.keyClick(ed, QtCore.Qt.Key.Key_R, ctrl)
+    _pump(ad, 1.0)
+    QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
+    _pump(ad, 0.2)
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    keys = 0
+    spy = StallSpy()
+    spy.start()
+    c0, g0, t0 = time.process_time(), time.thread_time(), time.perf_counter()
+    for _ in range(5):
+        QTest.keyClick(ed, QtCore.Qt.Key.Key_R, ctrl)
+        ad.app.processEvents()
+        for ch in "value_12":
+            QTest.keyClick(ed, ch)
+            ad.app.processEvents()
+        for _ in range(12):
+            QTest.keyClick(ed, QtCore.Qt.Key.Key_R, ctrl)
+            ad.app.processEvents()
+        keys += 1 + 8 + 12
+        found = ad.get_input()
+        QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
+        ad.app.processEvents()
+        keys += 1
+    c1, g1, t1 = time.process_time(), time.thread_time(), time.perf_counter()
+    stall = spy.stop()
+    r.update(value=(c1 - c0) / keys * 1000, unit="ms CPU/key",
+             gui_thread_cpu_per_key_ms=(g1 - g0) / keys * 1000,
+             wall_per_key_ms=(t1 - t0) / keys * 1000, longest_stall_ms=stall, keys=keys,
+             found=found[:40])
+    if not found.startswith("value_12"):
+        r["error"] = f"search found {found[:60]!r}"
+    return r
+
+
+def sc_histup10k(ad, start_ts, n=10_000, presses=40):
+    """Up-key prefix search over 10,000 history entries: CPU per keystroke."""
+    from qtpy import QtCore, QtGui
+    from qtpy.QtTest import QTest
+
+    r = _launch(ad, start_ts, 10_000)
+    ad.set_history(_history_entries(n))
+    ed = ad.editor
+    ed.setFocus()
+    _pump(ad, 0.3)
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    keys = 0
+    c0, g0, t0 = time.process_time(), time.thread_time(), time.perf_counter()
+    for _ in range(2):
+        ad.set_input("value_12")
+        ed.moveCursor(QtGui.QTextCursor.MoveOperation.End)
+        ad.app.processEvents()
+        for _ in range(presses // 2):
+            QTest.keyClick(ed, QtCore.Qt.Key.Key_Up)
+            ad.app.processEvents()
+            keys += 1
+    c1, g1, t1 = time.process_time(), time.thread_time(), time.perf_counter()
+    found = ad.get_input()
+    r.update(value=(c1 - c0) / keys * 1000, unit="ms CPU/key",
+             gui_thread_cpu_per_key_ms=(g1 - g0) / keys * 1000,
+             wall_per_key_ms=(t1 - t0) / keys * 1000, keys=keys, found=found[:40])
+    if not found.startswith("value_12"):
+        r["error"] = f"Up found {found[:60]!r}"
+    return r
+
+
+def sc_calltip(ad, start_ts, runs=10):
+    """`print(` typed: time from the "(" key to the call tip shown (median of runs)."""
+    from qtpy import QtCore
+    from qtpy.QtTest import QTest
+
+    r = _launch(ad, start_ts, 10_000)
+    ed = ad.editor
+    ed.setFocus()
+    ad.call_tip_visible()  # NotAvailable before the timed part
+    emit({"event": "start", "kernel_pid": ad.kernel_pid()})
+    times = []
+    for _ in range(runs):
+        ad.set_input("")
+        for ch in "print":
+            QTest.keyClick(ed, ch)
+        _pump(ad, 0.1)
+        t0 = time.perf_counter()
+        QTest.keyClick(ed, "(")
+        ok = ad.wait_until(ad.call_tip_visible, 10.0, poll_ms=1)
+        ad.settle()
+        t1 = time.perf_counter()
+        if not ok:
+            raise TimeoutError("no call tip after 10 s")
+        times.append((t1 - t0) * 1000)
+        QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
+        ad.wait_until(lambda: not ad.call_tip_visible(), 2.0, poll_ms=1)
+        _pump(ad, 0.05)
+    times.sort()
+    r.update(value=times[len(times) // 2], unit="ms ( to tip shown", max_ms=times[-1], runs=runs,
+             floor_inspect_ms=_request_floor(ad, "inspect", "print(", 6))
+    return r
+
+
+def _request_floor(ad, kind: str, code: str, pos: int, runs: int = 10) -> float:
+    """The kernel's part: a bare jupyter_client round trip of the same
+    ``inspect`` or ``complete`` request, no widget (median ms, after one warm-up)."""
+    from jupyter_client import BlockingKernelClient
+
+    kc = BlockingKernelClient()
+    kc.load_connection_info(ad.km.get_connection_info())
+    kc.start_channels()
+    send = getattr(kc, kind)
+    try:
+        send(code, pos, reply=True, timeout=30)
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            send(code, pos, reply=True, timeout=30)
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        kc.stop_channels()
+    return sorted(times)[len(times) // 2]
 
 
 # Terminal output in the shapes real tools print (issue 17): 20,000 lines each,
@@ -589,6 +1034,8 @@ def main(adapter_cls) -> None:
             result.update(sc_png30(ad, start_ts))
         elif scenario == "sgr20k":
             result.update(sc_sgr20k(ad, start_ts))
+        elif scenario == "export10k":
+            result.update(sc_export10k(ad, start_ts))
         elif scenario in ANSI_SHAPES:
             result.update(sc_ansi_shape(ad, start_ts, scenario))
         elif scenario == "stall1m":
@@ -599,6 +1046,22 @@ def main(adapter_cls) -> None:
             from _app_harness import run_app_scenario
 
             result.update(run_app_scenario(ad, scenario))
+        elif scenario == "paste1mb":
+            result.update(sc_paste1mb(ad, start_ts))
+        elif scenario == "complete5k":
+            result.update(sc_complete5k(ad, start_ts))
+        elif scenario == "rsearch10k":
+            result.update(sc_rsearch10k(ad, start_ts))
+        elif scenario == "histup10k":
+            result.update(sc_histup10k(ad, start_ts))
+        elif scenario == "calltip":
+            result.update(sc_calltip(ad, start_ts))
+        elif scenario == "svg30":
+            result.update(sc_svg30(ad, start_ts))
+        elif scenario == "html1000":
+            result.update(sc_html1000(ad, start_ts))
+        elif scenario == "update200":
+            result.update(sc_update200(ad, start_ts))
         else:
             raise SystemExit(f"unknown scenario {scenario!r}")
     except NotAvailable as exc:

@@ -71,6 +71,8 @@ SCENARIOS = {
     "keystroke": dict(title="CPU per keystroke, 500-line input", kind="ratio", max=0.4),
     "png30": dict(title="30 PNG figures 400×300", kind="ratio", max=0.7),
     "sgr20k": dict(title="20k lines × 5 SGR colour codes", kind="ratio", max=0.4),
+    "export10k": dict(title="export to HTML: 10,000 lines + 30 PNG figures", kind="ratio",
+                      max=0.5),
     "ansi-resets": dict(title="20k lines, reset after every span, backgrounds", kind="ratio",
                         max=0.4),
     "ansi-256": dict(title="20k lines, 256-colour and 24-bit fg/bg", kind="ratio", max=0.4),
@@ -88,6 +90,19 @@ SCENARIOS = {
                         max=0.15),
     "app-tabs10": dict(title="app: memory with 10 tabs on 10 kernels (frontend + kernels)",
                        kind="ratio", max=1.5),
+    "paste1mb": dict(title="Ctrl+V of 1 MB copied from a session (prompts included)",
+                     kind="ratio", max=0.5),
+    "complete5k": dict(title="Tab → 5,000 completions shown (droplist)", kind="ratio", max=0.5),
+    "rsearch10k": dict(title="Ctrl+R over 10,000 history entries, CPU per key", kind="abs",
+                       max=5.0),
+    "histup10k": dict(title="Up-key prefix search, 10,000 history entries, CPU per key",
+                      kind="ratio", max=0.5),
+    "calltip": dict(title="call tip round trip, `print(` → tip shown", kind="ratio", max=0.5),
+    "svg30": dict(title="30 SVG figures (line plots, 19 KB each)", kind="ratio", max=0.7),
+    "html1000": dict(title="1,000×10 DataFrame as HTML: longest GUI stall until shown "
+                           "(qtconsole shows its text form)", kind="abs", max=200.0),
+    "update200": dict(title="200 in-place updates of one display until the last shows",
+                      kind="abs", max=2.0),
 }
 # secondary measurements shown under the table (medians over runs)
 DETAILS = {
@@ -102,6 +117,7 @@ DETAILS = {
                   "median_paint_height_px"],
     "png30": [],
     "sgr20k": [],
+    "export10k": ["html_bytes"],
     "ansi-resets": ["longest_stall_ms"],
     "ansi-256": ["longest_stall_ms"],
     "ansi-toggles": ["longest_stall_ms"],
@@ -112,6 +128,14 @@ DETAILS = {
     "app-restart": [],
     "app-sametab": [],
     "app-tabs10": ["frontend_mib", "kernels_mib", "kernel_processes"],
+    "paste1mb": ["longest_stall_ms", "paste_cpu_s", "document_blocks"],
+    "complete5k": ["longest_stall_ms", "cpu_ms", "floor_complete_ms"],
+    "rsearch10k": ["gui_thread_cpu_per_key_ms", "wall_per_key_ms", "longest_stall_ms"],
+    "histup10k": ["gui_thread_cpu_per_key_ms", "wall_per_key_ms"],
+    "calltip": ["max_ms", "floor_inspect_ms"],
+    "svg30": [],
+    "html1000": ["time_to_shown_s"],
+    "update200": ["longest_stall_ms"],
 }
 # hard limit for one child process (seconds), on top of the cap
 HARD_TIMEOUT = {"stall1m": 600, "rss500": 900}

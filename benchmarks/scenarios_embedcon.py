@@ -61,6 +61,37 @@ class EmbedconAdapter(Adapter):
     def done_signals(self):
         return [self.w.prompt_ready]
 
+    def export_html(self, path: str) -> None:
+        self.w.export_html(path)
+    def set_completion_style(self, style: str) -> None:
+        self.w.gui_completion = style
+
+    def completion_count(self) -> int:
+        comp = self.w.completer
+        return self.w.completion_widget.count() if comp.isVisible() else 0
+
+    def set_history(self, entries) -> None:
+        self.w.history.load(entries)
+
+    def reverse_search_available(self) -> bool:
+        return True
+
+    def call_tip_visible(self) -> bool:
+        return self.w.call_tip.isVisible()
+    def rich_done(self) -> bool:
+        w = self.w
+        if w._builder.pending or any(b.kind == "pending" or b.building
+                                     for b in w._rich_blocks.values()):
+            return False
+        w.control.viewport().repaint()  # paint (SVG is drawn from its vectors when painted)
+        return True
+
+    def text_or_rich_shown(self, needle: str) -> bool:
+        if super().text_or_rich_shown(needle):
+            return True
+        return any(needle in d.toPlainText() for b in list(self.w._rich_blocks.values())[-3:]
+                   if b.kind == "doc" for d in b.all_docs())
+
     @property
     def doc(self):
         return self.w.control.document()

@@ -66,8 +66,33 @@ class QtconsoleAdapter(Adapter):
                 self.kc.comm_info()  # no reply handler in qtconsole: nothing shown
         return self._iopub_seen
 
+    def set_completion_style(self, style: str) -> None:
+        self.w._set_completion_widget(style)
+
+    def completion_count(self) -> int:
+        cw = self.w._completion_widget
+        return cw.count() if cw.isVisible() else 0
+
+    def set_history(self, entries) -> None:
+        self.w._set_history(entries)
+
+    def call_tip_visible(self) -> bool:
+        return self.w._call_tip_widget.isVisible()
+    def needs_update_display(self) -> None:
+        from _harness import NotAvailable
+
+        raise NotAvailable("qtconsole ignores update_display_data (no in-place updates)")
+
     def done_signals(self):
         return [self.w.executed]
+
+    def export_html(self, path: str) -> None:
+        # what its Save dialog does after the file is chosen (HtmlExporter.export):
+        # Qt's HTML of the document, pictures inlined by the widget's image tag
+        from qtconsole.rich_text import export_html
+
+        export_html(self.w._control.document().toHtml(), path, self.w._get_image_tag,
+                    inline=True)
 
     @property
     def doc(self):

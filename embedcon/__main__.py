@@ -11,6 +11,11 @@ import sys
 
 def main(argv=None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
+    if "--help-keys" in args:  # the key reference, from the key map's tables
+        from .models.keyref import text_reference
+
+        print(text_reference(), end="")
+        return
     head = None
     if not args:
         from . import head_start

@@ -39,21 +39,29 @@ embedcon --existing                   # attach to the most recent running kernel
 embedcon --existing kernel-1234.json  # attach to a given kernel
 embedcon --style monokai              # pygments style for the input
 embedcon --restore                    # reopen the last session's tabs (fresh kernels)
+embedcon --theme dark                 # light, dark, or auto (follow the desktop)
 embedcon --generate-config            # write a config file to edit
+embedcon --help-keys                  # every key binding, in both key profiles
 """
 
 aliases = dict(base_aliases)
 aliases.update(console_aliases)
 aliases.update({
     "style": "RichJupyterWidget.syntax_style",
+    "theme": "RichJupyterWidget.theme",
+    "stylesheet": "RichJupyterWidget.style_sheet",
     "font-size": "RichJupyterWidget.font_size",
     "font-family": "RichJupyterWidget.font_family",
     "buffer-size": "RichJupyterWidget.buffer_size",
+    "key-profile": "RichJupyterWidget.key_profile",
 })
 flags = dict(base_flags)
 flags.update(console_flags)
 flags.update({
     "plain": ({"EmbedconApp": {"plain": True}}, "Text-only output (no pictures or HTML)."),
+    "allow-remote-access": ({"QtKernelManager": {"allow_remote_access": True}},
+                            "Let a new kernel listen on a non-loopback --ip (unencrypted: "
+                            "prefer loopback and an SSH tunnel)."),
     "allow-insecure-key": ({"EmbedconApp": {"allow_insecure_key": True}},
                            "Attach (--existing) even when the connection file has an empty key."),
     "restore": ({"EmbedconApp": {"restore_session": True}},

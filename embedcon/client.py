@@ -12,7 +12,10 @@ the rest waits for the next event-loop turn, so a flood never freezes the GUI.
 
 Messages that fail authentication, cannot be decoded, or do not have the
 shape of a Jupyter message are dropped and logged here; they never reach the
-widgets and never raise into the host's event loop.  The content of the
+widgets and never raise into the host's event loop.  A message that fails
+authentication before any message from the kernel authenticated means the
+connection file's key is wrong: the client says so once, with
+``authentication_failed(message)``.  The content of the
 message types frontends index into is checked against the protocol's field
 types (:func:`check_content`): a message missing its essential field is
 dropped, a malformed optional field is removed; both are logged.
@@ -24,6 +27,8 @@ import ipaddress
 import logging
 import threading
 import time
+import uuid
+import weakref
 from collections import deque
 
 import zmq
@@ -133,6 +138,14 @@ def check_content(msg) -> str | None:
     return None
 
 
+def _is_auth_failure(exc: Exception) -> bool:
+    """Whether jupyter_client's Session refused a message for its signature
+    (a wrong key), not for its shape or as a replay."""
+    text = str(exc)
+    return isinstance(exc, ValueError) and (text.startswith("Invalid Signature")
+                                            or text.startswith("Unsigned Message"))
+
+
 class _Bridge(QtCore.QObject):
     """Lives on the GUI thread; carries one channel's messages to it."""
 
@@ -143,6 +156,9 @@ class _Bridge(QtCore.QObject):
     message_received = QtCore.Signal(object)
     messages_received = QtCore.Signal(object)
     _wake = QtCore.Signal()
+    # emitted on the I/O thread when a message fails authentication while none
+    # on this channel has passed it; handled on the GUI thread (_auth_failed_here)
+    auth_failed = QtCore.Signal()
 
     def __init__(self, name: str):
         super().__init__()
@@ -151,7 +167,16 @@ class _Bridge(QtCore.QObject):
         self._lock = threading.Lock()
         self._scheduled = False
         self.dropped = 0
+        self.authentic = False  # a message from the kernel passed authentication
+        self.auth_failures = 0  # messages that failed it
+        self.client = None  # weakref to the QtKernelClient (set by it)
         self._wake.connect(self._drain, QtCore.Qt.ConnectionType.QueuedConnection)
+        self.auth_failed.connect(self._auth_failed_here, QtCore.Qt.ConnectionType.QueuedConnection)
+
+    def _auth_failed_here(self) -> None:
+        client = self.client() if self.client is not None else None
+        if client is not None:
+            client._on_auth_failed()
 
     def post(self, msg) -> None:
         """Called on the I/O thread."""
@@ -238,15 +263,30 @@ class QtZMQSocketChannel(ThreadedZMQSocketChannel):
         """How many messages were dropped as unauthenticated or malformed."""
         return self._bridge.dropped
 
+    @property
+    def authentic(self) -> bool:
+        """Whether a message from the kernel passed authentication on this channel."""
+        return self._bridge.authentic
+
     def _handle_recv(self, msg_list) -> None:
         # runs on the I/O thread
+        bridge = self._bridge
         try:
             _ident, smsg = self.session.feed_identities(msg_list)
             msg = self.session.deserialize(smsg)
         except Exception as exc:
-            self._bridge.dropped += 1
+            bridge.dropped += 1
             log.warning("dropped a message that failed to decode or authenticate: %s", exc)
+            if _is_auth_failure(exc):
+                bridge.auth_failures += 1
+                if bridge.auth_failures == 1 and not bridge.authentic:
+                    bridge.auth_failed.emit()  # once: a flood of forgeries costs one
             return
+        bridge.authentic = True
+        if msg["msg_type"] == "kernel_info_reply" and bridge.client is not None:
+            client = bridge.client()
+            if client is not None:
+                client._kernel_answered()
         problem = validate_message(msg) or check_content(msg)
         if problem:
             self._bridge.dropped += 1
@@ -276,7 +316,17 @@ class _HBBridge(QtCore.QObject):
 
 
 class QtHBChannel(HBChannel):
-    """Heartbeat channel emitting ``kernel_died(seconds_since_last_beat)``."""
+    """Heartbeat channel emitting ``kernel_died(seconds_since_last_beat)``.
+
+    Pings the kernel once per ``time_to_dead`` seconds, as jupyter_client's
+    does, and also records when the kernel last answered (``last_beat``,
+    ``time.monotonic()``; None until it first did).  ``is_beating()`` is
+    jupyter_client's optimistic flag (True before any answer); ``last_beat``
+    tells a kernel that was *seen* beating from one that never answered.
+    """
+
+    last_beat: float | None = None
+    POLL_SLICE = 0.1  # seconds; how soon stop() is noticed while a ping waits
 
     def __init__(self, *args, **kwargs):
         self._bridge = _HBBridge()
@@ -285,6 +335,42 @@ class QtHBChannel(HBChannel):
     @property
     def kernel_died(self):
         return self._bridge.kernel_died
+
+    def run(self) -> None:
+        # runs on the heartbeat thread (replaces jupyter_client's loop, which
+        # learns of an answer only at the end of each period)
+        self._create_socket()
+        self._running = True
+        self._beating = True
+        while self._running:
+            if self._pause:
+                self._exit.wait(self.time_to_dead)
+                continue
+            sent = time.monotonic()
+            try:
+                self.socket.send(b"ping")
+                answered = False
+                while not answered and self._running:
+                    left = self.time_to_dead - (time.monotonic() - sent)
+                    if left <= 0:
+                        break
+                    answered = bool(self.poller.poll(int(min(left, self.POLL_SLICE) * 1000) + 1))
+                if not self._running:
+                    break
+                if answered:
+                    self.socket.recv()
+            except zmq.ZMQError:
+                if not self._running:
+                    break
+                answered = False
+            if answered:
+                self._beating = True
+                self.last_beat = time.monotonic()
+                self._exit.wait(max(0.0, self.time_to_dead - (self.last_beat - sent)))
+            else:
+                self._beating = False
+                self.call_handlers(time.monotonic() - sent)
+                self._create_socket()  # a REQ whose request went unanswered is stuck
 
     def call_handlers(self, since_last_heartbeat: float) -> None:
         # runs on the heartbeat thread; the signal is queued to the GUI thread
@@ -297,6 +383,7 @@ class QtHBChannel(HBChannel):
 class _ClientSignals(QtCore.QObject):
     started_channels = QtCore.Signal()
     stopped_channels = QtCore.Signal()
+    authentication_failed = QtCore.Signal(str)
 
 
 class QtKernelClient(ThreadedKernelClient):
@@ -305,7 +392,17 @@ class QtKernelClient(ThreadedKernelClient):
     Signals (through attributes, like the Jupyter Qt Console):
     ``iopub_channel.message_received``, ``shell_channel.message_received``,
     ``stdin_channel.message_received``, ``control_channel.message_received``,
-    ``hb_channel.kernel_died``, ``started_channels``, ``stopped_channels``.
+    ``hb_channel.kernel_died``, ``started_channels``, ``stopped_channels``,
+    and ``authentication_failed(str message)``: a message from the kernel
+    failed authentication while none had passed it since the channels
+    started, i.e. the connection file's key is wrong (emitted once per
+    ``start_channels``).
+
+    ``start_channels()`` after ``stop_channels()`` connects again with fresh
+    sockets (to new ports and key after ``load_connection_file(other)``).
+    When the client was made by a :class:`~embedcon.manager.QtKernelManager`
+    (``km.client()``), every ``kernel_info`` reply tells the manager that its
+    kernel started (see its restart policy).
     """
 
     iopub_channel_class = Type(QtZMQSocketChannel)
@@ -326,9 +423,67 @@ class QtKernelClient(ThreadedKernelClient):
     def stopped_channels(self):
         return self._signals.stopped_channels
 
+    @property
+    def authentication_failed(self):
+        return self._signals.authentication_failed
+
+    _CHANNELS = ("_shell_channel", "_iopub_channel", "_stdin_channel", "_control_channel",
+                 "_hb_channel")
+
     def start_channels(self, *args, **kwargs) -> None:
+        # channels that were stopped cannot run again: make fresh ones
+        for name in self._CHANNELS:
+            chan = getattr(self, name, None)
+            if isinstance(chan, threading.Thread):
+                spent = chan.ident is not None and not chan.is_alive()
+            else:
+                spent = chan is not None and getattr(chan, "socket", None) is None
+            if spent:
+                setattr(self, name, None)
+        if self._created_context and self.context.closed:
+            self.context = zmq.Context()
+            self._created_context = True
+        self.authentication_error = None
         super().start_channels(*args, **kwargs)
+        for chan in self._socket_channels():
+            # a failure before this line is told too: its signal is queued to
+            # the GUI thread, which runs it after this call returns
+            chan._bridge.client = weakref.ref(self)
         self._signals.started_channels.emit()
+
+    def _socket_channels(self) -> list:
+        return [c for c in (self._shell_channel, self._iopub_channel, self._stdin_channel,
+                            self._control_channel) if isinstance(c, QtZMQSocketChannel)]
+
+    def authentic_seen(self) -> bool:
+        """Whether any message from the kernel passed authentication since the
+        channels started (the key is right)."""
+        return any(c.authentic for c in self._socket_channels())
+
+    #: set (to the message ``authentication_failed`` carried) when a message
+    #: failed authentication before any passed it; None again at ``start_channels``
+    authentication_error: str | None = None
+
+    def _on_auth_failed(self) -> None:
+        # GUI thread
+        if self.authentication_error is not None or self.authentic_seen():
+            return
+        from .connect import wrong_key_message
+
+        msg = wrong_key_message(self.connection_file)
+        self.authentication_error = msg
+        log.warning("%s", msg)
+        self._signals.authentication_failed.emit(msg)
+
+    def _kernel_answered(self) -> None:
+        # I/O thread: a kernel_info reply arrived; tell the manager that made us
+        parent = self.parent
+        note = getattr(parent, "kernel_answered", None)
+        if note is not None:
+            try:
+                note()
+            except Exception:
+                log.exception("could not tell the kernel manager that the kernel answered")
 
     def stop_channels(self) -> None:
         super().stop_channels()
@@ -364,6 +519,7 @@ class QtKernelClient(ThreadedKernelClient):
     # ever: the shell channel answering proves nothing about stdin.  So the
     # stdin socket gets a monitor before it connects (see stdin_connected).
     LOOPBACK_RECONNECT_MS = 10
+    IOPUB_OWN_TOPIC_PREFIX = b"embedcon-"
     _STDIN_UP = getattr(zmq, "EVENT_HANDSHAKE_SUCCEEDED", zmq.EVENT_CONNECTED)
 
     def _create_connected_socket(self, channel, identity=None):
@@ -381,6 +537,12 @@ class QtKernelClient(ThreadedKernelClient):
             self._stdin_monitor = sock.get_monitor_socket(
                 self._STDIN_UP | zmq.EVENT_DISCONNECTED)
             self._stdin_up = False
+        if channel == "iopub":
+            # A topic of our own besides everything (b"", set by jupyter_client):
+            # an XPUB kernel reports only subscriptions it has not seen, so with
+            # another client connected it welcomes us only for this one.  The
+            # welcome proves IOPub live and, signed, tells a wrong key at once.
+            sock.setsockopt(zmq.SUBSCRIBE, self.IOPUB_OWN_TOPIC_PREFIX + uuid.uuid4().hex.encode())
         sock.connect(self._make_url(channel))
         return sock
 

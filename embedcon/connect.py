@@ -34,7 +34,7 @@ import time
 
 __all__ = ["ConnectionFileError", "InsecureConnectionError", "KernelNotReachable",
            "find_connection_file", "check_connection_file", "connect_to_kernel",
-           "not_reachable_message", "KernelProbe"]
+           "not_reachable_message", "wrong_key_message", "KernelProbe"]
 
 log = logging.getLogger("embedcon.connect")
 
@@ -177,6 +177,21 @@ def not_reachable_message(timeout: float, heartbeat: bool | None = None) -> str:
     return msg
 
 
+def wrong_key_message(connection_file: str | None, *, heartbeat_only: bool = False) -> str:
+    """The one-line error for a connection file whose key is not the kernel's.
+
+    ``heartbeat_only``: no message from the kernel was seen failing
+    authentication; the kernel's heartbeat (which is not signed) answers while
+    none of its channels does, as a kernel does with requests it cannot
+    authenticate."""
+    where = connection_file or "connection info given directly"
+    if heartbeat_only:
+        return ("the kernel's heartbeat answers but none of its channels does: the connection "
+                f"file's key is most likely wrong ({where})")
+    return ("messages from the kernel fail authentication: the connection file's key is wrong "
+            f"({where})")
+
+
 class _HeartbeatPing:
     """Ping the heartbeat socket (an unsigned echo) now; ask later whether it answered."""
 
@@ -272,7 +287,9 @@ def _probe_class():
         ``KernelProbe(kc, timeout)`` sends ``kernel_info`` on the shell and
         control channels of ``kc`` (a client with running channels) and emits
         ``ready(dict content)`` on the first reply, or ``failed(str message)``
-        when ``timeout`` seconds pass without one.  The GUI never waits.
+        when ``timeout`` seconds pass without one, or as soon as a message
+        from the kernel fails authentication (a wrong key; a
+        :class:`~embedcon.client.QtKernelClient` tells).  The GUI never waits.
         """
 
         ready = QtCore.Signal(dict)
@@ -292,11 +309,17 @@ def _probe_class():
                               if hasattr(c, "message_received")]
             for c in self._channels:
                 c.message_received.connect(self._on_message)
+            self._auth_signal = getattr(kc, "authentication_failed", None)
+            if self._auth_signal is not None:
+                self._auth_signal.connect(self._on_auth_failed)
             self._ids.add(kc.kernel_info())
             msg = kc.session.msg("kernel_info_request", {})
             kc.control_channel.send(msg)
             self._ids.add(msg["header"]["msg_id"])
             self._timer.start(int(timeout * 1000))
+            error = getattr(kc, "authentication_error", None)
+            if isinstance(error, str):  # already known: say so on the next turn
+                QtCore.QTimer.singleShot(0, lambda: self._on_auth_failed(error))
 
         def cancel(self) -> None:
             """Stop waiting; neither signal will be emitted."""
@@ -311,6 +334,18 @@ def _probe_class():
                     c.message_received.disconnect(self._on_message)
                 except (TypeError, RuntimeError):
                     pass
+            if self._auth_signal is not None:
+                try:
+                    self._auth_signal.disconnect(self._on_auth_failed)
+                except (TypeError, RuntimeError):
+                    pass
+
+        def _on_auth_failed(self, message: str) -> None:
+            if self.done:
+                return
+            self._finish()
+            self.result = message
+            self.failed.emit(message)
 
         def _on_message(self, msg) -> None:
             if self.done or msg["parent_header"].get("msg_id") not in self._ids:

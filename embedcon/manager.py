@@ -4,9 +4,11 @@ Built on jupyter_client's :class:`KernelManager` (connection files, ports,
 HMAC keys and kernelspecs are all jupyter_client's).  What this adds:
 
 * a Qt watchdog that polls the kernel *process* every ``poll_interval``
-  seconds and emits ``kernel_died`` when it goes away, then restarts it
-  (bounded: a kernel that keeps dying shortly after start is given up, with
-  the tail of its stderr in ``restart_failed``);
+  seconds and emits ``kernel_died`` when it goes away, then restarts it.  A
+  kernel that had answered ``kernel_info`` since its start (it started fine)
+  is restarted every time it dies; only deaths before that count as failed
+  starts, and after ``restart_limit`` of them in a row it gives up, with the
+  error output of those failed starts in ``restart_failed``;
 * the kernel's stderr is captured to a private temporary file so that a
   kernel that fails to start can tell the user why;
 * kernels launched through ipykernel get our fixed Qt event-loop
@@ -75,11 +77,13 @@ class QtKernelManager(ManagerSignals, KernelManager):
     poll_interval = Float(0.2, config=True, help="Seconds between checks that the kernel process lives.")
     restart_limit = Integer(
         3, config=True,
-        help="Give up after this many consecutive deaths within `stable_start_time` of a start.",
+        help="Give up restarting after this many failed starts in a row (a failed start is "
+             "a death before the kernel answered kernel_info), plus one.",
     )
     stable_start_time = Float(
         10.0, config=True,
-        help="A kernel alive this long after a start counts as started successfully.",
+        help="A kernel that never answered kernel_info and dies later than this after its "
+             "start begins a new run of failed starts (kernels nobody talks to).",
     )
     fix_qt_event_loop = Bool(
         True, config=True,
@@ -118,8 +122,9 @@ class QtKernelManager(ManagerSignals, KernelManager):
         self._stderr_file = None if head_start is None else head_start.stderr
         self._launched_once = False
         self._stderr_offset = 0
-        self._fast_deaths = 0
+        self._failed_starts: list[str] = []  # stderr of each failed start in a row
         self._started_at = 0.0
+        self._answered = False  # the kernel answered kernel_info since its start
         self._given_up = False
 
     # -- security ------------------------------------------------------------
@@ -132,7 +137,8 @@ class QtKernelManager(ManagerSignals, KernelManager):
                 raise ValueError(
                     f"refusing to let the kernel listen on {self.ip!r}: only loopback addresses "
                     "are allowed unless allow_remote_access=True "
-                    "(QtKernelManager.allow_remote_access); the traffic is not encrypted")
+                    "(QtKernelManager.allow_remote_access; --allow-remote-access for the "
+                    "embedcon command); the traffic is not encrypted")
             if not self._remote_warned:
                 self._remote_warned = True
                 log.warning(
@@ -209,7 +215,21 @@ class QtKernelManager(ManagerSignals, KernelManager):
             except (OSError, ValueError):
                 self._stderr_offset = 0
         self._started_at = time.monotonic()
+        self._answered = False
         self._given_up = False
+
+    def kernel_answered(self) -> None:
+        """Note that the kernel answered a ``kernel_info`` request since its
+        last start: it started fine, so its deaths no longer count as failed
+        starts.  Called by :class:`~embedcon.client.QtKernelClient` (any
+        thread) on every ``kernel_info`` reply."""
+        self._answered = True
+        self._failed_starts = []
+
+    @property
+    def kernel_ready(self) -> bool:
+        """Whether the kernel answered ``kernel_info`` since its last start."""
+        return self._answered
 
     def kernel_stderr(self, max_chars: int = 4000) -> str:
         """What the kernel wrote to stderr since it was last (re)started."""
@@ -240,8 +260,6 @@ class QtKernelManager(ManagerSignals, KernelManager):
     def _poll(self) -> None:
         try:
             if self.shutting_down or not self.has_kernel or self.is_alive():
-                if self._started_at and time.monotonic() - self._started_at > self.stable_start_time:
-                    self._fast_deaths = 0
                 return
         except Exception:
             log.exception("could not poll the kernel process")
@@ -252,25 +270,36 @@ class QtKernelManager(ManagerSignals, KernelManager):
         self._signals.kernel_died.emit(reason)
         if not self.autorestart:
             return
-        if time.monotonic() - self._started_at < self.stable_start_time:
-            self._fast_deaths += 1
+        if self._answered:
+            self._failed_starts = []  # it had started: restart it, whatever came before
         else:
-            self._fast_deaths = 1
-        if self._fast_deaths > self.restart_limit:
+            if time.monotonic() - self._started_at >= self.stable_start_time:
+                self._failed_starts = []
+            self._failed_starts.append(self.kernel_stderr())
+        if len(self._failed_starts) > self.restart_limit:
             self._given_up = True
-            err = self.kernel_stderr()
-            self._signals.restart_failed.emit(err)
+            self._signals.restart_failed.emit(self.failed_starts_stderr())
             return
-        fast_deaths = self._fast_deaths
+        failed = self._failed_starts
         try:
             self.restart_kernel(now=True)
         except Exception as exc:
             log.exception("restart failed")
             self._given_up = True
-            self._signals.restart_failed.emit(f"{exc}\n{self.kernel_stderr()}")
+            self._signals.restart_failed.emit(f"{exc}\n{self.failed_starts_stderr()}")
             return
-        self._fast_deaths = fast_deaths
+        self._failed_starts = failed
         self._signals.kernel_restarted.emit()
+
+    def failed_starts_stderr(self, max_chars: int = 4000) -> str:
+        """What the failed starts in a row wrote to stderr (each different
+        text once, in order; "" when they wrote nothing)."""
+        seen: list[str] = []
+        for text in self._failed_starts:
+            text = text.strip("\n")
+            if text.strip() and text not in seen:
+                seen.append(text)
+        return "\n".join(seen)[-max_chars:]
 
     def _exit_code(self):
         prov = self.provisioner

@@ -401,3 +401,25 @@ def test_spare_kernel_serves_new_tab_and_restart_and_runs_no_user_code(window, q
     run(qtbot, tab2, "print(after + 1)")  # both tabs are on the new kernel
     assert "2\n" in tab2.export_text()
     run(qtbot, first, "print('first tab fine')")
+
+
+def test_view_choices_and_file_exports_work_on_the_current_tab(window, qtbot, tmp_path):
+    win = window("--no-confirm-exit")
+    a = win.current_console
+    b = win.new_tab_same_kernel()
+    assert win.choices("theme") == ["auto", "light", "dark"]
+    assert "droplist" in win.choices("gui_completion") and "inside" in win.choices("paging")
+    menu = win._choice_menus["theme"]
+    menu.aboutToShow.emit()
+    [act for act in menu.actions() if act.text() == "dark"][0].trigger()
+    assert a.settings.theme == "dark" and b.settings.theme == "dark"
+    win.grab().save("/tmp/embedcon-app-dark-theme.png")
+    run(qtbot, b, "print('exported')")
+    win.save_notebook(str(tmp_path / "s.ipynb"))
+    nb = json.loads((tmp_path / "s.ipynb").read_text())
+    assert any("exported" in "".join(c.get("source", "")) for c in nb["cells"])
+    win.print_pdf(str(tmp_path / "s.pdf"))
+    assert (tmp_path / "s.pdf").read_bytes().startswith(b"%PDF")
+    for name in ("undo", "redo", "find", "save_session", "print", "copy_raw"):
+        assert win.actions[name].isVisible(), name
+    assert win.actions["find"].shortcut().toString() == "Ctrl+Shift+F"

@@ -303,13 +303,13 @@ def test_tab_completion(console):
     console.key(Key.Key_Escape)
     console.type("os.pa")
     console.key(Key.Key_Tab)  # several: a list under the cursor
-    console.qtbot.waitUntil(lambda: console.w._completion.isVisible(), timeout=10000)
+    console.qtbot.waitUntil(lambda: console.w.completer.isVisible(), timeout=10000)
     console.type("th")  # typing filters the list
-    items = [console.w._completion.item(i).text() for i in range(console.w._completion.count())]
+    items = console.w.completion_widget.texts()
     assert items and all(i.startswith("path") for i in items)
     console.key(Key.Key_Return)  # accepts the selected match
     assert console.w.input_buffer == "os.path"
-    assert not console.w._completion.isVisible()
+    assert not console.w.completer.isVisible()
 
 
 def test_input_is_highlighted_and_output_is_not(console):

@@ -100,11 +100,13 @@ def test_a_head_start_that_does_not_match_is_stopped_and_the_kernel_launched_nor
         km.start_kernel()
         assert waiting.wait(timeout=10) is not None  # stopped
         assert not _is_head_start(km)
-        kc = BlockingKernelClient()
+        kc = BlockingKernelClient(parent=km)  # alive = its process (the heartbeat may lag)
         kc.load_connection_info(km.get_connection_info())
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=30)
+        except RuntimeError as exc:
+            raise AssertionError(f"{exc}; kernel stderr: {km.kernel_stderr()!r}") from None
         finally:
             kc.stop_channels()
     finally:

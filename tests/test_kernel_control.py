@@ -221,8 +221,8 @@ def test_wrong_key_is_reported_not_a_silent_hang(kernel, make_console):
     kc.start_channels()
     try:
         c = make_console(None, kc, wait=False, kernel_timeout=2.0)
-        c.wait_text("connection key is wrong", timeout=6000)
-        assert c.w._prompt_kind is None
+        c.wait_text("the connection file's key is wrong", timeout=6000)
+        assert c.w._prompt_kind is None and c.w.kernel_state == "wrong key"
     finally:
         kc.stop_channels()
 

@@ -133,8 +133,94 @@ def test_keymap_overrides_and_errors():
 
 def test_every_default_binding_names_a_known_command():
     from embedcon.models.keymap import COMMANDS
-    from embedcon.widgets.jupyter_widget import JupyterWidget
+    from embedcon.widgets import RichJupyterWidget  # the widget to embed (export is there)
 
     for chord, cmd in DEFAULT_BINDINGS.items():
         assert cmd in COMMANDS, chord
-        assert hasattr(JupyterWidget, "cmd_" + cmd), cmd
+        assert hasattr(RichJupyterWidget, "cmd_" + cmd), cmd
+
+
+# -- reverse search, completion lists, call tips (embedcon/models/) --------------
+from embedcon.models.calltip import call_still_open, open_call, tip_text  # noqa: E402
+from embedcon.models.completion import columns, parse_reply, reconcile  # noqa: E402
+from embedcon.models.reverse_search import ReverseSearch  # noqa: E402
+
+
+def test_reverse_search_type_repeat_backspace_and_new_entries():
+    rs = ReverseSearch(["import os", "x = 1", "import sys", "import sys", "y"], original="dr")
+    assert rs.match == "dr" and rs.prompt() == "(reverse-i-search)`': "
+    rs.type("imp")
+    assert rs.match == "import sys" and rs.match_offset == 0
+    rs.older()  # the duplicate is skipped
+    assert rs.match == "import os"
+    rs.older()
+    assert rs.match == "import os" and rs.failing and rs.prompt().startswith("(failing")
+    rs.newer()
+    assert rs.match == "import sys" and not rs.failing and rs.prompt().startswith("(i-search)")
+    rs.type("q")
+    assert rs.failing and rs.match == "import sys"
+    rs.backspace()
+    assert not rs.failing and rs.query == "imp"
+    rs.set_entries(["import zlib", "import os", "x = 1", "import sys", "y"])
+    assert rs.match == "import sys"
+    assert rs.accept() == "import sys" and rs.cancel() == "dr"
+    rs2 = ReverseSearch(["a"])
+    rs2.type("zl")
+    assert rs2.failing
+    rs2.set_entries(["zlib stuff", "a"])  # found in what arrived later
+    assert rs2.match == "zlib stuff" and not rs2.failing
+
+
+def test_reverse_search_10k_entries_is_fast():
+    import time
+
+    rs = ReverseSearch([f"value_{i} = {i}" for i in range(10_000)])
+    t0 = time.perf_counter()
+    for ch in "value_1234":
+        rs.type(ch)
+    rs.older()
+    assert rs.match == "value_1234 = 1234" or rs.match.startswith("value_1234")
+    assert time.perf_counter() - t0 < 0.5  # generous: about 1 ms per key here
+
+
+def test_completion_parse_reconcile_and_columns():
+    content = {"status": "ok", "matches": ["path", "pardir", "path", 5], "cursor_start": 3,
+               "cursor_end": 5, "metadata": {"_jupyter_types_experimental": [
+                   {"text": "path", "type": "module", "signature": ""},
+                   {"text": "pardir", "type": "<unknown>", "signature": "x" * 500}]}}
+    comps = parse_reply(content, "os.pa")
+    assert comps.texts == ["path", "pardir"] and (comps.start, comps.end) == (3, 5)
+    assert comps.match(0).type == "module" and comps.match(1).type == ""
+    assert len(comps.match(1).signature) == 200
+    assert parse_reply({"matches": ["a", ["x"], "a", "b"]}, "").texts == ["a", "b"]
+    assert comps.common_prefix() == "pa" and comps.filter("pat") == [0]
+    assert parse_reply({"status": "ok", "matches": ["a"], "cursor_start": 9, "cursor_end": 1},
+                       "ab").start == 2  # bad positions: complete at the end
+    assert parse_reply({"status": "error"}, "x") is None
+    assert reconcile("os.pa", 5, "os.pa", 5) == ""
+    assert reconcile("os.pa", 5, "os.path", 7) == "th"
+    assert reconcile("os.pa", 5, "os.pa(", 6) is None  # a word break
+    assert reconcile("os.pa", 5, "xos.pa", 6) is None  # changed elsewhere
+    assert reconcile("os.pa", 5, "os.p", 4) is None
+    rows, colw = columns(["a", "bbb", "c", "d", "e"], width=10)
+    assert colw == 5 and rows == [[0, 3], [1, 4], [2]]  # filled top to bottom
+
+
+def test_call_tip_text_and_call_detection():
+    assert open_call("f(a, g(1), '(' # (\n") == 1
+    assert open_call("f(a)") is None and open_call("x = [1, (2") == 8
+    assert call_still_open("(a, (b)") and not call_still_open("(a)")
+    big = {"status": "ok", "found": True,
+           "data": {"text/plain": "\x1b[31mSignature:\x1b[0m f(a)\n" + "doc " * 300_000}}
+    text = tip_text(big)
+    assert text.startswith("Signature: f(a)") and len(text) < 2500
+    assert tip_text({"status": "ok", "found": False, "data": {}}) == ""
+    assert tip_text({"status": "error"}) == "" and tip_text(None) == ""
+
+
+def test_history_merge_kernel_keeps_entries_the_kernel_lacks():
+    h = History()
+    h.load(["a", "b"])
+    h.append("host-loaded")
+    h.merge_kernel(["old1", "a", "b", "c"])
+    assert h.items == ["old1", "a", "b", "c", "host-loaded"]

@@ -27,6 +27,8 @@ class StatusBar(QtWidgets.QStatusBar):
             QtCore.Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.file_label.linkActivated.connect(self._copy_existing)
         self.file_label.setToolTip("Click to copy the command line that attaches another console")
+        fm = self.state_label.fontMetrics()
+        self.state_label.setMinimumWidth(fm.horizontalAdvance("not responding "))
         for w in (self.kernel_label, self.state_label, self.queue_label, self.file_label):
             self.addPermanentWidget(w)
         self._console = None

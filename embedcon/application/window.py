@@ -18,7 +18,7 @@ from .dialogs import CLOSE_KEEP, CLOSE_SHUTDOWN, AttachDialog, ask_close_kernel,
 from .kernels import KernelHandle, kernel_name_of_file, retire_kernel, reap_kernel
 from .magics import MagicMenu
 from .sessions import SessionTabs, TabNames
-from .menus import ACTIONS, MENUS
+from .menus import ACTIONS, CHOICES, MENUS
 from .status import StatusBar
 
 __all__ = ["MainWindow"]
@@ -90,8 +90,13 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
             self.actions[row.name] = act
         self.actions["show_menu_bar"].setChecked(True)
         self.actions["show_status_bar"].setChecked(True)
-        self._style_menu = self.menus["View"].addMenu("S&yntax style")
-        self._style_menu.aboutToShow.connect(self._fill_style_menu)
+        self.menus["View"].addSeparator()
+        self._choice_menus = {}
+        for label, setting in CHOICES:
+            sub = self.menus["View"].addMenu(label)
+            sub.setObjectName(f"choose_{setting}")
+            sub.aboutToShow.connect(lambda m=sub, n=setting: self._fill_choice_menu(m, n))
+            self._choice_menus[setting] = sub
         self.menus["Magic"].menuAction().setVisible(False)
         self.menus["Kernel"].aboutToShow.connect(self._update_kernel_menu)
 
@@ -107,39 +112,52 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
         where, _, method = command.partition(".")
         if where == "window":
             return getattr(self, method)()
-        console = self.current_console
-        if console is None:
-            return None
-        return getattr(console, method)()
+        fn = getattr(self.current_console, method, None)
+        return fn() if fn is not None else None
 
-    def _fill_style_menu(self) -> None:
-        from pygments.styles import get_all_styles
+    def choices(self, setting: str) -> list[str]:
+        """The values a console setting of a View choice submenu can take."""
+        if setting == "syntax_style":
+            from pygments.styles import get_all_styles
 
-        menu = self._style_menu
-        if menu.actions():
-            current = self.current_console.syntax_style if self.current_console else ""
-            for act in menu.actions():
-                act.setChecked(act.text() == current)
-            return
+            return sorted(get_all_styles())
+        c = self.current_console
+        trait = c.settings.traits().get(setting) if c is not None else None
+        return list(getattr(trait, "values", None) or ())
+
+    def _fill_choice_menu(self, menu, setting: str) -> None:
+        menu.clear()
+        c = self.current_console
+        current = getattr(c.settings, setting, None) if c is not None else None
         group = QtGui.QActionGroup(menu)
-        current = self.current_console.syntax_style if self.current_console else ""
-        for name in sorted(get_all_styles()):
-            act = menu.addAction(name)
+        for value in self.choices(setting):
+            act = menu.addAction(str(value))
             act.setCheckable(True)
-            act.setChecked(name == current)
+            act.setChecked(value == current)
             group.addAction(act)
-            act.triggered.connect(lambda _c=False, n=name: self.set_syntax_style(n))
+            act.triggered.connect(lambda _c=False, v=value: self.set_console_setting(setting, v))
 
-    def set_syntax_style(self, name: str) -> None:
-        """Use the pygments style ``name`` in every tab."""
+    def set_console_setting(self, setting: str, value) -> None:
+        """Set a console setting (theme, syntax style, ...) in every tab."""
         for c in self.consoles():
-            c.syntax_style = name
+            if setting in c.settings.traits():
+                setattr(c.settings, setting, value)
 
     def _update_kernel_menu(self) -> None:
         h = self.current_handle
         owned = h is not None and h.owned
         self.actions["restart"].setEnabled(owned)
         self.actions["restart_clear"].setEnabled(owned)
+        self.actions["connect_file"].setEnabled(h is not None and not owned)
+
+    def _show_console_actions(self, console) -> None:
+        """Hide the rows whose console method this console lacks (no disabled stubs)."""
+        for row in ACTIONS:
+            where, _, method = row.command.partition(".")
+            if where == "console":
+                self.actions[row.name].setVisible(hasattr(console, method))
+        for setting, menu in self._choice_menus.items():
+            menu.menuAction().setVisible(setting in console.settings.traits())
 
     # ------------------------------------------------------------------
     # tabs
@@ -175,6 +193,11 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
         console.exit_requested.connect(self._exit_requested)
         console.prompt_ready.connect(lambda c=console: self._prompt_ready(c))
         self.status.track(console)
+        if not handle.owned:
+            console.kernel_state_changed.connect(
+                lambda state, c=console: state == "wrong key" and c.write_notice(
+                    "Try again with Kernel \u25b8 Reconnect, or choose another connection "
+                    "file with Kernel \u25b8 Connect to file\u2026"))
         if handle.owned:
             console.kernel_manager = handle.manager
         if kc is None:
@@ -516,35 +539,73 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
         self.status.setVisible(not self.status.isVisible())
         self.actions["show_status_bar"].setChecked(self.status.isVisible())
 
-    def save_text(self, path: str | None = None) -> None:
-        """Save the current tab's transcript as plain text."""
+    def _save_path(self, title: str, filters: str) -> str:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, title, "", filters)
+        return path
+
+    def save_notebook(self, path: str | None = None) -> None:
+        """Save the current tab's session as a notebook (.ipynb)."""
         c = self.current_console
-        if c is None:
+        if c is None or not hasattr(c, "export_notebook"):
             return
-        if path is None:
-            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save as text", "",
-                                                            "Text (*.txt);;All files (*)")
+        path = path or self._save_path("Save as notebook", "Notebooks (*.ipynb)")
         if path:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(c.export_text())
+            c.export_notebook(path)
+
+    def print_pdf(self, path: str | None = None) -> None:
+        """Write the current tab's session as a PDF file."""
+        c = self.current_console
+        if c is None or not hasattr(c, "export_pdf"):
+            return
+        path = path or self._save_path("Print to PDF", "PDF (*.pdf)")
+        if path:
+            c.export_pdf(path)
+
+    def connect_tab_to_file(self, path: str | None = None) -> bool:
+        """Point the current tab (on a kernel it attached to) at another
+        connection file: after a wrong key, or a kernel restarted elsewhere."""
+        from ..connect import ConnectionFileError, check_connection_file
+
+        console, handle = self.current_console, self.current_handle
+        if console is None or handle is None or handle.owned:
+            return False
+        if path is None:
+            from jupyter_core.paths import jupyter_runtime_dir
+
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(
+                self, "Connect to a kernel", jupyter_runtime_dir(),
+                "Connection files (*.json);;All files (*)")
+            if not path:
+                return False
+        if not console.reconnect(path):
+            return False
+        try:
+            info = check_connection_file(path, allow_insecure_key=self.app.allow_insecure_key)
+        except ConnectionFileError:
+            return True  # reconnect() checked it; it changed meanwhile: keep the old label
+        handle.widgets.remove(console)
+        if not handle.widgets:
+            self._release(handle, CLOSE_KEEP)
+        new = KernelHandle(connection_info=info, connection_file=path,
+                           kernel_name=kernel_name_of_file(path), owned=False,
+                           client_factory=self.app.make_client)
+        self.handles.append(new)
+        self._watch(new)
+        new.widgets.append(console)
+        self._handle_of[id(console)] = new
+        self.status.show_console(console, new)
+        return True
 
     def key_reference(self) -> str:
-        """The keys: the console's key map and the window's shortcuts."""
-        from ..models.keymap import COMMANDS
+        """The keys: the console's key map (``embedcon --help-keys``) and the
+        window's shortcuts."""
+        from ..models.keyref import text_reference
 
-        c = self.current_console
-        lines = ["Console keys (the key map; change with c.ConsoleWidget.key_bindings):", ""]
-        table = c.keymap.as_dict() if c is not None else {}
-        by_cmd: dict[str, list[str]] = {}
-        for chord, cmd in table.items():
-            by_cmd.setdefault(cmd, []).append(chord)
-        for cmd, chords in sorted(by_cmd.items()):
-            lines.append(f"  {', '.join(sorted(chords)):<28} {COMMANDS.get(cmd, cmd)}")
-        lines += ["", "Window:", ""]
+        lines = [text_reference().rstrip("\n"), "", "Window:", ""]
         for row in ACTIONS:
             if row.shortcut:
                 lines.append(f"  {row.shortcut:<28} {row.label.replace('&', '')}")
-        return "\n".join(lines)
+        return "\n".join(lines) + "\n"
 
     def show_key_reference(self) -> None:
         dialog = QtWidgets.QDialog(self)
@@ -573,6 +634,7 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
         handle = self._handle_of.get(id(console))
         self.status.show_console(console, handle)
         self._update_key_hints(console)
+        self._show_console_actions(console)
         self._show_magics(handle)
         title = self.app.window_title
         if handle is not None and not handle.owned and handle.connection_file:

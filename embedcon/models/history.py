@@ -38,6 +38,15 @@ class History:
         self._items = dedup[-self.max_entries:]
         self.reset()
 
+    def merge_kernel(self, entries) -> None:
+        """Take the kernel's (longer) history: its entries in its order, then
+        ours that it does not have (e.g. loaded by the host) after them."""
+        kernel = [e for e in entries if isinstance(e, str) and e.strip()]
+        known = set(kernel)
+        ours = [e for e in self._items if e not in known]
+        self._items = []
+        self.load(kernel + ours)
+
     def append(self, entry: str) -> None:
         if entry.strip() and (not self._items or self._items[-1] != entry):
             self._items.append(entry)

@@ -7,11 +7,19 @@ data so it can be overridden from traitlets configuration::
     c.ConsoleWidget.key_bindings = {"Ctrl+Return": "execute", "Ctrl+L": None}
 
 A value of ``None`` (or "") unbinds a chord and lets the editor handle it.
+
+Two profiles: ``emacs`` (the default table, the Jupyter Qt Console's chords)
+and ``standard``, which gives the host application's usual chords back
+(Ctrl+A selects all, Ctrl+F finds; Ctrl+P/N/B/E/K/D/L/H do not edit).  A
+:class:`KeyMap` stacks four layers: defaults, profile, configuration
+(``key_bindings``) and run-time ``bind``/``unbind``.
 """
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_BINDINGS", "KeyMap", "COMMANDS"]
+__all__ = ["DEFAULT_BINDINGS", "KeyMap", "COMMANDS", "PROFILES", "Command", "normalize_chord"]
+
+from typing import NamedTuple
 
 DEFAULT_BINDINGS: dict[str, str] = {
     # execution and line editing
@@ -19,8 +27,8 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Shift+Return": "execute",
     "Ctrl+Return": "newline",
     "Tab": "complete_or_indent",
-    "Shift+Backtab": "dedent",
-    "Backtab": "dedent",
+    "Shift+Backtab": "call_tip_or_dedent",
+    "Backtab": "call_tip_or_dedent",
     "Backspace": "backspace",
     "Shift+Backspace": "backspace",
     "Del": "delete",
@@ -46,6 +54,10 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Ctrl+N": "history_next",
     "Shift+Up": "history_search_previous",
     "Shift+Down": "history_search_next",
+    # assistance: reverse search, call tips, pager (embedcon/widgets/assist.py)
+    "Ctrl+R": "reverse_search",
+    "Ctrl+S": "forward_search",
+    "Ctrl+O": "focus_pager",
     # kill ring
     "Ctrl+K": "kill_line",
     "Ctrl+U": "kill_line_backward",
@@ -64,15 +76,24 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Ctrl+V": "paste",
     "Shift+Ins": "paste",
     "Ctrl+Shift+A": "select_all",
+    # editing: undo, find, prompts (see widgets/undo.py, findbar.py, prompts)
+    "Ctrl+Z": "undo",
+    "Ctrl+Shift+Z": "redo",
+    "Ctrl+Shift+F": "find",
+    "F3": "find_next",
+    "Shift+F3": "find_previous",
+    "Alt+Up": "prompt_previous",
+    "Alt+Down": "prompt_next",
     # kernel and console
     "Ctrl+.": "restart_kernel",
     "Ctrl+L": "clear",
-    "Ctrl+Z": "take_back_queued",
     "Ctrl+D": "exit_or_delete",
     "Ctrl+=": "zoom_in",
     "Ctrl++": "zoom_in",
     "Ctrl+-": "zoom_out",
     "Ctrl+0": "zoom_reset",
+    "Ctrl+S": "save_session",
+    "Ctrl+Shift+P": "print",
 }
 
 # Every command a binding may name, with a one-line description (for --help and docs).
@@ -97,6 +118,10 @@ COMMANDS: dict[str, str] = {
     "history_next": "next history entry starting with the text left of the cursor",
     "history_search_previous": "previous history entry containing the input typed so far",
     "history_search_next": "next history entry containing the input typed so far",
+    "reverse_search": "incremental search back through history (again: older match)",
+    "forward_search": "incremental search forward through history (again: newer match)",
+    "call_tip_or_dedent": "show the call tip inside a call, else remove one indentation level",
+    "focus_pager": "move the focus to the pager when it is shown",
     "kill_line": "cut to the end of the line into the kill ring",
     "kill_line_backward": "cut to the start of the line into the kill ring",
     "kill_word_backward": "cut the previous word into the kill ring",
@@ -110,6 +135,13 @@ COMMANDS: dict[str, str] = {
     "cut": "cut the selection (inside the input)",
     "paste": "paste, with continuation prompts",
     "select_all": "select the current input, then everything",
+    "undo": "undo the last edit of the input",
+    "redo": "redo what undo took back",
+    "find": "open the find bar (search the transcript)",
+    "find_next": "go to the next match of the find bar's text",
+    "find_previous": "go to the previous match of the find bar's text",
+    "prompt_previous": "move to the previous input prompt in the transcript",
+    "prompt_next": "move to the next input prompt (the live input at the end)",
     "restart_kernel": "restart the kernel",
     "clear": "clear the transcript, keep the input",
     "exit_or_delete": "exit when the input is empty, else delete right",
@@ -117,29 +149,121 @@ COMMANDS: dict[str, str] = {
     "zoom_out": "smaller font",
     "zoom_reset": "default font size",
     "interrupt": "interrupt the kernel",
-    "take_back_queued": "take the last queued cell back into the input (else undo)",
+    "take_back_queued": "take the last queued cell back into the input (undo does it too "
+                        "on an empty input)",
+    "save_session": "save the session as HTML, XHTML or text (a file dialog)",
+    "print": "print the session (a print dialog)",
 }
 
 
+# Each profile is a set of changes to DEFAULT_BINDINGS (None: the chord is left
+# to the editor and to the host application's shortcuts).
+PROFILES: dict[str, dict[str, str | None]] = {
+    "emacs": {},
+    "standard": {
+        "Ctrl+A": "select_all",
+        "Ctrl+F": "find",
+        "Ctrl+P": None,
+        "Ctrl+N": None,
+        "Ctrl+B": None,
+        "Ctrl+E": None,
+        "Ctrl+K": None,
+        "Ctrl+D": None,
+        "Ctrl+L": None,
+        "Ctrl+H": None,
+    },
+}
+
+
+class Command(NamedTuple):
+    """One console command: its name, what it does, and the chords bound to it."""
+
+    name: str
+    description: str
+    chords: list
+
+
 class KeyMap:
-    """Chord → command lookup with user overrides on top of the defaults."""
+    """Chord → command lookup: defaults, a profile, configuration overrides and
+    run-time bindings, each on top of the one before.
 
-    def __init__(self, overrides: dict | None = None, defaults: dict | None = None):
-        self._table = dict(DEFAULT_BINDINGS if defaults is None else defaults)
+    ``console.key_map`` is one of these; changing it takes effect at the next
+    key press.
+    """
+
+    def __init__(self, overrides: dict | None = None, defaults: dict | None = None,
+                 profile: str = "emacs"):
+        self._defaults = dict(DEFAULT_BINDINGS if defaults is None else defaults)
+        self._profile = self._check_profile(profile)
+        self._overrides: dict[str, str | None] = {}
+        self._user: dict[str, str | None] = {}
+        self._table: dict[str, str] = {}
         if overrides:
-            self.update(overrides)
+            self._overrides = self._checked(overrides)
+        self._rebuild()
 
-    def update(self, overrides: dict) -> None:
-        for chord, command in overrides.items():
+    # layers ------------------------------------------------------------------
+    @staticmethod
+    def _check_profile(profile: str) -> str:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown key profile {profile!r}; known: {', '.join(PROFILES)}")
+        return profile
+
+    @staticmethod
+    def _checked(bindings: dict) -> dict:
+        out = {}
+        for chord, command in bindings.items():
             chord = normalize_chord(chord)
             if command in (None, ""):
-                self._table.pop(chord, None)
+                out[chord] = None
             elif command not in COMMANDS:
                 raise ValueError(f"unknown console command {command!r} for key {chord!r}; "
                                  f"known: {', '.join(sorted(COMMANDS))}")
             else:
-                self._table[chord] = command
+                out[chord] = command
+        return out
 
+    def _rebuild(self) -> None:
+        table = dict(self._defaults)
+        for layer in (PROFILES[self._profile], self._overrides, self._user):
+            for chord, command in layer.items():
+                if command is None:
+                    table.pop(chord, None)
+                else:
+                    table[chord] = command
+        self._table = table
+
+    @property
+    def profile(self) -> str:
+        """The profile in use: ``"emacs"`` or ``"standard"`` (see PROFILES)."""
+        return self._profile
+
+    @profile.setter
+    def profile(self, name: str) -> None:
+        self._profile = self._check_profile(name)
+        self._rebuild()
+
+    def set_overrides(self, overrides: dict | None) -> None:
+        """Replace the configuration layer (the ``key_bindings`` trait)."""
+        self._overrides = self._checked(overrides or {})
+        self._rebuild()
+
+    def update(self, overrides: dict) -> None:
+        """Add to the configuration layer."""
+        self._overrides.update(self._checked(overrides))
+        self._rebuild()
+
+    def bind(self, chord: str, command: str) -> None:
+        """Bind ``chord`` ("Ctrl+Shift+X") to ``command`` at run time."""
+        self._user.update(self._checked({chord: command}))
+        self._rebuild()
+
+    def unbind(self, chord: str) -> None:
+        """Leave ``chord`` to the editor and the host application."""
+        self._user[normalize_chord(chord)] = None
+        self._rebuild()
+
+    # queries -----------------------------------------------------------------
     def lookup(self, chord: str) -> str | None:
         return self._table.get(chord)
 
@@ -148,6 +272,18 @@ class KeyMap:
 
     def as_dict(self) -> dict:
         return dict(self._table)
+
+    def describe(self, command: str) -> str:
+        """The one-line description of a command."""
+        return COMMANDS[command]
+
+    def commands(self) -> list[Command]:
+        """Every command, in reference order, with its description and chords."""
+        by_command: dict[str, list[str]] = {}
+        for chord, command in self._table.items():
+            by_command.setdefault(command, []).append(chord)
+        return [Command(name, text, sorted(by_command.get(name, [])))
+                for name, text in COMMANDS.items()]
 
 
 _MOD_ORDER = ("Ctrl", "Alt", "Shift", "Meta")

@@ -5,8 +5,8 @@ cell runs, the first key typed opens the next input prompt at once (the cell's
 output keeps coming above it).  Enter on a complete input there queues the
 cell (:class:`~embedcon.models.cell_queue.CellQueue`); the queue is shown under
 the console, greyed, each cell marked "queued", in the order it will run.
-Escape (on an empty input) or Ctrl+Z takes back the last queued cell into the
-input before it runs.  When the running cell ends with an error (and
+Escape or undo (Ctrl+Z) on an empty input takes back the last queued cell into
+the input before it runs.  When the running cell ends with an error (and
 ``stop_queue_on_error``), or on an interrupt, a restart or the kernel's death,
 the queue is cancelled with a note, and the cancelled cells go to the input
 history so nothing is lost.
@@ -133,7 +133,7 @@ class CellQueueMixin:
     # -- the queue ------------------------------------------------------------
     def _enqueue_input(self, source: str) -> None:
         """Enter on a complete input while a cell runs: queue it, clear the input."""
-        self._completion.hide()
+        self._assist_reset()
         self._exec_queue.append(source)
         self.input_buffer = ""
         self._renumber_early_prompt()
@@ -180,8 +180,14 @@ class CellQueueMixin:
         if self._exec_queue and self._prompt_kind != "stdin":
             self.take_back_queued()
             return True
-        undo = getattr(self, "cmd_undo", None)
-        return undo() if undo is not None else False
+        return False
+
+    def cmd_undo(self):
+        """Undo (Ctrl+Z) on an empty input takes back the last queued cell."""
+        if self._exec_queue and self._prompt_kind != "stdin" and not self.input_buffer.strip():
+            self.take_back_queued()
+            return True
+        return super().cmd_undo()
 
     def cmd_cancel(self):
         if self._exec_queue and self._prompt_kind != "stdin" and not self.input_buffer.strip():

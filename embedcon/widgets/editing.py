@@ -366,7 +366,7 @@ class EditingCommands:
         return True
 
     def cmd_paste(self):
-        self.paste_text(QtWidgets.QApplication.clipboard().text())
+        self.paste_cleaned(QtWidgets.QApplication.clipboard().text())
         return True
 
     def paste_text(self, text: str) -> None:

@@ -160,7 +160,7 @@ class ConsoleEdit(QtWidgets.QPlainTextEdit):
             text = ", ".join(repr(u.toLocalFile() or u.toString()) for u in source.urls())
         else:
             text = source.text()
-        self._console.paste_text(text)
+        self._console.paste_cleaned(text)
 
     def contextMenuEvent(self, ev) -> None:
         menu = self.createStandardContextMenu(ev.pos())

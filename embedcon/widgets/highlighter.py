@@ -7,6 +7,9 @@ outside the input region; inside it, only the edited lines are re-lexed and
 their formats set on the block layouts.  Each line is lexed on its own (a
 cache keyed by the line text makes repeated lines free), so a keystroke in a
 500-line input costs one line's lexing.  Pygments is imported on first use.
+The lexer is the one the kernel names (``set_language``); IPython's syntax
+(magics, ``!shell``, ``obj?``) comes from
+:class:`~embedcon.models.ipython_lexer.IPythonLineLexer`, without IPython.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import time
 from functools import lru_cache
 
 from qtpy import QtCore, QtGui
+
+from ..models.ipython_lexer import IPythonLineLexer, is_ipython
 
 __all__ = ["InputHighlighter"]
 
@@ -73,23 +78,25 @@ class InputHighlighter:
         self._lex_line.cache_clear()
         self.rehighlight()
 
-    @staticmethod
-    def _pygments_name(name: str) -> str:
-        # IPython kernels ask for "ipython3": that lexer is a pygments plugin,
-        # and looking it up imports IPython into the frontend (0.4 s on the
-        # GUI thread). pygments' Python lexer colours the same code (magics
-        # as operators).
-        return "python" if name.lower().startswith("ipython") else name
-
     def set_language(self, name: str) -> None:
+        """Lex with the pygments lexer ``name`` (a kernel's ``pygments_lexer`` or
+        language name); IPython's (``ipython3``) is :class:`IPythonLineLexer`,
+        which needs no IPython in this process."""
         if name and name != self._lexer_name:
-            same = self._pygments_name(name) == self._pygments_name(self._lexer_name)
             self._lexer_name = name
-            if same:
-                return  # the lexer already built (see warm_up) is the one
-            self._lexer = None
+            built, self._lexer = self._lexer is not None, None
             self._lex_line.cache_clear()
-            self.rehighlight()
+            if built:  # warmed up already: pygments compiled its classes, a new lexer is cheap
+                self._get_lexer()
+            c = self._console
+            if c._input_cursor is not None and c._input_cursor.position() < c._end():
+                self._release_glyphs()  # every line is coloured again: a fresh allowance
+                self.rehighlight()
+
+    @property
+    def lexer(self):
+        """The lexer in use (built on first use)."""
+        return self._get_lexer()
 
     def freeze(self) -> None:
         """The input became transcript: keep its colours, stop following it.
@@ -223,10 +230,14 @@ class InputHighlighter:
                 from pygments.lexers import get_lexer_by_name
                 from pygments.util import ClassNotFound
 
-                name = self._pygments_name(self._lexer_name)
+                name = self._lexer_name
+                if is_ipython(name):
+                    self._lexer = IPythonLineLexer()
+                    return self._lexer
                 try:
                     self._lexer = get_lexer_by_name(name, stripnl=False, ensurenl=False)
                 except ClassNotFound:
+                    log.info("no pygments lexer %r: the input is not highlighted", name)
                     self._lexer = get_lexer_by_name("text", stripnl=False, ensurenl=False)
             except ImportError:
                 return None

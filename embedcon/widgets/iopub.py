@@ -46,9 +46,14 @@ class IOPubHandlers:
             return
         if not here:
             self._other_session = msg["parent_header"].get("session", "")
+        self._record_iopub(msg_type, content, here)
         handler = getattr(self, "_iopub_" + msg_type, None)
         if handler is not None:
             handler(content, here)
+
+    def _record_iopub(self, msg_type: str, content: dict, here: bool) -> None:
+        """Hook: every message shown passes here first (the export mixin
+        records the session)."""
 
     def _iopub_stream(self, content, here) -> None:
         text = content.get("text")
@@ -89,11 +94,9 @@ class IOPubHandlers:
     @property
     def _other_prompt_format(self):
         """The prompt of another client's input: its own colour, in italics."""
-        fmt = getattr(self, "_other_fmt", None)
-        if fmt is None:
-            fmt = self._other_fmt = QtGui.QTextCharFormat(self._prompt_format)
-            fmt.setForeground(QtGui.QColor("#9a4fd0"))
-            fmt.setFontItalic(True)
+        fmt = QtGui.QTextCharFormat(self._prompt_format)  # follows theme changes
+        fmt.setForeground(QtGui.QColor("#9a4fd0"))
+        fmt.setFontItalic(True)
         return fmt
 
     def _iopub_execute_result(self, content, here) -> None:

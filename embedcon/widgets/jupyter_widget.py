@@ -13,6 +13,7 @@ from qtpy import QtCore, QtGui
 from traitlets import Bool, Float, Integer, Unicode
 
 from .. import __version__
+from .assist import AssistCommands, AssistSettings
 from .console_widget import ConsoleSettings, ConsoleWidget
 from .editor import key_chord, settings_properties
 from .cell_queue import CellQueueMixin
@@ -23,10 +24,10 @@ from .kernel_session import KernelSession
 __all__ = ["JupyterWidget", "JupyterSettings", "KERNEL_STATES"]
 
 
-KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not responding")
+KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not responding", "wrong key")
 
 
-class JupyterSettings(ConsoleSettings):
+class JupyterSettings(ConsoleSettings, AssistSettings):
     banner = Unicode(f"embedcon {__version__} \u2014 a Jupyter console\n", config=True,
                      help="Text shown above the kernel's own banner.")
     in_prompt = Unicode("In [%i]: ", config=True, help="Input prompt; %i is the execution count.")
@@ -62,7 +63,7 @@ JupyterSettings.__name__ = JupyterSettings.__qualname__ = "JupyterWidget"
 
 
 @settings_properties
-class JupyterWidget(KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget):
+class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget):
     """A console on a Jupyter kernel."""
 
     settings_class = JupyterSettings
@@ -72,6 +73,7 @@ class JupyterWidget(KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget)
     exit_requested = QtCore.Signal(object)
     kernel_state_changed = QtCore.Signal(str)
     queue_changed = QtCore.Signal(object)  # the queued cells (a tuple of str)
+    custom_page_requested = QtCore.Signal(str)  # pager text, with paging = 'custom'
 
     def __init__(self, parent=None, config=None, kernel_manager=None, kernel_client=None, **traits):
         super().__init__(parent, config=config, **traits)
@@ -87,7 +89,6 @@ class JupyterWidget(KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget)
         self._kernel_state = "starting"
         self._activity = "idle"  # the last busy/idle the kernel reported
         self._banner_shown = False
-        self._completion_id: str | None = None
         self._language = "python"
         self.keep_kernel_on_exit = False
         #: When set, restart_kernel() calls ``kernel_restarter(self)`` (-> bool)
@@ -108,9 +109,7 @@ class JupyterWidget(KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget)
         self._interrupt_timer = QtCore.QTimer(self)
         self._interrupt_timer.setSingleShot(True)
         self._interrupt_timer.timeout.connect(self._interrupt_pending)
-        from .completion import CompletionPopup
-
-        self._completion = CompletionPopup(self)
+        self._init_assist()
         if kernel_manager is not None:
             self.kernel_manager = kernel_manager
         if kernel_client is not None:
@@ -182,6 +181,9 @@ class JupyterWidget(KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget)
         started = getattr(kc, "started_channels", None)
         if started is not None:
             out.append((started, self._started_channels))
+        auth = getattr(kc, "authentication_failed", None)
+        if auth is not None:
+            out.append((auth, self._on_authentication_failed))
         return out
 
     def _on_iopub_batch(self, msgs) -> None:
@@ -200,7 +202,8 @@ class JupyterWidget(KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget)
     # state
     @property
     def kernel_state(self) -> str:
-        """One of starting, idle, busy, dead, restarting, not responding."""
+        """One of starting, idle, busy, dead, restarting, not responding, wrong key
+        (the connection file's key is not the kernel's: see ``kernel_error``)."""
         return self._kernel_state
 
     def _set_state(self, state: str) -> None:
@@ -311,13 +314,12 @@ class JupyterWidget(KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget)
             self._queued_keys.append(QtGui.QKeyEvent(ev.type(), ev.key(), ev.modifiers(), ev.text(),
                                                      ev.isAutoRepeat(), ev.count()))
             return True
-        if self._completion.isVisible() and self._completion.handle_key(ev):
+        if self._assist_key(ev):
             return True
         return super()._handle_key(ev)
 
     def _after_default_key(self, ev) -> None:
-        if self._completion.isVisible():
-            self._completion.refilter()
+        self._assist_after_key(ev)
 
     def cmd_enter(self):
         if self._prompt_kind == "stdin":
@@ -369,8 +371,7 @@ class JupyterWidget(KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget)
         return self.cmd_delete()
 
     def cmd_cancel(self):
-        if self._completion.isVisible():
-            self._completion.hide()
+        if self._assist_cancel():
             return True
         return super().cmd_cancel()
 
@@ -382,9 +383,7 @@ class JupyterWidget(KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget)
             if self._in_input(c.position()) else ""
         if not before.strip() or c.hasSelection():
             return self.cmd_indent()
-        code, pos = self._buffer_and_offset()
-        self._completion_id = self._kernel_client.complete(code, pos)
-        self._requests[self._completion_id] = "complete"
+        self.completer.request()
         return True
 
     def _buffer_and_offset(self) -> tuple[str, int]:
@@ -440,7 +439,7 @@ class JupyterWidget(KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget)
         if self._executing_id is not None:  # Enter in the prompt typed while a cell runs
             return self._enqueue_input(source)
         kc = self._kernel_client
-        self._completion.hide()
+        self._assist_reset()
         self._finish_input()
         self.history.append(source.rstrip("\n"))
         msg_id = kc.execute(source, silent=False, store_history=True, allow_stdin=True)
@@ -539,7 +538,7 @@ class JupyterWidget(KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget)
             data = payload.get("data", {})
             text = data.get("text/plain") if isinstance(data, dict) else None
             if isinstance(text, str):
-                self.write_text(text + "\n")
+                self.page(text)
 
     # ------------------------------------------------------------------
     # stdin
@@ -602,14 +601,13 @@ class JupyterWidget(KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget)
             items = content.get("history") or []
             self.history.load([h[2] for h in items if isinstance(h, (list, tuple)) and len(h) >= 3
                                and isinstance(h[2], str)])
-        elif kind == "complete":
-            if parent == self._completion_id:
-                self._completion.show_reply(content)
-        elif kind == "inspect":
-            pass
+        elif kind in ("complete", "inspect", "history_search"):
+            self._assist_reply(kind, parent, content)
 
     def _set_state_from_startup(self) -> bool:
-        if self._kernel_state in ("starting", "restarting", "dead", "not responding"):
+        if self._kernel_state == "wrong key":
+            self._answered_after_all()
+        if self._kernel_state in ("starting", "restarting", "dead", "not responding", "wrong key"):
             self._set_state("idle")
             return True
         return False

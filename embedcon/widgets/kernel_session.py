@@ -1,6 +1,20 @@
 """The console's side of a kernel session: connecting, dying, hanging, restarting.
 
 A mixin of :class:`~embedcon.widgets.jupyter_widget.JupyterWidget`.
+
+A wrong connection key is told apart at connect: the first message from the
+kernel that fails authentication (the client's ``authentication_failed``), or,
+for a kernel that publishes nothing until asked and that this console did not
+start, a heartbeat that answers while nothing else does for
+``AUTH_SILENCE`` seconds.  Either becomes one error line and the ``wrong key``
+state; the console then stops sending requests (the inferred case re-sends a
+few times, backing off, in case the kernel was only slow) until
+:meth:`reconnect`.
+
+Heartbeat loss is "not responding" in every state once the heartbeat of the
+current kernel has been seen beating (``_hb_epoch``: the start of the current
+connect or restart); never before, since a kernel that is starting has nothing
+to answer with yet.
 """
 
 from __future__ import annotations
@@ -18,6 +32,58 @@ class KernelSession:
     """Connect-time handshake, heartbeat and kernel death/restart handling."""
 
     STDIN_WAIT = 5.0  # seconds the handshake waits for the stdin channel to connect
+    # seconds of a beating heartbeat and no authentic message before a kernel
+    # this console did not start is taken to have another key
+    AUTH_SILENCE = 2.5
+    # after an inferred wrong key: re-send kernel_info after these delays (s), then stop
+    AUTH_RETRY_DELAYS = (1.0, 2.0, 4.0)
+
+    _kernel_error: str | None = None
+    _hb_epoch = 0.0
+    _state_before_hang = "idle"
+
+    @property
+    def kernel_error(self) -> str | None:
+        """Why the console cannot talk to its kernel (a wrong key), or None."""
+        return self._kernel_error
+
+    def reconnect(self, connection_file: str | None = None) -> bool:
+        """Connect the kernel client again, e.g. after a wrong key was reported;
+        with ``connection_file``, to the kernel that file describes (checked
+        first: a bad file is a one-line notice and changes nothing).  Returns
+        whether a new connection was started.  The Kernel menu's Reconnect."""
+        kc = self._kernel_client
+        if kc is None or not hasattr(kc, "load_connection_file"):
+            self.write_notice("There is no kernel connection to reconnect.")
+            return False
+        if connection_file is not None:
+            from ..connect import ConnectionFileError, check_connection_file
+
+            if self._owns_kernel():
+                self.write_notice("This console started its kernel; restart it instead of "
+                                  "connecting to another one.")
+                return False
+            try:
+                check_connection_file(connection_file)
+            except ConnectionFileError as exc:
+                self.write_notice(f"Cannot connect: {exc}")
+                return False
+        self._handshake_timer.stop()
+        self._abort_execution("disconnected")
+        self.kernel_client = None  # disconnects this widget from the old channels
+        kc.stop_channels()
+        if connection_file is not None:
+            import os
+
+            kc.connection_file = os.path.abspath(connection_file)
+            kc.load_connection_file()
+        self.write_notice(f"Connecting to the kernel ({kc.connection_file or 'connection info'})"
+                          "\u2026")
+        self._kernel_error = None
+        self._set_state("starting")
+        kc.start_channels()
+        self.kernel_client = kc  # channels running: starts the handshake
+        return True
 
     @guarded
     def _started_channels(self) -> None:
@@ -49,10 +115,26 @@ class KernelSession:
         self._kernel_info_seen = False
         self._handshake_done = False
         self._handshake_banner = banner
-        self._handshake_started = time.monotonic()
+        self._handshake_started = self._hb_epoch = time.monotonic()
         self._handshake_warned = False
+        self._kernel_error = None
+        self._auth_retries = list(self.AUTH_RETRY_DELAYS)
         self._send_kernel_info()
+        if not self._owns_kernel() and hasattr(self._kernel_client, "authentic_seen"):
+            # a kernel busy with another client's cell answers on control at once
+            try:
+                kc = self._kernel_client
+                kc.control_channel.send(kc.session.msg("kernel_info_request", {}))
+            except Exception as exc:
+                self.log.debug("no kernel_info on control: %s", exc)
         self._handshake_timer.start(200)
+        error = getattr(self._kernel_client, "authentication_error", None)
+        if isinstance(error, str):  # said before this console was listening
+            self._on_authentication_failed(error)
+
+    def _owns_kernel(self) -> bool:
+        km = self._kernel_manager
+        return km is not None and getattr(km, "has_kernel", False)
 
     def _send_kernel_info(self) -> None:
         kind = "kernel_info" if self._handshake_banner else "kernel_info_quiet"
@@ -63,17 +145,37 @@ class KernelSession:
         if self._handshake_done or self._kernel_client is None:
             self._handshake_timer.stop()
             return
+        if self._kernel_state == "wrong key":
+            # inferred wrong key: a few more tries, further and further apart
+            self._send_kernel_info()
+            if self._auth_retries:
+                self._handshake_timer.setInterval(int(self._auth_retries.pop(0) * 1000))
+            else:
+                self._handshake_timer.stop()
+            return
         waited = time.monotonic() - self._handshake_started
         if self._kernel_info_seen and waited > 5:
             self._iopub_live = True  # a kernel that never publishes: go on without
             self._maybe_handshake_done()
             return
-        if waited > self.settings.kernel_timeout and not self._handshake_warned:
+        if waited >= self.AUTH_SILENCE and self._silent_but_beating():
+            from ..connect import wrong_key_message
+
+            self._report_wrong_key(wrong_key_message(
+                getattr(self._kernel_client, "connection_file", None), heartbeat_only=True),
+                definite=False)
+            return
+        if waited > self.settings.kernel_timeout and not self._handshake_warned and \
+                self._kernel_state != "not responding":
             self._handshake_warned = True
-            self.write_notice(
-                f"No reply from the kernel within {self.settings.kernel_timeout:g} s: it is "
-                "still starting, not running, or the connection key is wrong "
-                "(authentication failed). Still trying…")
+            t = f"{self.settings.kernel_timeout:g}"
+            if self._owns_kernel():
+                self.write_notice(f"No reply from the kernel within {t} s: it is still starting "
+                                  "(or hangs while starting). Still waiting\u2026")
+            else:
+                self.write_notice(
+                    f"No reply from the kernel within {t} s: it is still starting, not running, "
+                    "or the connection key is wrong (authentication failed). Still trying\u2026")
             self._handshake_timer.setInterval(1000)
             stderr = ""
             km = self._kernel_manager
@@ -83,6 +185,40 @@ class KernelSession:
                 self.write_notice("The kernel's error output so far:")
                 self.write_text(stderr + "\n", "stderr")
         self._send_kernel_info()
+
+    def _silent_but_beating(self) -> bool:
+        """A kernel this console did not start whose heartbeat (unsigned)
+        answered since the connect while no message authenticated."""
+        kc = self._kernel_client
+        seen = getattr(kc, "authentic_seen", None)
+        if seen is None or self._owns_kernel() or self._kernel_state == "not responding" \
+                or seen():
+            return False
+        hb = getattr(kc, "hb_channel", None)
+        last = getattr(hb, "last_beat", None)
+        return last is not None and last > self._hb_epoch and hb.is_beating()
+
+    @guarded
+    def _on_authentication_failed(self, message: str) -> None:
+        if self._handshake_done or self._kernel_state == "wrong key":
+            return
+        self._report_wrong_key(message, definite=True)
+
+    def _report_wrong_key(self, message: str, definite: bool) -> None:
+        self._kernel_error = message
+        if definite or not self._auth_retries:
+            self._handshake_timer.stop()  # every request would fail the same way
+        else:
+            self._handshake_timer.start(int(self._auth_retries.pop(0) * 1000))
+        self._set_state("wrong key")
+        self.write_text(f"Error: {message}.\n", "stderr")
+
+    def _answered_after_all(self) -> None:
+        """An authentic reply came after a wrong key was reported."""
+        self._kernel_error = None
+        self.write_notice("The kernel answered after all.")
+        if not self._handshake_done:
+            self._handshake_timer.start(200)
 
     @guarded
     def _maybe_handshake_done(self) -> None:
@@ -131,18 +267,32 @@ class KernelSession:
 
     @guarded
     def _on_restart_failed(self, stderr: str) -> None:
+        """``stderr``: what the failed starts wrote (the manager leaves out the
+        output of kernels that had started fine)."""
         self._set_state("dead")
         msg = "The kernel keeps dying at start; giving up."
         if stderr.strip():
-            msg += " Its error output:"
+            msg += " Its error output when it failed to start:"
+        else:
+            msg += " It wrote nothing to its error output when it failed to start."
         self.write_notice(msg)
         if stderr.strip():
             self.write_text(stderr.rstrip("\n") + "\n", "stderr")
 
     @guarded
     def _on_heartbeat_failed(self, since: float) -> None:
-        if self._kernel_state in ("starting", "dead", "restarting", "not responding"):
+        state = self._kernel_state
+        if state in ("dead", "not responding", "wrong key"):
             return
+        hb = getattr(self._kernel_client, "hb_channel", None)
+        if hb is not None and hb.is_beating():
+            return  # it answered again before this reached the GUI thread
+        if state in ("starting", "restarting"):
+            # a kernel that is starting has nothing to answer with yet; one
+            # whose heartbeat answered since and then stopped hangs
+            last = getattr(hb, "last_beat", None)
+            if last is None or last <= self._hb_epoch:
+                return
         km = self._kernel_manager
         if km is not None and getattr(km, "has_kernel", False):
             try:
@@ -150,6 +300,7 @@ class KernelSession:
                     return  # the manager's watchdog reports the death
             except Exception:
                 pass
+        self._state_before_hang = state
         self._set_state("not responding")
         self.write_notice(f"The kernel is not responding (no heartbeat for {since:.1f} s). "
                           "It may be hung; wait, interrupt or restart it.")
@@ -163,7 +314,9 @@ class KernelSession:
             return
         if kc.hb_channel.is_beating():
             self._hb_timer.stop()
-            self._set_state(self._activity)
+            before = self._state_before_hang
+            self._set_state(before if before in ("starting", "restarting")
+                            and not self._kernel_info_seen else self._activity)
             self.write_notice("The kernel is responding again.")
 
     def adopt_kernel(self, kernel_manager, kernel_client,

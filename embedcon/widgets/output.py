@@ -6,8 +6,10 @@
 * Text without escape or control characters skips the ANSI parser.
 * Before anything reaches Qt's layout, lines longer than ``fold_width`` are
   folded into several blocks (marked so that export and copy join them
-  again), and a line longer than ``max_line_chars`` is elided: the rest is
-  kept in :attr:`OutputWriter.elided` where it can be saved or shown.
+  again), and a line longer than ``max_line_chars`` is elided: its head and
+  its last ``tail_chars`` characters are shown with a placeholder object
+  between them (see ``widgets/long_output.py``); the rest is kept in
+  :attr:`OutputWriter.elided` where it can be saved or shown.
 * Scrollback is bounded: after each write the oldest blocks beyond
   ``buffer_size`` are removed in one edit, and queued text that would be
   trimmed anyway is dropped before it is laid out.
@@ -63,7 +65,12 @@ class OutputWriter:
         self.stderr_colour = stderr_colour
         self.max_elided = max_elided
         self.default_fg = None
+        self.ansi_colours = list(ANSI_COLOURS)  # the theme sets colours readable on it
         self.elided: list[str] = []
+        # placeholder(rest, tail) -> the format of an object standing for the
+        # hidden middle of an elided line (rest[:-tail]), or None for a text marker
+        self.placeholder = None
+        self.tail_chars = 500
         self.folded_blocks = 0
         self._parsers = {"stdout": AnsiParser(), "stderr": AnsiParser()}
         self._formats: dict = {}
@@ -101,12 +108,13 @@ class OutputWriter:
         self._formats[key] = fmt
         return fmt
 
-    @staticmethod
-    def _colour(c):
+    def _colour(self, c):
         if c is None or isinstance(c, str):
             return None
         if isinstance(c, tuple):
             return QtGui.QColor(*c)
+        if c < 16:  # the 16 standard colours follow the theme
+            return QtGui.QColor(self.ansi_colours[c])
         return QtGui.QColor(_xterm_colour(c))
 
     @property
@@ -263,32 +271,57 @@ class OutputWriter:
                      overwrite: bool = False) -> None:
         """Insert text whose lines are long: fold them into blocks of
         ``fold_width`` characters (flagged FOLDED) and elide beyond
-        ``max_line_chars``."""
+        ``max_line_chars``: the head is shown, then a placeholder object
+        standing for the hidden middle (made by ``placeholder``), then the
+        last ``tail_chars`` characters."""
         width = self.fold_width
         pieces: list[str] = []
         continuation: list[int] = []
+        objects: list[tuple[int, QtGui.QTextCharFormat]] = []  # (index in folded, format)
+        joined = 0  # len("\n".join(pieces))
         for i, line in enumerate(text.split("\n")):
             if i:
                 self._line_chars = 0
             room = self.max_line_chars - self._line_chars
+            marker = None
             if len(line) > room:
-                rest = line[max(room, 0):]
+                head = max(room, 0)
+                rest = line[head:]
                 self._remember_elided(rest)
-                line = line[:max(room, 0)] + (
-                    f" \u2026 [{len(rest):,} more characters elided; "
-                    f"see elided_outputs() or 'Save elided output']")
+                tail = min(self.tail_chars, len(rest) // 2)
+                marker = self.placeholder(rest, tail) if self.placeholder is not None else None
+                if marker is None:
+                    line = line[:head] + (
+                        f" \u2026 [{len(rest):,} more characters elided; "
+                        f"see elided_outputs() or 'Save elided output']")
+                else:
+                    line = line[:head] + "\ufffc" + (rest[-tail:] if tail else "")
             used = self._line_chars % width
             first = width - used if (used or not self._line_chars) else 0
+            line_start = joined + (1 if pieces else 0)
+            if marker is not None:
+                breaks = (head - first) // width + 1 if head >= first else 0
+                objects.append((line_start + head + breaks, marker))
             pieces.append(line[:first])
+            joined = line_start + len(pieces[-1])
             for j in range(first, len(line), width):
                 continuation.append(len(pieces))
                 pieces.append(line[j:j + width])
+                joined += 1 + len(pieces[-1])
             self._line_chars += len(line)
         start_block = cursor.blockNumber()
         folded = "\n".join(pieces)
         if overwrite:
             self._select_overwritten(cursor, folded.replace("\n", ""))
-        cursor.insertText(folded, fmt)
+        if objects:
+            done = 0
+            for index, marker in objects:
+                cursor.insertText(folded[done:index], fmt)
+                cursor.insertText("\ufffc", marker)
+                done = index + 1
+            cursor.insertText(folded[done:], fmt)
+        else:
+            cursor.insertText(folded, fmt)
         if continuation:
             block = self.document.findBlockByNumber(start_block)
             k = 0

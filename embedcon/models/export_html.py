@@ -1,0 +1,420 @@
+"""A recorded session (:class:`~embedcon.models.transcript.Transcript`) as HTML or XHTML.
+
+Pure Python, no Qt.  What the page shows:
+
+* Inputs with their prompts, highlighted by pygments with inline styles (the
+  console's ``syntax_style``), so the colours survive without a style sheet.
+* Stream text and tracebacks with their ANSI colours as inline ``<span
+  style>``, carriage returns, backspaces and erase-line applied as a terminal
+  does (cursor-up is not replayed: those lines follow each other).  Lines the
+  console elided on screen for their length are written whole (wrapped by the
+  page's ``pre-wrap``); folded lines are one line.
+* Rich outputs in their richest form, in Jupyter's order: sanitized HTML
+  (tables stay tables), Markdown (through a converter the caller provides),
+  SVG, PNG, JPEG, GIF, LaTeX source, JSON, then plain text.
+* Nothing that runs or loads from elsewhere: text is escaped, a kernel's HTML
+  and SVG go through :mod:`embedcon.models.sanitize`, pictures are ``data:``
+  URLs (or files beside the page, ``images="external"``), and the page carries
+  a Content-Security-Policy that forbids scripts and remote loads as well.
+
+``xhtml=True`` writes well-formed XHTML with SVG figures inline as ``<svg>``
+elements.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from html import escape
+from typing import Callable, Iterable
+
+from .ansi import AnsiParser, Backspace, CarriageReturn, EraseLine, Style, Text
+from .sanitize import sanitize_html
+from .sanitize_svg import sanitize_svg
+from .transcript import Cell, ErrorOutput, NoticeOutput, RichOutput, StreamOutput, Transcript
+
+__all__ = ["HtmlOptions", "render_html", "ansi_to_html", "MIME_ORDER", "inline_image_url"]
+
+MIME_ORDER = ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg",
+              "image/gif", "text/latex", "application/json", "text/plain")
+_IMAGE_MIMES = ("image/png", "image/jpeg", "image/gif")
+_B64 = re.compile(r"[A-Za-z0-9+/=\s]+\Z")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x9b\ud800-\udfff]")
+
+# url_for(mime, payload) -> the src of a picture (payload: base64 text, or SVG text)
+ImageUrl = Callable[[str, str], "str | None"]
+
+
+def inline_image_url(mime: str, payload: str) -> str | None:
+    """A ``data:`` URL for a picture (the default: everything in one file)."""
+    if mime == "image/svg+xml":
+        return "data:image/svg+xml;base64," + base64.b64encode(payload.encode("utf-8")).decode()
+    return f"data:{mime};base64,{payload}"
+
+
+class HtmlOptions:
+    """What :func:`render_html` needs besides the transcript.  ``lexer`` is a
+    pygments lexer name or a lexer already built (the console's own: building
+    one costs ~150 ms, and looking up ``ipython3`` imports IPython)."""
+
+    def __init__(self, *, title: str = "embedcon session", lexer="python",
+                 style: str = "default", in_prompt: str = "In [%i]: ",
+                 out_prompt: str = "Out[%i]: ", continuation_prompt: str = "...: ",
+                 palette: Callable[[int], str] | None = None, stderr_colour: str = "#b22222",
+                 image_url: ImageUrl = inline_image_url, xhtml: bool = False,
+                 markdown: Callable[[str], str] | None = None, external_images: bool = False,
+                 font_family: str = "monospace", mime_order: Iterable[str] = MIME_ORDER):
+        self.title = title
+        self.lexer = lexer
+        self.style = style
+        self.in_prompt = in_prompt
+        self.out_prompt = out_prompt
+        self.continuation_prompt = continuation_prompt
+        self.palette = palette or _default_palette
+        self.stderr_colour = stderr_colour
+        self.image_url = image_url
+        self.xhtml = xhtml
+        self.markdown = markdown
+        self.external_images = external_images
+        self.font_family = font_family
+        self.mime_order = tuple(mime_order)
+
+
+_BASE16 = ("#000000", "#cd3131", "#0dbc79", "#c4a000", "#2472c8", "#bc3fbc", "#11a8cd", "#b0b0b0",
+           "#666666", "#f14c4c", "#23d18b", "#dcc600", "#3b8eea", "#d670d6", "#29b8db", "#ffffff")
+
+
+def _default_palette(n: int) -> str:
+    if n < 16:
+        return _BASE16[n]
+    if n < 232:
+        n -= 16
+        levels = (0, 95, 135, 175, 215, 255)
+        return "#%02x%02x%02x" % (levels[n // 36], levels[(n // 6) % 6], levels[n % 6])
+    v = 8 + (n - 232) * 10
+    return "#%02x%02x%02x" % (v, v, v)
+
+
+def _prompt(template: str, n) -> str:
+    try:
+        return template % n if "%" in template else template
+    except (TypeError, ValueError):
+        return template
+
+
+# -- ANSI text ---------------------------------------------------------------------------
+def _css(style: Style, palette) -> str:
+    fg, bg = style.fg, style.bg
+    if style.inverse:
+        fg, bg = (bg if bg is not None else "#ffffff"), (fg if fg is not None else "#202020")
+    out = []
+    for prop, c in (("color", fg), ("background-color", bg)):
+        if isinstance(c, int):
+            out.append(f"{prop}:{palette(c)}")
+        elif isinstance(c, tuple) and len(c) == 3:
+            out.append(f"{prop}:#%02x%02x%02x" % c)
+        elif isinstance(c, str):
+            out.append(f"{prop}:{c}")
+    if style.bold:
+        out.append("font-weight:bold")
+    if style.italic:
+        out.append("font-style:italic")
+    if style.underline:
+        out.append("text-decoration:underline")
+    if style.faint and fg is None:
+        out.append("color:#808080")
+    return ";".join(out)
+
+
+def _take(spans: list, start: int, end: int | None) -> list:
+    """The spans covering characters ``[start, end)`` of a line."""
+    out = []
+    pos = 0
+    for text, style in spans:
+        n = len(text)
+        a, b = max(start - pos, 0), n if end is None else min(end - pos, n)
+        if a < b:
+            out.append((text[a:b], style))
+        pos += n
+        if end is not None and pos >= end:
+            break
+    return out
+
+
+def _terminal_lines(text: str) -> list:
+    """Apply ``text``'s escapes as a terminal would: a list of lines, each a
+    list of (text, Style) spans."""
+    lines: list = []
+    cur: list = []
+    col: int | None = None  # None: at the end of the line
+    width = 0
+    for action in AnsiParser().feed(text):
+        kind = type(action)
+        if kind is Text:
+            for k, seg in enumerate(action.text.split("\n")):
+                if k:
+                    lines.append(cur)
+                    cur, col, width = [], None, 0
+                if not seg:
+                    continue
+                if col is None:
+                    cur.append((seg, action.style))
+                    width += len(seg)
+                else:
+                    if col > width:
+                        cur.append((" " * (col - width), action.style))
+                        width = col
+                    cur = _take(cur, 0, col) + [(seg, action.style)] + _take(cur, col + len(seg), None)
+                    col += len(seg)
+                    width = max(width, col)
+                    if col >= width:
+                        col = None
+        elif kind is CarriageReturn:
+            col = 0
+        elif kind is Backspace:
+            col = max((width if col is None else col) - 1, 0)
+        elif kind is EraseLine:
+            at = width if col is None else col
+            if action.mode == 0:
+                cur, width = _take(cur, 0, at), at
+            elif action.mode == 1:
+                cur = [(" " * at, Style())] + _take(cur, at, None)
+            else:
+                cur, width = [], 0
+                col = at if at else None
+    lines.append(cur)
+    return lines
+
+
+def ansi_to_html(text: str, palette=_default_palette) -> str:
+    """Terminal text as escaped HTML with ``<span style>`` for its colours."""
+    if "\x1b" not in text and "\r" not in text and "\b" not in text and \
+            not _CONTROL.search(text):
+        return escape(text, quote=False)
+    out = []
+    styles: dict = {}
+    for line in _terminal_lines(text):
+        parts = []
+        for seg, style in line:
+            css = styles.get(style)
+            if css is None:
+                css = styles[style] = _css(style, palette)
+            seg = escape(seg, quote=False)
+            parts.append(f'<span style="{css}">{seg}</span>' if css else seg)
+        out.append("".join(parts))
+    return "\n".join(out)
+
+
+# -- the page ------------------------------------------------------------------------------
+_CSS = """
+body { font-family: %(font)s; font-size: 10pt; color: #000000; background: #ffffff; margin: 8px; }
+pre { margin: 0; font-family: %(font)s; white-space: pre-wrap; overflow-wrap: anywhere; }
+.cell { margin: 0 0 0.4em 0; }
+.in-prompt { color: #00a000; font-weight: bold; }
+.out-prompt { color: #c00000; font-weight: bold; }
+.stderr, .error { color: %(stderr)s; }
+.notice { color: #707070; font-style: italic; }
+.rich { margin: 0.2em 0; font-family: sans-serif; }
+.rich table { border-collapse: collapse; }
+.rich th, .rich td { border: 1px solid #c8c8c8; padding: 2px 6px; text-align: right; }
+.rich thead th { background: #f0f0f0; }
+img, svg { max-width: 100%%; }
+"""
+
+
+class _Page:
+    def __init__(self, opts: HtmlOptions):
+        self.o = opts
+        self._formatter = self._lexer = None
+        self._pictures = 0
+
+    # inputs -------------------------------------------------------------------------
+    def _highlight(self, source: str) -> str:
+        try:
+            if self._formatter is None:
+                from pygments.formatters import HtmlFormatter
+                from pygments.lexers import get_lexer_by_name
+                from pygments.util import ClassNotFound
+
+                try:
+                    self._lexer = self.o.lexer if not isinstance(self.o.lexer, str) else \
+                        get_lexer_by_name(self.o.lexer, stripnl=False, ensurenl=False)
+                except ClassNotFound:
+                    from pygments.lexers.special import TextLexer
+                    self._lexer = TextLexer(stripnl=False, ensurenl=False)
+                try:
+                    self._formatter = HtmlFormatter(nowrap=True, noclasses=True,
+                                                    style=self.o.style)
+                except ClassNotFound:
+                    self._formatter = HtmlFormatter(nowrap=True, noclasses=True)
+            from pygments import highlight
+
+            html = highlight(source, self._lexer, self._formatter)
+        except Exception:  # a lexer's bug never costs the export
+            html = escape(source, quote=False)
+        return html[:-1] if html.endswith("\n") and not source.endswith("\n") else html
+
+    def cell(self, cell: Cell) -> str:
+        o = self.o
+        parts = ['<div class="cell">']
+        if cell.trimmed_lines:
+            parts.append(f'<pre class="notice">[{cell.trimmed_lines:,} earlier lines of this '
+                         f"output were beyond the scrollback and are not kept]</pre>")
+        if cell.source is not None:
+            prompt = _prompt(o.in_prompt, cell.execution_count
+                             if cell.execution_count is not None else " ")
+            if cell.origin == "other":
+                prompt = "[other client] " + prompt
+            cont = o.continuation_prompt.rjust(len(prompt))
+            lines = self._highlight(cell.source).split("\n")
+            body = ("\n" + f'<span class="in-prompt">{escape(cont)}</span>').join(lines)
+            parts.append(f'<pre class="input"><span class="in-prompt">{escape(prompt)}</span>'
+                         f"{body}</pre>")
+        for out in cell.outputs:
+            parts.append(self.output(out))
+        parts.append("</div>")
+        return "\n".join(parts)
+
+    # outputs ------------------------------------------------------------------------
+    def output(self, out) -> str:
+        if isinstance(out, StreamOutput):
+            text = out.text
+            if text.endswith("\n"):
+                text = text[:-1]
+            return f'<pre class="{out.name}">{ansi_to_html(text, self.o.palette)}</pre>'
+        if isinstance(out, ErrorOutput):
+            text = "\n".join(out.traceback) or f"{out.ename}: {out.evalue}"
+            return f'<pre class="error">{ansi_to_html(text.rstrip(chr(10)), self.o.palette)}</pre>'
+        if isinstance(out, NoticeOutput):
+            cls = "banner" if out.role == "banner" else "notice"
+            return f'<pre class="{cls}">{ansi_to_html(out.text.rstrip(chr(10)), self.o.palette)}</pre>'
+        if isinstance(out, RichOutput):
+            return self.rich(out)
+        return ""
+
+    def rich(self, out: RichOutput) -> str:
+        data = out.data if isinstance(out.data, dict) else {}
+        prompt = ""
+        if out.kind == "execute_result":
+            n = out.execution_count if out.execution_count is not None else " "
+            prompt = f'<span class="out-prompt">{escape(_prompt(self.o.out_prompt, n))}</span>'
+        for mime in self.o.mime_order:
+            if mime not in data:
+                continue
+            body = self.mime(mime, data[mime], out.metadata)
+            if body is None:
+                continue
+            if mime in ("text/plain", "text/latex", "application/json"):
+                # a multi-line value starts on the line below its prompt, as on screen
+                newline = "\n" if prompt and "\n" in body else ""
+                return f"<pre>{prompt}{newline}{body}</pre>"
+            head = f"<pre>{prompt}</pre>" if prompt else ""
+            return f'{head}<div class="rich">{body}</div>'
+        return f"<pre>{prompt}</pre>" if prompt else ""
+
+    def mime(self, mime: str, value, metadata: dict) -> str | None:
+        """The HTML of one MIME type's value, or None if it cannot be shown."""
+        if isinstance(value, list) and mime != "application/json":
+            value = "".join(v for v in value if isinstance(v, str))
+        if mime == "text/plain":
+            return ansi_to_html(str(value).rstrip("\n"), self.o.palette) if value is not None else None
+        if mime == "application/json":
+            try:
+                return escape(json.dumps(value, indent=1, ensure_ascii=False), quote=False)
+            except (TypeError, ValueError):
+                return None
+        if not isinstance(value, str):
+            return None
+        if mime == "text/html":
+            return sanitize_html(value)
+        if mime == "text/markdown":
+            if self.o.markdown is None:
+                return None
+            try:
+                return sanitize_html(self.o.markdown(value))
+            except Exception:
+                return None
+        if mime == "text/latex":
+            return escape(value, quote=False)
+        if mime == "image/svg+xml":
+            svg = sanitize_svg(value)
+            if svg is None:
+                return None
+            if self.o.xhtml:
+                return svg
+            return self._img(mime, svg, metadata)
+        if mime in _IMAGE_MIMES:
+            if not _B64.match(value):
+                return None
+            try:
+                base64.b64decode(value[:64].rstrip("=") + "=" * (-len(value[:64].rstrip("="))
+                                                                  % 4))
+            except (binascii.Error, ValueError):
+                return None
+            return self._img(mime, re.sub(r"\s+", "", value) if "\n" in value else value,
+                             metadata)
+        return None
+
+    def _img(self, mime: str, payload: str, metadata: dict) -> str | None:
+        url = self.o.image_url(mime, payload)
+        if url is None:
+            return None
+        self._pictures += 1
+        meta = metadata.get(mime) if isinstance(metadata, dict) else None
+        size = ""
+        if isinstance(meta, dict):
+            for key in ("width", "height"):
+                v = meta.get(key)
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0:
+                    size += f' {key}="{int(v)}"'
+        return f'<img src="{escape(url, quote=True)}" alt="figure {self._pictures}"{size} />'
+
+    # the page -----------------------------------------------------------------------
+    def document(self, transcript: Transcript, tail: str = "") -> str:
+        o = self.o
+        img_src = "data: file:" if o.external_images else "data:"
+        csp = (f"default-src 'none'; img-src {img_src}; style-src 'unsafe-inline'; "
+               "script-src 'none'; object-src 'none'; frame-src 'none'; form-action 'none'")
+        css = _CSS % {"font": escape(o.font_family, quote=False) + ", monospace",
+                      "stderr": o.stderr_colour}
+        if o.xhtml:
+            head = ('<?xml version="1.0" encoding="utf-8"?>\n'
+                    '<html xmlns="http://www.w3.org/1999/xhtml">\n<head>\n'
+                    '<meta http-equiv="Content-Type" content="application/xhtml+xml; '
+                    'charset=utf-8" />\n')
+        else:
+            head = '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8" />\n'
+        parts = [head,
+                 f'<meta http-equiv="Content-Security-Policy" content="{csp}" />\n',
+                 '<meta name="generator" content="embedcon" />\n'
+                 f"<title>{escape(o.title, quote=False)}</title>\n"
+                 f"<style type=\"text/css\">{css}</style>\n</head>\n<body>\n"]
+        if transcript.trimmed_cells or (transcript.trimmed_lines and not any(
+                c.trimmed_lines for c in transcript.cells)):
+            parts.append(f'<pre class="notice">[{transcript.trimmed_lines:,} earlier lines '
+                         f"were beyond the scrollback and are not kept]</pre>\n")
+        for cell in transcript.cells:
+            parts.append(self.cell(cell))
+            parts.append("\n")
+        if tail:
+            parts.append(tail)
+        parts.append("</body>\n</html>\n")
+        return "".join(parts)
+
+    def live_input(self, prompt: str, text: str) -> str:
+        cont = self.o.continuation_prompt.rjust(len(prompt))
+        lines = self._highlight(text).split("\n") if text else [""]
+        body = ("\n" + f'<span class="in-prompt">{escape(cont)}</span>').join(lines)
+        return (f'<div class="cell"><pre class="input"><span class="in-prompt">'
+                f"{escape(prompt)}</span>{body}</pre></div>\n")
+
+
+def render_html(transcript: Transcript, options: HtmlOptions | None = None,
+                live_input: tuple[str, str] | None = None) -> str:
+    """The page for ``transcript``; ``live_input`` is the (prompt, text) being
+    edited, shown last as on screen."""
+    page = _Page(options or HtmlOptions())
+    tail = page.live_input(*live_input) if live_input else ""
+    return page.document(transcript, tail)

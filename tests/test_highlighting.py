@@ -1,0 +1,85 @@
+"""Input highlighting: the kernel's lexer, IPython syntax without IPython, and
+pygments styles switched at run time.  Colours are read from the input
+lines' layouts, where the highlighter puts them."""
+
+import pytest
+from conftest import Key, Mod
+from fake_kernel import FakeKernel
+from pygments.styles import get_style_by_name
+from pygments.token import Keyword, Name, Operator
+
+
+def colour_at(w, needle, offset=0):
+    """Foreground colour the highlighter gave the character ``offset`` into
+    the last occurrence of ``needle`` in the input (None: uncoloured)."""
+    doc = w.control.document()
+    block = doc.findBlock(w._input_cursor.position())
+    found = None
+    while block.isValid():
+        col = block.text().rfind(needle)
+        if col >= 0:
+            found = (block, col + offset)
+        block = block.next()
+    assert found, needle
+    block, col = found
+    for r in block.layout().formats():
+        if r.start <= col < r.start + r.length:
+            return r.format.foreground().color().name()
+    return None
+
+
+def style_colour(style, token):
+    return ("#" + get_style_by_name(style).style_for_token(token)["color"]).lower()
+
+
+def wait_colour(console, needle, want, offset=0):
+    console.qtbot.waitUntil(lambda: colour_at(console.w, needle, offset) == want, timeout=5000)
+
+
+def test_ipython_magics_shell_and_help_are_highlighted(console):
+    deco = style_colour("default", Name.Decorator)
+    op = style_colour("default", Operator)
+    console.type("%timeit sorted(x)")
+    wait_colour(console, "timeit", deco)
+    console.key(Key.Key_Return, Mod.ControlModifier)
+    console.type("files = !ls -l")
+    wait_colour(console, "!ls", op)
+    assert colour_at(console.w, "files") != op
+    console.key(Key.Key_Return, Mod.ControlModifier)
+    console.type("len??")
+    wait_colour(console, "??", op)
+    console.key(Key.Key_Return, Mod.ControlModifier)
+    console.type("%%time")
+    wait_colour(console, "%%time", deco, offset=2)
+
+
+def test_style_switches_at_run_time(console):
+    console.type("def f(): pass")
+    wait_colour(console, "def", style_colour("default", Keyword))
+    console.w.syntax_style = "monokai"
+    wait_colour(console, "def", style_colour("monokai", Keyword))
+    console.w.syntax_style = "no-such-style"  # falls back to default, no error
+    wait_colour(console, "def", style_colour("default", Keyword))
+
+
+@pytest.fixture
+def julia_console(qapp, make_console, tmp_path):
+    info = {"status": "ok", "protocol_version": "5.3", "implementation": "fake",
+            "implementation_version": "0", "banner": "fake julia\n", "help_links": [],
+            "language_info": {"name": "julia", "version": "1.10", "mimetype": "text/julia",
+                              "file_extension": ".jl", "pygments_lexer": "julia"}}
+    fk = FakeKernel(tmp_path, replies={"kernel_info_request": info})
+    kc = fk.client()
+    try:
+        yield make_console(None, kc)
+    finally:
+        kc.stop_channels()
+        fk.close()
+
+
+def test_lexer_comes_from_the_kernels_language_info(julia_console):
+    w = julia_console.w
+    julia_console.qtbot.waitUntil(lambda: type(w._highlighter.lexer).__name__ == "JuliaLexer",
+                                  timeout=5000)
+    julia_console.type("function f(x) x end")
+    wait_colour(julia_console, "function", style_colour("default", Keyword))

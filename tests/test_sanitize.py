@@ -1,0 +1,100 @@
+"""The HTML sanitizer (embedcon/models/sanitize.py): nothing runs, nothing loads."""
+
+import re
+
+import pytest
+
+from embedcon.models.sanitize import SanitizeReport, safe_link, sanitize_html
+
+PNG_DATA = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg=="
+
+
+def _no_active_content(out: str) -> None:
+    low = out.lower()
+    for bad in ("<script", "<iframe", "<object", "<embed", "<form", "<input", "<style",
+                "<svg", "<link", "<meta", "<base", "javascript:", "vbscript:", "http://evil",
+                "file:", " on"):
+        assert bad not in low, (bad, out)
+    assert not re.search(r"\son\w+\s*=", low), out
+
+
+@pytest.mark.parametrize("markup, kept", [
+    ("<script>alert(1)</script>after", "after"),
+    ("<SCRIPT type='text/javascript'>alert(1)</SCRIPT>after", "after"),
+    ("<img src=x onerror=alert(1)>after", "after"),
+    ('<img src="http://evil.example/x.png" alt="remote pic">', "remote pic"),
+    ('<img src="https://evil.example/x.png">after', "after"),
+    ('<img src="file:///etc/passwd">after', "after"),
+    ('<a href="javascript:alert(1)">click</a>', "click"),
+    ('<a href="java\tscript:alert(1)">click</a>', "click"),
+    ('<a href="&#106;avascript:alert(1)">click</a>', "click"),
+    ('<a href="vbscript:x">click</a>', "click"),
+    ('<a href="file:///etc/passwd">click</a>', "click"),
+    ('<iframe src="http://evil.example/">inside</iframe>after', "after"),
+    ('<object data="http://evil.example/x.swf"><embed src="x"></object>after', "after"),
+    ('<form action="http://evil.example/"><input name=a value=b>text</form>', "text"),
+    ('<style>body{background:url(http://evil.example/x)}</style>after', "after"),
+    ('<p style="background: url(http://evil.example/x)">styled</p>', "styled"),
+    ('<p style="width: expression(alert(1))">styled</p>', "styled"),
+    ('<link rel=stylesheet href="http://evil.example/x.css">after', "after"),
+    ('<meta http-equiv="refresh" content="0;url=http://evil.example/">after', "after"),
+    ('<base href="http://evil.example/">after', "after"),
+    ('<svg><script>alert(1)</script></svg>after', "after"),
+    ('<svg onload=alert(1)></svg>after', "after"),
+    ('<body onload="alert(1)">body text</body>', "body text"),
+    ('<div><!-- <script>alert(1)</script> -->after</div>', "after"),
+    ('<math><mi xlink:href="javascript:alert(1)">x</mi></math>after', "after"),
+    ('<scr<script>ipt>alert(1)</script>after', "after"),
+    ('<table background="http://evil.example/x.png"><tr><td>cell</td></tr></table>', "cell"),
+])
+def test_active_and_remote_content_is_removed(markup, kept):
+    report = SanitizeReport()
+    out = sanitize_html(markup, report)
+    _no_active_content(out)
+    assert kept in out
+    assert report or "<!--" in markup, "the removal is reported"
+
+
+def test_a_dataframe_table_is_kept_whole():
+    markup = ('<div><style scoped>.dataframe tbody tr th {vertical-align: top;}</style>'
+              '<table border="1" class="dataframe"><thead><tr style="text-align: right;">'
+              '<th></th><th>a</th><th>b</th></tr></thead><tbody>'
+              '<tr><th>0</th><td>1</td><td>x &amp; y</td></tr></tbody></table></div>')
+    out = sanitize_html(markup)
+    assert '<table border="1" class="dataframe">' in out
+    assert '<tr style="text-align: right">' in out
+    assert "<th>0</th><td>1</td><td>x &amp; y</td>" in out
+    assert "vertical-align" not in out  # the <style> element went
+
+
+def test_safe_links_and_inline_pictures_stay():
+    out = sanitize_html(f'<a href="https://jupyter.org" title="t">J</a><a href="#sec">in page</a>'
+                        f'<img src="{PNG_DATA}" alt="dot" width="10">')
+    assert '<a href="https://jupyter.org" title="t">J</a>' in out
+    assert '<a href="#sec">' in out
+    assert f'<img src="{PNG_DATA}" alt="dot" width="10" />' in out
+
+
+def test_text_is_escaped_and_tags_are_balanced():
+    out = sanitize_html("<b>a &lt;script&gt; <i>b")
+    assert out == "<b>a &lt;script&gt; <i>b</i></b>"
+    assert sanitize_html("x</b></table>y") == "xy"
+    assert sanitize_html("<p title='\"><script>'>t</p>") == '<p title="&quot;&gt;&lt;script&gt;">t</p>'
+
+
+def test_deep_nesting_is_flattened():
+    out = sanitize_html("<div>" * 5000 + "deep" + "</div>" * 5000, max_depth=100)
+    assert out.count("<div>") == 100 and "deep" in out
+
+
+def test_safe_link():
+    assert safe_link("https://a.b/c") == "https://a.b/c"
+    assert safe_link("HTTP://a") == "HTTP://a"
+    for bad in ("javascript:x", " javascript:x", "file:///x", "data:text/html,x", "ftp://x",
+                "jav&#x09;ascript:x", None, 5):
+        assert safe_link(bad) is None, bad
+
+
+def test_rejects_non_text():
+    with pytest.raises(TypeError):
+        sanitize_html(b"<b>x</b>")
