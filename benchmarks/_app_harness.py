@@ -66,7 +66,9 @@ def _ready_after(ad, action, timeout: float = 60.0) -> float:
             b = b.previous()
         return False
     if not ad.wait_until(visible, timeout):
-        raise TimeoutError(f"no output within {timeout} s after the action")
+        diagnose = getattr(ad, "app_diagnose", None)
+        raise TimeoutError(f"no output within {timeout} s after the action"
+                           + (f"; {diagnose()}" if diagnose else ""))
     ad.settle()
     return time.perf_counter() - t0
 

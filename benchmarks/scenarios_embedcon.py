@@ -133,6 +133,13 @@ class EmbedconAdapter(Adapter):
     def app_execute(self, code: str) -> None:
         self.win.current_console.execute(code)  # runs once the kernel answered
 
+    def app_diagnose(self) -> str:
+        c = self.win.current_console
+        return (f"handshake {c._handshake_done} iopub {c._iopub_live} info {c._kernel_info_seen} "
+                f"state {c.kernel_state} queued {c.queued_cells} requests "
+                f"{sorted(set(c._requests.values()))} prompt {c._prompt_kind} "
+                f"alive {self.win.current_handle.alive()} text {c.export_text()[-200:]!r}")
+
     def shutdown(self) -> None:
         win = getattr(self, "win", None)
         if win is not None:
