@@ -316,9 +316,12 @@ class QtKernelManager(ManagerSignals, KernelManager):
 
     def restart_kernel(self, now: bool = True, newports: bool = False, **kw) -> None:
         """Restart the kernel.  ``now=True`` (the default here) kills it at once,
-        so the GUI never waits for a graceful shutdown."""
+        so the GUI never waits for a graceful shutdown.  A restart asked for
+        (not the watchdog's) starts a new run of failed starts: after giving
+        up, the user's restart gets ``restart_limit`` retries again."""
         self.stop_restarter()
         self._note_start()
+        self._failed_starts = []  # the watchdog puts its own run back (_poll)
         super().restart_kernel(now=now, newports=newports, **kw)
 
     def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:

@@ -350,10 +350,23 @@ def test_a_huge_line_shows_head_and_tail_and_opens_whole(session, tmp_path):
     rect = w.control.cursorRect(_cursor_at(doc, pos))
     from qtpy.QtTest import QTest
 
+    click = rect.center() + QtCore.QPoint(8, 0)
+    # in the pager (paging "inside", the default), in rows of 1,000 characters
+    QTest.mouseClick(w.control.viewport(), QtCore.Qt.MouseButton.LeftButton,
+                     QtCore.Qt.KeyboardModifier.NoModifier, click)
+    assert w.pager.isVisible() and w.pager.text.replace("\n", "") == whole
+    assert w.pager.text.count("\n") == len(whole) // 1000
+    w.pager.close_page()
+    # with paging inline, in a window of its own
+    w.paging = "inline"
     before = len(w._viewers)
+    w.control.setTextCursor(_cursor_at(doc, pos))
+    w.control.centerCursor()
+    rect = w.control.cursorRect(_cursor_at(doc, pos))
     QTest.mouseClick(w.control.viewport(), QtCore.Qt.MouseButton.LeftButton,
                      QtCore.Qt.KeyboardModifier.NoModifier, rect.center() + QtCore.QPoint(8, 0))
-    assert len(w._viewers) == before + 1
+    w.paging = "inside"
+    assert len(w._viewers) == before + 1 and not w.pager.isVisible()
     viewer = w._viewers[-1]
     assert viewer.text == whole
     viewer.save(str(tmp_path / "line.txt"))

@@ -99,8 +99,13 @@ def test_give_up_shows_the_failed_starts_stderr_only(qapp, make_console, fails_a
         else:
             assert "wrote nothing" in after
         # the ready kernel's death did not count: restart_limit + 1 failed starts after it
-        assert text.count("Kernel died") == 1 + km.restart_limit + 1
+        deaths = 1 + km.restart_limit + 1
+        assert text.count("Kernel died") == deaths
         assert km.given_up and c.w.kernel_state == "dead"
+        # the user's restart gets the full number of retries again, then gives up again
+        c.w.restart_kernel()
+        c.qtbot.waitUntil(lambda: c.text().count("giving up") == 2, timeout=30000)
+        assert c.text().count("Kernel died") == deaths + km.restart_limit + 1
     finally:
         stop_kernel(km, kc)
 

@@ -56,7 +56,6 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Shift+Down": "history_search_next",
     # assistance: reverse search, call tips, pager (embedcon/widgets/assist.py)
     "Ctrl+R": "reverse_search",
-    "Ctrl+S": "forward_search",
     "Ctrl+O": "focus_pager",
     # kill ring
     "Ctrl+K": "kill_line",

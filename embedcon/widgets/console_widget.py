@@ -9,6 +9,8 @@ can be added above a live prompt and old text trimmed without bookkeeping.
 
 from __future__ import annotations
 
+import re
+
 import time
 
 from qtpy import QtCore, QtGui, QtWidgets
@@ -51,6 +53,8 @@ _TYPEAHEAD = frozenset({
     "kill_word_forward", "yank", "word_left", "word_right", "history_previous", "history_next"})
 _MAX_TYPEAHEAD = 10_000
 
+
+_PROMPT_NUMBER = re.compile(r"\d+")
 
 class ConsoleSettings(LoggingConfigurable):
     font_family = Unicode("Monospace", config=True, help="Font family of the console.")
@@ -133,6 +137,10 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
         self._out_prompt_format = QtGui.QTextCharFormat()
         self._out_prompt_format.setForeground(QtGui.QColor("#c00000"))
         self._out_prompt_format.setFontWeight(QtGui.QFont.Weight.Bold)
+        # the number inside a prompt, when a style sheet styles it apart
+        # (.in-prompt-number / .out-prompt-number); None: the prompt's own format
+        self._prompt_number_format: QtGui.QTextCharFormat | None = None
+        self._out_prompt_number_format: QtGui.QTextCharFormat | None = None
         self._plain_format = QtGui.QTextCharFormat()
         self._notice_format = QtGui.QTextCharFormat()
         self._notice_format.setForeground(QtGui.QColor("#707070"))
@@ -342,7 +350,10 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
             c.insertText("\n", self._plain_format)
         self._prompt_cursor = QtGui.QTextCursor(c)
         self._prompt_cursor.setKeepPositionOnInsert(True)
-        c.insertText(prompt, self._prompt_format if kind == "input" else self._plain_format)
+        if kind == "input":
+            self._insert_prompt(c, prompt)
+        else:
+            c.insertText(prompt, self._plain_format)
         c.setCharFormat(self._plain_format)
         self._input_cursor = QtGui.QTextCursor(c)
         self._input_cursor.setKeepPositionOnInsert(True)
@@ -365,16 +376,29 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
         for ev in keys:
             self._control.keyPressEvent(ev)
 
-    def _replace_prompt(self, prompt: str) -> None:
-        """Change the text of the live prompt (e.g. its number), keeping the input."""
-        if self._prompt_cursor is None or self._prompt_text() == prompt:
+    def _insert_prompt(self, c: QtGui.QTextCursor, prompt: str, out: bool = False) -> None:
+        """Insert an input (or ``out``-put) prompt, its number in its own format if any."""
+        fmt = self._out_prompt_format if out else self._prompt_format
+        number = self._out_prompt_number_format if out else self._prompt_number_format
+        m = None if number is None else _PROMPT_NUMBER.search(prompt)
+        if m is None:
+            c.insertText(prompt, fmt)
+            return
+        c.insertText(prompt[:m.start()], fmt)
+        c.insertText(m.group(), number)
+        c.insertText(prompt[m.end():], fmt)
+
+    def _replace_prompt(self, prompt: str, restyle: bool = False) -> None:
+        """Change the text of the live prompt (e.g. its number), keeping the input;
+        ``restyle``: write it again in the current prompt formats."""
+        if self._prompt_cursor is None or (self._prompt_text() == prompt and not restyle):
             return
         c = QtGui.QTextCursor(self._doc)
         c.setPosition(self._prompt_cursor.position())
         c.setPosition(self._input_cursor.position(), _KEEP)
         self._prompt_cursor.setKeepPositionOnInsert(True)
         self._input_cursor.setKeepPositionOnInsert(False)
-        c.insertText(prompt, self._prompt_format)
+        self._insert_prompt(c, prompt)
         self._prompt_cursor.setKeepPositionOnInsert(False)
         self._input_cursor.setKeepPositionOnInsert(True)
         self._highlighter.rehighlight()

@@ -29,6 +29,7 @@ from ..models.transcript import Transcript
 from .guard import guarded
 from .long_input import PLACEHOLDER_TYPE
 from .long_output import LineViewer, LongOutput
+from .pager import MAX_PAGE_CHARS
 from .rich_blocks import RICH_OBJECT
 
 __all__ = ["ExportMixin"]
@@ -287,11 +288,20 @@ class ExportMixin:
         start, end = self._long_output.line_range(position)
         return self._text_as_written(start, end)
 
-    def show_long_line(self, position: int) -> LineViewer | None:
-        """Open the whole over-long line at ``position`` in a viewer window."""
+    def show_long_line(self, position: int):
+        """Show the whole over-long line at ``position``: in the pager, in rows
+        of ``LineViewer.VIEW_ROW`` characters (searchable with ``/``), when
+        ``paging`` puts it beside, below or over the console; else (``inline``,
+        ``custom``, or a line beyond the pager's limit) in a ``LineViewer``
+        window.  Returns the pager or the viewer (None: no such line)."""
         text = self.long_line(position)
         if text is None:
             return None
+        pager = getattr(self, "pager", None)
+        if pager is not None and pager.mode in ("inside", "hsplit", "vsplit") and \
+                len(text) + len(text) // LineViewer.VIEW_ROW <= MAX_PAGE_CHARS:
+            pager.page(LineViewer.rows(text))
+            return pager
         viewer = LineViewer(text, self)
         self._viewers = [v for v in self._viewers if _alive(v)] + [viewer]
         viewer.show()

@@ -154,7 +154,7 @@ class IOPubHandlers:
         prompt = self._format_prompt(self.settings.out_prompt, count if count is not None else "?")
 
         def w(c):
-            c.insertText(prompt, self._out_prompt_format)
+            self._insert_prompt(c, prompt, out=True)
             c.setCharFormat(self._plain_format)
             body = ("\n" + text) if "\n" in text else text
             self._write_at(c, body + "\n")

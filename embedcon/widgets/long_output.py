@@ -8,9 +8,11 @@ characters.  The placeholder is painted as a boxed, grey
 "… N characters hidden (click to view) …".  This module keeps the hidden
 texts, paints the placeholders, puts the text back when the transcript is
 read (``export_text()``, copy), and shows or saves a whole line: a click on
-the placeholder opens :class:`LineViewer`, a read-only window that shows the
-line in rows of ``VIEW_ROW`` characters (Qt cannot lay it out as one line)
-and saves it, exactly, to a file.
+the placeholder shows the line in the pager (``paging`` inside, hsplit or
+vsplit), in rows of ``LineViewer.VIEW_ROW`` characters since Qt cannot lay it
+out as one line, or else opens :class:`LineViewer`, a read-only window that
+shows it the same way and saves it, exactly, to a file; the context menu also
+saves it.
 """
 
 from __future__ import annotations
@@ -167,8 +169,7 @@ class LineViewer(QtWidgets.QDialog):
         self.view.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
         font = QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont)
         self.view.setFont(font)
-        row = self.VIEW_ROW
-        self.view.setPlainText("\n".join(text[i:i + row] for i in range(0, len(text), row)))
+        self.view.setPlainText(self.rows(text))
         layout.addWidget(self.view)
         buttons = QtWidgets.QDialogButtonBox(self)
         self.save_button = buttons.addButton("Save\u2026",
@@ -179,6 +180,12 @@ class LineViewer(QtWidgets.QDialog):
         layout.addWidget(buttons)
         self.resize(900, 600)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    @classmethod
+    def rows(cls, text: str) -> str:
+        """``text`` cut into rows of VIEW_ROW characters (Qt lays those out fast)."""
+        row = cls.VIEW_ROW
+        return "\n".join(text[i:i + row] for i in range(0, len(text), row))
 
     def save(self, path: str) -> None:
         with open(path, "w", encoding="utf-8", errors="surrogatepass", newline="") as f:

@@ -66,6 +66,7 @@ class OutputWriter:
         self.max_elided = max_elided
         self.default_fg = None
         self.ansi_colours = list(ANSI_COLOURS)  # the theme sets colours readable on it
+        self.no_color = False  # colors = NoColor: escapes keep weight/underline, lose colour
         self.elided: list[str] = []
         # placeholder(rest, tail) -> the format of an object standing for the
         # hidden middle of an elided line (rest[:-tail]), or None for a text marker
@@ -85,10 +86,12 @@ class OutputWriter:
             return fmt
         fmt = QtGui.QTextCharFormat()
         fg, bg = style.fg, style.bg
-        if style.inverse:
+        if self.no_color:  # colors = NoColor: weight, slant and underline only
+            fg = bg = None
+        elif style.inverse:
             fg, bg = (bg if bg is not None else "bg"), (fg if fg is not None else "fg")
         colour = self._colour(fg)
-        if colour is None and stream == "stderr":
+        if colour is None and stream == "stderr" and not self.no_color:
             colour = QtGui.QColor(self.stderr_colour)
         if fg == "bg":
             colour = QtGui.QColor("#ffffff")
@@ -103,7 +106,7 @@ class OutputWriter:
             fmt.setFontItalic(True)
         if style.underline:
             fmt.setFontUnderline(True)
-        if style.faint and colour is None:
+        if style.faint and colour is None and not self.no_color:
             fmt.setForeground(QtGui.QColor("#808080"))
         self._formats[key] = fmt
         return fmt

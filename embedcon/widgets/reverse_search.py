@@ -111,7 +111,9 @@ class ReverseSearchBar(QtWidgets.QLabel):
         command = self._console.keymap.lookup(chord)
         if command == "reverse_search":
             search.older()
-        elif command == "forward_search":
+        elif command == "forward_search" or chord == "Ctrl+S":
+            # Ctrl+S saves the session elsewhere (as in the Jupyter Qt Console);
+            # inside a search it is the shell's "newer match"
             search.newer()
         elif ev.key() in (_K.Key_Return, _K.Key_Enter) and not ev.modifiers() & \
                 QtCore.Qt.KeyboardModifier.ShiftModifier:

@@ -193,7 +193,7 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
         prompt = self._format_prompt(self.settings.out_prompt, count if count is not None else "?")
 
         def w(c):
-            c.insertText(prompt + "\n", self._out_prompt_format)
+            self._insert_prompt(c, prompt + "\n", out=True)
             c.setCharFormat(self._plain_format)
         self._insert_output(w)
         self._show_bundle(data, metadata, None, prompt_shown=True)

@@ -10,15 +10,26 @@ background in use, and the colours already in the transcript are switched
 to the new ones in one pass.  ``style_sheet`` is a Qt style sheet for the
 widget; ``syntax_style`` any pygments style (a dark theme with the
 ``default`` style uses ``monokai``, made for dark backgrounds).
+
+``colors`` takes the Jupyter Qt Console guide's schemes: ``LightBG`` (the
+light theme), ``Linux`` (the dark theme) and ``NoColor`` (no colour at all:
+prompts, output escapes, tracebacks and input in the text colour, input
+highlighting with pygments' ``bw`` style).  An IPython kernel is told the
+same scheme (``%colors``, silently) when it connects and whenever ``colors``
+changes, so its tracebacks and ``%colors`` match.  A style sheet may style
+the guide's classes (``.in-prompt``, ``.in-prompt-number``, ``.out-prompt``,
+``.out-prompt-number``, ``.error``, ``.inverted``: see
+:mod:`embedcon.models.stylesheet`); they are applied over the theme.
 """
 
 from __future__ import annotations
 
 from qtpy import QtCore, QtGui
-from traitlets import Enum, Unicode
+from traitlets import CaselessStrEnum, Enum, Unicode
 from traitlets.config import LoggingConfigurable
 
 from ..models.contrast import THEMES, ansi_palette, is_dark, readable
+from ..models.stylesheet import console_classes
 
 __all__ = ["ThemeMixin", "ThemeSettings"]
 
@@ -30,17 +41,31 @@ class ThemeSettings(LoggingConfigurable):
     theme = Enum(("auto", "light", "dark"), "auto", config=True,
                  help="Colours: light, dark, or auto (follow the host application's palette, "
                       "also when it changes).")
-    style_sheet = Unicode("", config=True, help="A Qt style sheet applied to the console widget.")
+    style_sheet = Unicode("", config=True,
+                          help="A Qt style sheet applied to the console widget; it may also "
+                               "style .in-prompt, .in-prompt-number, .out-prompt, "
+                               ".out-prompt-number, .error and .inverted.")
+    colors = CaselessStrEnum(
+        ("", "LightBG", "Linux", "NoColor"), "", config=True,
+        help="A colour scheme as in the Jupyter Qt Console: LightBG (light), Linux (dark) or "
+             "NoColor (no colour at all); the IPython kernel is told too. Empty: `theme` "
+             "decides and the kernel keeps its own.")
 
 
 class ThemeMixin:
     def _init_theme(self) -> None:
-        self._theme_colours: list[str] = []  # the colours in use, for recolouring
         self._theme_name = ""
         self._applying_theme = False
-        self.settings.observe(self._theme_setting_changed, ["theme", "style_sheet"])
+        self.settings.observe(self._theme_setting_changed, ["theme", "style_sheet", "colors"])
         if self.settings.style_sheet:
             self.setStyleSheet(self.settings.style_sheet)
+        # what the first prompt (written before the theme) was drawn with
+        w = self.writer
+        self._theme_colours = list(w.ansi_colours) + [
+            self._prompt_format.foreground().color().name(),
+            self._out_prompt_format.foreground().color().name(),
+            QtGui.QColor(w.stderr_colour).name(),
+            self._notice_format.foreground().color().name()]
         self.apply_theme()
 
     @property
@@ -52,6 +77,30 @@ class ThemeMixin:
         if change["name"] == "style_sheet":
             self.setStyleSheet(change["new"])
         self.apply_theme()
+        if change["name"] == "colors":
+            self._tell_kernel_colors()
+
+    # -- the kernel's own colours (tracebacks, %colors) ------------------------
+    def _on_kernel_info(self, content: dict, show_banner: bool) -> None:
+        super()._on_kernel_info(content, show_banner)
+        self._kernel_is_ipython = content.get("implementation") == "ipython" or \
+            "IPython" in str(content.get("banner", ""))
+        self._tell_kernel_colors()
+
+    def _tell_kernel_colors(self) -> None:
+        scheme = self._colors_scheme()
+        kc = self._kernel_client
+        if not scheme or kc is None or not getattr(self, "_kernel_is_ipython", False):
+            return
+        try:  # silent: no output, no execution count, nothing in the history
+            kc.execute(f"%colors {scheme}", silent=True, store_history=False)
+        except Exception as exc:  # a closed client: next connect tells it
+            self.log.debug("could not set the kernel's colours: %s", exc)
+
+    def _colors_scheme(self) -> str:
+        """The ``colors`` value spelled as IPython's ``%colors`` wants it."""
+        value = (self.settings.colors or "").lower()
+        return {"lightbg": "LightBG", "linux": "Linux", "nocolor": "NoColor"}.get(value, "")
 
     def changeEvent(self, ev):  # noqa: N802 (Qt's name)
         super().changeEvent(ev)
@@ -72,7 +121,8 @@ class ThemeMixin:
 
     def _apply_theme(self) -> None:
         edit = self._control
-        choice = self.settings.theme
+        scheme = self._colors_scheme()
+        choice = {"LightBG": "light", "Linux": "dark"}.get(scheme, self.settings.theme)
         if choice == "auto":
             edit.setPalette(QtGui.QPalette())  # back to the inherited one
             pal = self.palette()
@@ -98,15 +148,24 @@ class ThemeMixin:
         old = self._theme_colours
         self._theme_colours = new
         self._theme_name = name
+        no_color = scheme == "NoColor"
+        if no_color:  # every theme colour becomes the text colour
+            new = new[:16] + [readable(theme["text"], bg)] * 4
         w = self.writer
         w.ansi_colours = new[:16]
         w.stderr_colour = new[18]
+        w.no_color = no_color
         w._formats.clear()
         self._prompt_format.setForeground(QtGui.QColor(new[16]))
         self._out_prompt_format.setForeground(QtGui.QColor(new[17]))
         self._notice_format.setForeground(QtGui.QColor(new[19]))
+        self._apply_style_sheet_classes()
         style = self.settings.syntax_style
-        self._highlighter.set_style("monokai" if name == "dark" and style == "default" else style)
+        if no_color:
+            style = "bw"
+        elif name == "dark" and style == "default":
+            style = "monokai"
+        self._highlighter.set_style(style)
         if old and old != new:
             self._recolour({QtGui.QColor(a).rgb(): QtGui.QColor(b)
                             for a, b in zip(old, new) if a != b})
@@ -119,6 +178,47 @@ class ThemeMixin:
                     colour_links(doc, link)
                     recolour_math(doc, ink)
         edit.viewport().update()
+
+    def _apply_style_sheet_classes(self) -> None:
+        """The guide's classes from ``style_sheet``, over the theme's colours."""
+        classes = console_classes(self.settings.style_sheet)
+
+        def styled(base, props):
+            fmt = QtGui.QTextCharFormat(base)
+            if "color" in props and QtGui.QColor(props["color"]).isValid():
+                fmt.setForeground(QtGui.QColor(props["color"]))
+            if "background-color" in props and QtGui.QColor(props["background-color"]).isValid():
+                fmt.setBackground(QtGui.QColor(props["background-color"]))
+            weight = props.get("font-weight", "")
+            if weight:
+                fmt.setFontWeight(QtGui.QFont.Weight.Bold if weight in ("bold", "bolder", "700",
+                                                                          "800", "900")
+                                  else QtGui.QFont.Weight.Normal)
+            return fmt
+        for name, attr in (("in-prompt", "_prompt_format"), ("out-prompt", "_out_prompt_format")):
+            if name in classes:
+                setattr(self, attr, styled(getattr(self, attr), classes[name]))
+        self._prompt_number_format = styled(self._prompt_format, classes["in-prompt-number"]) \
+            if "in-prompt-number" in classes else None
+        self._out_prompt_number_format = \
+            styled(self._out_prompt_format, classes["out-prompt-number"]) \
+            if "out-prompt-number" in classes else None
+        error = classes.get("error", {}).get("color")
+        if error and QtGui.QColor(error).isValid():
+            self.writer.stderr_colour = QtGui.QColor(error).name()
+        inverted = classes.get("inverted")
+        popup = getattr(self, "completion_widget", None)
+        if inverted and popup is not None:
+            pal = QtGui.QPalette(popup.palette())
+            if QtGui.QColor(inverted.get("background-color", "")).isValid():
+                pal.setColor(QtGui.QPalette.ColorRole.Highlight,
+                             QtGui.QColor(inverted["background-color"]))
+            if QtGui.QColor(inverted.get("color", "")).isValid():
+                pal.setColor(QtGui.QPalette.ColorRole.HighlightedText,
+                             QtGui.QColor(inverted["color"]))
+            popup.setPalette(pal)
+        if getattr(self, "_prompt_kind", None) == "input" and self._prompt_cursor is not None:
+            self._replace_prompt(self._prompt_text(), restyle=True)
 
     def _recolour(self, mapping: dict) -> None:
         """Switch the theme colours already in the transcript (one pass over

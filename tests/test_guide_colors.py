@@ -1,0 +1,130 @@
+"""The Jupyter Qt Console guide's colours section: ``colors`` schemes (the
+kernel told too), style-sheet classes, fonts and zoom."""
+
+import pytest
+from qtpy import QtGui
+
+from embedcon.models.stylesheet import console_classes
+
+
+def _fragments(doc):
+    """(text, foreground name or None) of every fragment in the document."""
+    out = []
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            fmt = frag.charFormat()
+            fg = fmt.foreground().color().name() if fmt.hasProperty(
+                QtGui.QTextFormat.Property.ForegroundBrush) else None
+            out.append((frag.text(), fg))
+            it += 1
+        block = block.next()
+    return out
+
+
+def _coloured_pixels(image: QtGui.QImage) -> int:
+    """Pixels whose red, green and blue differ by more than a little (not grey)."""
+    n = 0
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            c = image.pixelColor(x, y)
+            if max(c.red(), c.green(), c.blue()) - min(c.red(), c.green(), c.blue()) > 40:
+                n += 1
+    return n
+
+
+def _kernel_colors(console):
+    console.run("print('scheme=' + str(get_ipython().colors))")
+    lines = [ln for ln in console.output_of_last_cell().splitlines()
+             if ln.startswith("scheme=")]
+    return lines[-1][len("scheme="):].strip() if lines else None
+
+
+def test_nocolor_shows_no_colour_at_all_and_tells_the_kernel(kernel, make_console, qtbot):
+    km, kc = kernel
+    c = make_console(km, kc, colors="NoColor")
+    qtbot.waitUntil(lambda: _kernel_colors(c) == "NoColor", timeout=10000)
+    c.run("print('\\x1b[31;44mred on blue\\x1b[0m \\x1b[1mbold\\x1b[0m')")
+    c.run("1/0")
+    c.type("def f(x): return 'string'  # comment")
+    qtbot.wait(200)
+    assert "ZeroDivisionError" in c.text()
+    image = c.w.grab().toImage()
+    assert _coloured_pixels(image) == 0
+    # bold survives: weight is not colour
+    assert any(t == "bold" for t, _ in _fragments(c.w.control.document()))
+
+
+def test_colors_switch_at_run_time_theme_and_kernel(kernel, make_console, qtbot):
+    km, kc = kernel
+    c = make_console(km, kc, colors="LightBG")
+    qtbot.waitUntil(lambda: _kernel_colors(c) == "LightBG", timeout=10000)
+    assert c.w.theme_name == "light"
+    c.w.colors = "Linux"
+    assert c.w.theme_name == "dark"
+    base = c.w.control.palette().color(QtGui.QPalette.ColorRole.Base)
+    assert base.lightness() < 80
+    qtbot.waitUntil(lambda: _kernel_colors(c) == "Linux", timeout=10000)
+    c.w.colors = "NoColor"
+    qtbot.waitUntil(lambda: _kernel_colors(c) == "NoColor", timeout=10000)
+    c.run("print('\\x1b[32mgreen?\\x1b[0m')")
+    green = [fg for t, fg in _fragments(c.w.control.document()) if t == "green?"]
+    assert green and green[-1] in (None, c.w.control.palette().color(
+        QtGui.QPalette.ColorRole.Text).name(), c.w._prompt_format.foreground().color().name())
+
+
+SHEET = """
+QPlainTextEdit { font-family: monospace; }
+.in-prompt { color: #0000ff; }
+.in-prompt-number { color: #ff0000; font-weight: bold; }
+.out-prompt { color: #008000; }
+.out-prompt-number { color: #800080; }
+.error { color: #aa5500; }
+"""
+
+
+def test_the_guide_style_sheet_classes_restyle_prompts_and_errors(console, qtbot):
+    console.w.style_sheet = SHEET
+    console.run("40 + 2")
+    console.run("import sys; print('to stderr', file=sys.stderr)")
+    frags = _fragments(console.w.control.document())
+    assert ("In [", "#0000ff") in frags
+    assert any(t.isdigit() and fg == "#ff0000" for t, fg in frags)
+    assert ("Out[", "#008000") in frags
+    assert any(t.isdigit() and fg == "#800080" for t, fg in frags)
+    assert any("to stderr" in t and fg == "#aa5500" for t, fg in frags)
+
+
+def test_style_sheet_classes_parser():
+    got = console_classes("/* x */ .error, .inverted { color: red; background-color: #fff }"
+                          " .in-prompt { font-weight: bold } QLabel { color: blue }")
+    assert got == {"error": {"color": "red", "background-color": "#fff"},
+                   "inverted": {"color": "red", "background-color": "#fff"},
+                   "in-prompt": {"font-weight": "bold"}}
+
+
+def test_zoom_keeps_pictures_in_proportion(console, qtbot):
+    """Ctrl+plus / Ctrl+minus / Ctrl+0 change the font; a picture grows with it."""
+    from conftest import Key, Mod
+
+    console.run_source("from IPython.display import Image, display\n"
+                       "import base64, zlib, struct\n"
+                       "def png(w, h):\n"
+                       "    raw = b''.join(b'\\x00' + b'\\xff\\x00\\x00' * w for _ in range(h))\n"
+                       "    def chunk(t, d): return struct.pack('>I', len(d)) + t + d + "
+                       "struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)\n"
+                       "    return (b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack("
+                       "'>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) "
+                       "+ chunk(b'IEND', b''))\n"
+                       "display(Image(png(60, 40)))")
+    editor = console.editor
+    size0 = console.w.font_size if hasattr(console.w, "font_size") else editor.font().pointSizeF()
+    pt0 = editor.font().pointSizeF()
+    console.key(Key.Key_Plus, Mod.ControlModifier)
+    console.key(Key.Key_Plus, Mod.ControlModifier)
+    assert editor.font().pointSizeF() > pt0
+    console.key(Key.Key_0, Mod.ControlModifier)
+    assert editor.font().pointSizeF() == pytest.approx(pt0)
+    assert size0 is not None
