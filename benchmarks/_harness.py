@@ -115,6 +115,10 @@ class Adapter:
         """Start the kernel, connect a client and make ``self.w`` (not yet shown)."""
         raise NotImplementedError
 
+    def create_on_server(self, buffer_size: int | None, url: str, token: str) -> None:
+        """Like :meth:`create`, with a new kernel of the Jupyter Server at ``url``."""
+        raise NotAvailable(f"{self.name} has no Jupyter Server transport")
+
     def done_signals(self):
         """Signals emitted after a cell finished and the next prompt is shown."""
         return []
@@ -296,15 +300,23 @@ class PaintSpy:
 
 # ---------------------------------------------------------------------------
 # scenarios
-def _launch(ad: Adapter, start_ts: float, buffer_size, inprocess=False) -> dict:
-    """Import, start the kernel, show the widget, wait for 'In [1]:' visible."""
+def _launch(ad: Adapter, start_ts: float, buffer_size, inprocess=False, server=False) -> dict:
+    """Import, start the kernel, show the widget, wait for 'In [1]:' visible.
+    ``server``: a kernel of the Jupyter Server run.py started (its URL and
+    token in EMBEDCON_BENCH_SERVER and JUPYTER_TOKEN)."""
     t_imp0 = time.time()
     ad.import_qt_and_console(inprocess)
     from qtpy import QtWidgets
 
     t_imported = time.time()
     ad.app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["bench"])
-    ad.create(buffer_size, inprocess)
+    if server:
+        url = os.environ.get("EMBEDCON_BENCH_SERVER")
+        if not url:
+            raise NotAvailable("no Jupyter Server (run.py starts one for server scenarios)")
+        ad.create_on_server(buffer_size, url, os.environ.get("JUPYTER_TOKEN", ""))
+    else:
+        ad.create(buffer_size, inprocess)
     ad.w.resize(900, 700)
     ad.w.show()
     ok = ad.wait_until(lambda: ad.prompt_number() == 1, 60.0,
@@ -346,8 +358,8 @@ def sc_startup(ad, start_ts, inprocess=False):
     return r
 
 
-def sc_print(ad, start_ts, buffer_size, n=100_000):
-    r = _launch(ad, start_ts, buffer_size)
+def sc_print(ad, start_ts, buffer_size, n=100_000, server=False):
+    r = _launch(ad, start_ts, buffer_size, server=server)
     rss0 = proc_status("VmRSS")
     emit({"event": "start", "kernel_pid": ad.kernel_pid()})
     c0 = time.process_time()
@@ -370,8 +382,8 @@ def sc_line5mb(ad, start_ts):
     return r
 
 
-def sc_cells200(ad, start_ts, n=200):
-    r = _launch(ad, start_ts, 10_000)
+def sc_cells200(ad, start_ts, n=200, server=False):
+    r = _launch(ad, start_ts, 10_000, server=server)
     emit({"event": "start", "kernel_pid": ad.kernel_pid()})
     times = []
     spy = PaintSpy(ad)
@@ -1028,6 +1040,10 @@ def main(adapter_cls) -> None:
             result.update(sc_line5mb(ad, start_ts))
         elif scenario == "cells200":
             result.update(sc_cells200(ad, start_ts))
+        elif scenario == "server-cells200":
+            result.update(sc_cells200(ad, start_ts, server=True))
+        elif scenario == "server-print100k":
+            result.update(sc_print(ad, start_ts, 10_000, server=True))
         elif scenario == "keystroke":
             result.update(sc_keystroke(ad, start_ts))
         elif scenario == "png30":

@@ -103,6 +103,12 @@ SCENARIOS = {
                            "(qtconsole shows its text form)", kind="abs", max=200.0),
     "update200": dict(title="200 in-place updates of one display until the last shows",
                       kind="abs", max=2.0),
+    # through a Jupyter Server: no peer has this; judged against a bare
+    # WebSocket client that only drains (server_floors.py)
+    "server-cells200": dict(title="200 × `1+1` through a Jupyter Server, per cell", kind="floor",
+                            floor_key="server_rtt_idle_ms", max=2.0),
+    "server-print100k": dict(title="100k lines through a Jupyter Server, scrollback 10,000",
+                             kind="floor", floor_key="server_drain100k_s", max=1.5),
 }
 # secondary measurements shown under the table (medians over runs)
 DETAILS = {
@@ -136,7 +142,11 @@ DETAILS = {
     "svg30": [],
     "html1000": ["time_to_shown_s"],
     "update200": ["longest_stall_ms"],
+    "server-cells200": ["p90_ms", "cpu_per_cell_ms", "gui_thread_cpu_per_cell_ms"],
+    "server-print100k": ["cpu_s_during", "rss_end_mib"],
 }
+SERVER_FLOOR_KEYS = ("server_rtt_reply_ms", "server_rtt_idle_ms", "server_drain100k_s",
+                     "server_plain_rtt_idle_ms", "server_plain_drain100k_s")
 # hard limit for one child process (seconds), on top of the cap
 HARD_TIMEOUT = {"stall1m": 600, "rss500": 900}
 
@@ -239,6 +249,9 @@ def _kill(pid) -> None:
         pass
 
 
+SERVER_ENV: dict = {}  # the Jupyter Server's URL and token, for server scenarios
+
+
 def run_child(console: str, scenario: str, cap: float | None) -> dict:
     """Run one scenario in a fresh process; returns its result dict."""
     script = HERE / f"scenarios_{console}.py"
@@ -247,7 +260,8 @@ def run_child(console: str, scenario: str, cap: float | None) -> dict:
     err = tempfile.TemporaryFile(mode="w+")
     start_ts = time.time()
     proc = subprocess.Popen([py, str(script), scenario, repr(start_ts)], cwd=str(HERE),
-                            stdout=subprocess.PIPE, stderr=err, text=True, env=child_env())
+                            stdout=subprocess.PIPE, stderr=err, text=True,
+                            env={**child_env(), **SERVER_ENV})
     state = {"result": None, "started": None, "kernel_pid": None}
 
     def reader():
@@ -297,9 +311,9 @@ def run_child(console: str, scenario: str, cap: float | None) -> dict:
     return res
 
 
-def run_floors() -> dict:
-    out = subprocess.run([str(own_python()), str(HERE / "floors.py")], capture_output=True,
-                         text=True, env=child_env(), timeout=300)
+def run_floors(script: str = "floors.py") -> dict:
+    out = subprocess.run([str(own_python()), str(HERE / script)], capture_output=True,
+                         text=True, env={**child_env(), **SERVER_ENV}, timeout=300)
     for line in out.stdout.splitlines():
         if line.startswith("{"):
             return json.loads(line)
@@ -372,6 +386,12 @@ def summarise(scenario: str, runs: list[dict], floors: list[dict], cap: float | 
                     s["vs_floor"] = s["embedcon"] / fl
                     if s["qtconsole"]:
                         s["floor_ratio"] = fl / s["qtconsole"]
+        elif spec["kind"] == "floor":  # no peer: judged against the floor
+            fl = _med([f.get(spec["floor_key"]) for f in floors])
+            if fl:
+                s["vs_floor"] = s["embedcon"] / fl
+                verdict = s["vs_floor"] <= spec["max"]
+            why.append(f"≤ {spec['max']}× floor")
         elif spec["kind"] == "abs":
             verdict = s["embedcon"] <= spec["max"]
             why.append(f"≤ {spec['max']:g} {s['unit'].split()[0]}")
@@ -433,6 +453,14 @@ def markdown(summary: list[dict], floors: dict, cap) -> str:
                      "launch to an in-process kernel answering (qtpy's Qt modules, a QApplication, "
                      "no widget) "
                      f"{_fmt(floors.get('inprocess_start_s'), 's')}.")
+    if floors.get("server_rtt_idle_ms") is not None:
+        lines.append("Server floors (same run, a bare WebSocket client with no jupyter_client, "
+                     "quick ACKs on, through the same Jupyter Server): `1+1` round trip "
+                     f"{_fmt(floors.get('server_rtt_reply_ms'), 'ms')} to execute_reply, "
+                     f"{_fmt(floors.get('server_rtt_idle_ms'), 'ms')} to IOPub idle; 100k lines "
+                     f"drained {_fmt(floors.get('server_drain100k_s'), 's')}. Without quick ACKs "
+                     f"(a naive client): {_fmt(floors.get('server_plain_rtt_idle_ms'), 'ms')} "
+                     f"and {_fmt(floors.get('server_plain_drain100k_s'), 's')}.")
     det = []
     for s in summary:
         parts = []
@@ -493,6 +521,21 @@ def main(argv=None) -> int:
         "embedcon_env": own_versions(),
         "peer_env": peer_versions() if "qtconsole" in consoles else None,
     }
+    server = None
+    if any(SCENARIOS[sc]["kind"] == "floor" for sc in scenarios):
+        from _jserver import JupyterServerProcess
+
+        log("starting a Jupyter Server for the server scenarios")
+        server = JupyterServerProcess()
+        SERVER_ENV.update(server.env())
+    try:
+        return _run_all(args, scenarios, consoles, meta, started, server, log)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _run_all(args, scenarios, consoles, meta, started, server, log) -> int:
     raw: dict[str, list[dict]] = {s: [] for s in scenarios}
     floors: list[dict] = []
     capped_once: set[str] = set()
@@ -501,10 +544,14 @@ def main(argv=None) -> int:
         if not args.no_floors:
             log(f"run {i + 1}/{args.runs}: floors")
             floors.append(run_floors())
+            if server is not None:
+                floors[-1].update(run_floors("server_floors.py"))
         for sc in scenarios:
             pair = {}
             for console in consoles:
                 cap = args.cap if SCENARIOS[sc].get("capped") else None
+                if console == "qtconsole" and SCENARIOS[sc]["kind"] == "floor":
+                    continue  # no peer for this one
                 if console == "qtconsole" and sc in capped_once and not args.retry_capped:
                     pair[console] = {"scenario": sc, "console": console, "capped": True,
                                      "value": None, "cap_s": cap, "skipped": True}
@@ -523,7 +570,8 @@ def main(argv=None) -> int:
             raw[sc].append(pair)
     floors_med = {}
     if floors:
-        for k in ("rtt_reply_ms", "rtt_idle_ms", "drain100k_s", "inprocess_start_s"):
+        for k in ("rtt_reply_ms", "rtt_idle_ms", "drain100k_s", "inprocess_start_s",
+                  *SERVER_FLOOR_KEYS):
             floors_med[k] = _med([f.get(k) for f in floors])
     summary = [summarise(sc, raw[sc], floors, args.cap) for sc in scenarios]
     meta["elapsed_s"] = time.monotonic() - t_all

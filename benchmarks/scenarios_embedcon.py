@@ -54,6 +54,14 @@ class EmbedconAdapter(Adapter):
         self.km, self.kc = self.w.kernel_manager, self.w.kernel_client
         self.default_buffer_size = self.w.buffer_size
 
+    def create_on_server(self, buffer_size, url: str, token: str) -> None:
+        import embedcon
+
+        traits = {} if buffer_size is None else {"buffer_size": buffer_size}
+        self.w = embedcon.server_console(url, token=token, **traits)
+        self.km, self.kc = self.w.kernel_manager, self.w.kernel_client
+        self.default_buffer_size = self.w.buffer_size
+
     def ready(self) -> bool:
         w = self.w
         return w._handshake_done and "prompt" not in w._requests.values()

@@ -6,13 +6,15 @@ their modules (``embedcon.widgets``, ``embedcon.manager``, ...).
 
 __version__ = "0.1.0"
 
+from . import _moved  # noqa: E402  (old module names of the kernel side)
+
 __all__ = ["keep", "release", "subprocess_console", "inprocess_console", "in_app_console",
-           "__version__"]
+           "server_console", "__version__"]
 
 
 def __getattr__(name):
     # one call per wiring mode, imported on first use (keeps `import embedcon` cheap)
-    if name in ("subprocess_console", "inprocess_console", "in_app_console"):
+    if name in ("subprocess_console", "inprocess_console", "in_app_console", "server_console"):
         from . import consoles
 
         return getattr(consoles, name)

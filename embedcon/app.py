@@ -21,6 +21,7 @@ from jupyter_core.application import JupyterApp, base_aliases, base_flags
 from traitlets import Any, Bool, Dict, List, Type, Unicode, default
 
 from . import __version__
+from .app_server import ServerOptions, server_aliases, server_examples, server_flags
 
 __all__ = ["EmbedconApp", "MainWindow", "main"]
 
@@ -42,7 +43,7 @@ embedcon --restore                    # reopen the last session's tabs (fresh ke
 embedcon --theme dark                 # light, dark, or auto (follow the desktop)
 embedcon --generate-config            # write a config file to edit
 embedcon --help-keys                  # every key binding, in both key profiles
-"""
+""" + server_examples
 
 aliases = dict(base_aliases)
 aliases.update(console_aliases)
@@ -55,6 +56,7 @@ aliases.update({
     "buffer-size": "RichJupyterWidget.buffer_size",
     "key-profile": "RichJupyterWidget.key_profile",
 })
+aliases.update(server_aliases)
 flags = dict(base_flags)
 flags.update(console_flags)
 flags.update({
@@ -70,9 +72,10 @@ flags.update({
     "no-spare-kernels": ({"EmbedconApp": {"spare_kernels": False}},
                          "Keep no warm spare kernel for new tabs and restarts."),
 })
+flags.update(server_flags)
 
 
-class EmbedconApp(JupyterApp, JupyterConsoleApp):
+class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
     name = "embedcon"
     version = __version__
     description = ("A fast Jupyter console. Starts a kernel (or attaches to one with "
@@ -142,8 +145,11 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
         super().initialize(argv)
         if self._dispatching:
             return
-        # no kernel-side argv is forwarded except what the user gave after the options
-        JupyterConsoleApp.initialize(self, argv)
+        if self.server_url:  # a kernel on a Jupyter Server (app_server.py)
+            self.init_server_kernel()
+        else:
+            # no kernel-side argv is forwarded except what the user gave after the options
+            JupyterConsoleApp.initialize(self, argv)
         head, self.kernel_head_start = self.kernel_head_start, None
         if head is not None:
             head.discard()  # the kernel manager did not take it (e.g. --existing in a config)
@@ -253,7 +259,11 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
         self.window = MainWindow(self, confirm_exit=self.confirm_exit, spares=spares,
                                  store=store)
         km = self.kernel_manager
-        if km is not None:
+        if self.server_url:  # a kernel on a Jupyter Server: its tabs' clients come from it
+            handle = KernelHandle(manager=km, connection_info={}, kernel_name=km.kernel_name or "",
+                                  owned=getattr(km, "owns_kernel", True), client_maker=km.client)
+            spares = self.window.spares = None  # spares are local kernels
+        elif km is not None:
             handle = KernelHandle.for_manager(km, client_factory=self.make_client)
         else:
             handle = KernelHandle(connection_info=self.kernel_client.get_connection_info(),
@@ -279,6 +289,9 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp):
         self.window._current_changed(self.window.tabs.currentIndex())
         if spares is not None and km is not None:
             spares.ensure(km.kernel_name, delay=2000)  # after the first tab is up
+        if self.server_url:
+            self.window.setWindowTitle(f"{self.window_title} \u2014 {km.kernel_name or 'kernel'} "
+                                       f"on {km.server.base_url}")
         if self.tunnel is not None:
             from qtpy import QtCore
 

@@ -3,6 +3,7 @@
 >>> console = embedcon.subprocess_console()              # a kernel in its own process
 >>> console = embedcon.inprocess_console({"data": data})  # same process and thread, no sockets
 >>> console = embedcon.in_app_console({"window": win})    # a real kernel hosted in the app
+>>> console = embedcon.server_console("https://hub/user/me/", token=tok)  # on a Jupyter Server
 
 Each returns a :class:`~embedcon.widgets.RichJupyterWidget` whose kernel is
 already started; keyword arguments are the widget's traits (``font_size``,
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from qtpy import QtWidgets
 
-__all__ = ["subprocess_console", "inprocess_console", "in_app_console"]
+__all__ = ["subprocess_console", "inprocess_console", "in_app_console", "server_console"]
 
 
 def _app() -> QtWidgets.QApplication:
@@ -98,4 +99,39 @@ def in_app_console(namespace: dict | None = None, parent=None, **traits):
     kc.start_channels()
     console = RichJupyterWidget(parent, kernel_client=kc, **traits)
     console.in_app_kernel = kernel
+    return console
+
+
+def server_console(url: str, token: str | None = None, kernel_name: str | None = None,
+                   kernel_id: str | None = None, ca_file: str | None = None, parent=None,
+                   **traits):
+    """A console on a kernel of a Jupyter Server (or Enterprise Gateway, or a
+    JupyterHub single-user server) at ``url``.
+
+    Starts a kernel of ``kernel_name`` (the server's default spec when None),
+    or attaches to the running kernel ``kernel_id``.  ``token``: the server's
+    token (else the URL's ``?token=``, else ``JUPYTER_TOKEN``); it is sent in
+    a header only.  ``ca_file``: CA certificates (PEM) to trust for https.
+    Waits for the server's answer (at most about 5 s) and raises
+    :class:`embedcon.kernels.server.ServerError` with a one-line message
+    when the server is unreachable, refuses the token, or has no such kernel
+    or spec.  A kernel this call started is shut down when the application
+    quits; one it attached to is left running.
+    """
+    from .kernels.server import JupyterServer, ServerKernelManager
+    from .widgets import RichJupyterWidget
+
+    _app()
+    if kernel_name and kernel_id:
+        raise ValueError("give kernel_name (start a kernel) or kernel_id (attach), not both")
+    km = ServerKernelManager(JupyterServer(url, token=token, ca_file=ca_file))
+    if kernel_id:
+        km.attach(kernel_id)
+    else:
+        km.start_kernel(kernel_name)
+    kc = km.client()
+    kc.start_channels()
+    console = RichJupyterWidget(parent, kernel_manager=km, kernel_client=kc, **traits)
+    if km.owns_kernel:
+        _stop_on_quit(console)
     return console

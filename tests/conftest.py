@@ -4,8 +4,10 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # qtpy picks PyQt5 first when QT_API is unset and PyQt5 is installed (a smoke
-# test installs it); the suite runs on the binding pytest-qt is told to use
+# test installs it); the suite runs on PyQt6 unless QT_API says otherwise, and
+# pytest-qt uses the same binding (QT_API=pyside6 runs the suite on PySide6)
 os.environ.setdefault("QT_API", "pyqt6")
+os.environ.setdefault("PYTEST_QT_API", os.environ["QT_API"])
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 import pytest  # noqa: E402

@@ -43,13 +43,14 @@ class FakeKernel:
     the kernel thread for each execute request; the frame lists it returns are
     sent on IOPub between ``execute_input`` and the reply.  ``stdin_late``:
     seconds before the stdin socket listens (its port is reserved, then
-    released).  A cell whose code is ``input`` sends an ``input_request`` on
+    released).  ``ignore``: request types never answered.  A cell whose code is ``input`` sends an ``input_request`` on
     stdin and finishes when the ``input_reply`` comes.
     """
 
     def __init__(self, directory, *, key: bytes | None = None, respond: bool = True,
                  heartbeat: bool = True, on_execute=None, name: str = "kernel-fake.json",
-                 replies: dict | None = None, stdin_late: float = 0.0):
+                 replies: dict | None = None, stdin_late: float = 0.0,
+                 ignore: tuple = ()):
         self.key = uuid.uuid4().hex.encode() if key is None else key
         self.session = Session(key=self.key, username="fake-kernel")
         self.respond = respond
@@ -58,6 +59,8 @@ class FakeKernel:
         # request type -> reply content to send instead of the normal one (any
         # JSON value, or bytes for a raw content frame)
         self.replies: dict = dict(replies or {})
+        # request types never answered (e.g. a kernel without is_complete)
+        self.ignore = set(ignore)
         self.requests: list[dict] = []  # every request received, decoded
         self.bad_requests = 0
         self.execution_count = 0
@@ -253,7 +256,7 @@ class FakeKernel:
             self._waiting_input = None
             self._finish_execute(ident, parent, sock)
             return
-        if not self.respond or channel == "stdin":
+        if not self.respond or channel == "stdin" or msg_type in self.ignore:
             return
         parent = msg["header"]
         sock = self._sockets[channel]

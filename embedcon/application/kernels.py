@@ -64,7 +64,7 @@ class KernelHandle:
     """One kernel the window talks to, and the tabs (widgets) on it."""
 
     def __init__(self, *, manager=None, connection_info: dict, connection_file: str = "",
-                 kernel_name: str = "", owned: bool, client_factory=None):
+                 kernel_name: str = "", owned: bool, client_factory=None, client_maker=None):
         self.manager = manager  # a QtKernelManager when this window started the kernel
         self.connection_info = dict(connection_info)
         self.connection_file = connection_file
@@ -72,6 +72,7 @@ class KernelHandle:
         self.owned = owned
         self.widgets: list = []
         self._client_factory = client_factory
+        self._client_maker = client_maker  # makes a ready client itself (a server kernel)
         self.dead = False  # set when the kernel went away for good
 
     @classmethod
@@ -95,6 +96,10 @@ class KernelHandle:
 
     def new_client(self):
         """A new client (its own session) with its channels started."""
+        if self._client_maker is not None:
+            kc = self._client_maker()
+            kc.start_channels()
+            return kc
         if self._client_factory is not None:
             kc = self._client_factory()
         else:

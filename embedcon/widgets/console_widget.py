@@ -407,6 +407,9 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
         """End editing: the input becomes transcript; returns its text."""
         text = self.input_buffer
         self._highlighter.freeze()
+        # the input line, the result and the next prompt come in separate
+        # event-loop turns and each moved the scroll bar: repaint it once
+        self._hold_paint((self._control.verticalScrollBar(),))
         c = QtGui.QTextCursor(self._doc)
         c.movePosition(_M.End)
         c.insertText("\n", self._plain_format)
@@ -416,9 +419,6 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
         self._end_cursor = c
         self._overwrite_floor = c.position()
         self.history.reset()
-        # the input line, the result and the next prompt come in separate
-        # event-loop turns and each moved the scroll bar: repaint it once
-        self._hold_paint((self._control.verticalScrollBar(),))
         return text
 
     # ------------------------------------------------------------------
@@ -490,21 +490,28 @@ class ConsoleWidget(EditingTools, EditingCommands, QtWidgets.QWidget):
         """Hold the repaints of ``parts`` (default: the viewport and the scroll
         bar) until the next frame or :meth:`_release_paint`."""
         for part in parts or self._painted_parts():
-            part.setUpdatesEnabled(False)
+            if hasattr(part, "hold"):  # the scroll bar holds itself (QuietScrollBar)
+                part.hold()
+            else:
+                part.setUpdatesEnabled(False)
         if not self._paint_timer.isActive():
             self._paint_timer.start(self.PAINT_INTERVAL_MS)
 
     def _release_paint(self) -> None:
         self._paint_timer.stop()
         for part in self._painted_parts():
-            if not part.updatesEnabled():
+            if hasattr(part, "release"):
+                part.release()
+            elif not part.updatesEnabled():
                 part.setUpdatesEnabled(True)  # and repaints
 
     @guarded
     def _paint_now(self) -> None:
         """A frame passed: show what is held; hold again while a flood is written."""
         for part in self._painted_parts():
-            if not part.updatesEnabled():
+            if hasattr(part, "release"):
+                part.release(now=True)
+            elif not part.updatesEnabled():
                 part.setUpdatesEnabled(True)
                 part.repaint()
         if self._queue:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qtpy import QtCore, QtGui, QtWidgets
 
 from .output import FOLDED
-from .scrollbar import install_groove_cache
+from .scrollbar import QuietScrollBar, install_groove_cache
 
 __all__ = ["ConsoleEdit", "settings_properties", "key_chord", "block_text_joined"]
 
@@ -107,6 +107,7 @@ class ConsoleEdit(QtWidgets.QPlainTextEdit):
         self.setWordWrapMode(QtGui.QTextOption.WrapMode.WrapAnywhere)
         self.setTabChangesFocus(False)
         self.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.DefaultContextMenu)
+        self.setVerticalScrollBar(QuietScrollBar(self))
         install_groove_cache(self.verticalScrollBar(), self)
 
     # keys ---------------------------------------------------------------

@@ -24,7 +24,8 @@ from .kernel_session import KernelSession
 __all__ = ["JupyterWidget", "JupyterSettings", "KERNEL_STATES"]
 
 
-KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not responding", "wrong key")
+KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not responding",
+                 "wrong key", "disconnected")
 
 
 class JupyterSettings(ConsoleSettings, AssistSettings):
@@ -184,6 +185,11 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin
         auth = getattr(kc, "authentication_failed", None)
         if auth is not None:
             out.append((auth, self._on_authentication_failed))
+        # clients that reach the kernel over a network link (the server transport)
+        for name in ("connection_lost", "connection_restored"):
+            sig = getattr(kc, name, None)
+            if sig is not None:
+                out.append((sig, getattr(self, "_on_" + name)))
         return out
 
     def _on_iopub_batch(self, msgs) -> None:
@@ -397,9 +403,17 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin
     # execution
     def _ask_is_complete(self, source: str) -> None:
         kc = self._kernel_client
+        silent = getattr(self, "_is_complete_silent", False)
+        if silent:  # keep only the newest unanswered request
+            self._requests = {k: v for k, v in self._requests.items() if v != "is_complete"}
         msg_id = kc.is_complete(source)
         self._requests[msg_id] = "is_complete"
         self._is_complete = (msg_id, source)
+        if silent:
+            # this kernel did not answer before: decide now (an answer, however
+            # late, re-enables waiting for it), so that Enter never waits again
+            self._is_complete_timed_out()
+            return
         self._is_complete_timer.start(int(self.settings.is_complete_timeout * 1000))
 
     def _resolve_is_complete(self, status: str, indent: str = "") -> None:
@@ -422,6 +436,7 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin
     def _is_complete_timed_out(self) -> None:
         if self._is_complete is None:
             return
+        self._is_complete_silent = True
         source = self._is_complete[1]
         status = "complete"
         if self._language == "python":
@@ -577,6 +592,7 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin
                 self._reply = msg
                 self._maybe_finish()
         elif kind == "is_complete":
+            self._is_complete_silent = False
             if self._is_complete and self._is_complete[0] == parent:
                 status = content.get("status", "complete")
                 indent = content.get("indent", "")

@@ -280,9 +280,24 @@ class KernelSession:
             self.write_text(stderr.rstrip("\n") + "\n", "stderr")
 
     @guarded
+    def _on_connection_lost(self, reason: str) -> None:
+        """The link to a remote kernel dropped; the client is reconnecting."""
+        if self._kernel_state in ("dead", "disconnected"):
+            return
+        self._set_state("disconnected")
+        self.write_notice(f"Lost the connection to the kernel ({reason}); reconnecting\u2026")
+
+    @guarded
+    def _on_connection_restored(self) -> None:
+        if self._kernel_state != "disconnected":
+            return
+        self._set_state(self._activity)
+        self.write_notice("Reconnected to the kernel.")
+
+    @guarded
     def _on_heartbeat_failed(self, since: float) -> None:
         state = self._kernel_state
-        if state in ("dead", "not responding", "wrong key"):
+        if state in ("dead", "not responding", "wrong key", "disconnected"):
             return
         hb = getattr(self._kernel_client, "hb_channel", None)
         if hb is not None and hb.is_beating():
@@ -355,5 +370,6 @@ class KernelSession:
         kc, km = self._kernel_client, self._kernel_manager
         if kc is not None:
             kc.stop_channels()
-        if km is not None and getattr(km, "has_kernel", False):
+        if km is not None and getattr(km, "has_kernel", False) and \
+                getattr(km, "owns_kernel", True):
             km.shutdown_kernel(now=True)

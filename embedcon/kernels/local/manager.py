@@ -45,8 +45,8 @@ from jupyter_core.paths import jupyter_path
 from qtpy import QtCore
 from traitlets import Bool, DottedObjectName, Float, Integer, default
 
-from .client import is_loopback  # re-exported
-from .manager_signals import ManagerSignals, _ManagerSignals  # re-exported
+from ..client import is_loopback  # re-exported
+from ..manager_signals import ManagerSignals, _ManagerSignals  # re-exported
 
 log = logging.getLogger("embedcon.manager")
 

@@ -46,7 +46,7 @@ import warnings
 
 from qtpy import QtCore, QtWidgets
 
-from .client import is_loopback as _is_loopback
+from ..client import is_loopback as _is_loopback
 from ._in_app_classes import KERNEL_LOGGER_NAME, _build_classes
 from ._in_app_host import _MISSING, _HostState, _cancel_thread_tasks, _clear_singletons, _close_shell
 from .qt_asyncio_pump import _Pump
@@ -220,7 +220,7 @@ class InAppKernel(QtCore.QObject):
         """
         if self._app is None:
             raise RuntimeError("the in-app kernel is not running")
-        from .client import QtKernelClient
+        from ..client import QtKernelClient
 
         kc = QtKernelClient(connection_file=self._cf)
         kc.load_connection_file()
@@ -383,7 +383,7 @@ class InAppKernel(QtCore.QObject):
 
     @staticmethod
     def _namespace_helpers() -> dict:
-        from .references import keep, release
+        from ...references import keep, release
 
         return {"keep": keep, "release": release}
 

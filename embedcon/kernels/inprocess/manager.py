@@ -30,7 +30,7 @@ from qtpy import QtCore
 from traitlets import DottedObjectName, Instance, Unicode
 
 from ..manager_signals import ManagerSignals, _ManagerSignals
-from ..references import keep, release
+from ...references import keep, release
 
 log = logging.getLogger("embedcon.inprocess")
 

@@ -39,6 +39,8 @@ from qtpy import QtCore
 from traitlets import Type
 from zmq.utils import monitor as zmq_monitor
 
+from ..qt_compat import signal_connected
+
 log = logging.getLogger("embedcon.client")
 
 __all__ = ["QtKernelClient", "QtZMQSocketChannel", "QtHBChannel", "validate_message",
@@ -64,6 +66,8 @@ def validate_message(msg) -> str | None:
         return "header is not a dict"
     if not isinstance(header.get("msg_type"), str):
         return "header has no msg_type"
+    if msg.get("parent_header", {}) is None:
+        msg["parent_header"] = {}  # "no parent" sent as null (xeus kernels): repaired
     if not isinstance(msg.get("parent_header"), dict):
         return "parent_header is not a dict"
     if not isinstance(msg.get("content"), dict):
@@ -191,20 +195,9 @@ class _Bridge(QtCore.QObject):
     # for the next event-loop turn (a flood of small messages never freezes)
     BUDGET_S = 0.010
 
-    _single_signal = None  # QMetaMethod of message_received, found once
-
     def _single_listeners(self) -> bool:
         """Whether anyone connected to ``message_received``."""
-        try:
-            method = _Bridge._single_signal
-            if method is None:
-                mo = self.metaObject()
-                method = next(mo.method(i) for i in range(mo.methodCount())
-                              if bytes(mo.method(i).name()) == b"message_received")
-                _Bridge._single_signal = method
-            return self.isSignalConnected(method)
-        except Exception:  # a binding without these calls: assume someone listens
-            return True
+        return signal_connected(self, "message_received")
 
     def _drain(self) -> None:
         with self._lock:
