@@ -18,7 +18,7 @@ from jupyter_client.consoleapp import JupyterConsoleApp
 from jupyter_client.consoleapp import aliases as console_aliases
 from jupyter_client.consoleapp import flags as console_flags
 from jupyter_core.application import JupyterApp, base_aliases, base_flags
-from traitlets import Any, Bool, Dict, List, Type, Unicode, default
+from traitlets import Any, Bool, Dict, List, Type, Unicode, default, observe
 
 from . import __version__
 from .app_server import ServerOptions, server_aliases, server_examples, server_flags
@@ -50,7 +50,10 @@ aliases.update(console_aliases)
 aliases.update({
     "style": "RichJupyterWidget.syntax_style",
     "theme": "RichJupyterWidget.theme",
-    "stylesheet": "RichJupyterWidget.style_sheet",
+    "colors": "RichJupyterWidget.colors",
+    "stylesheet": "EmbedconApp.stylesheet",
+    "paging": "RichJupyterWidget.paging",
+    "gui-completion": "RichJupyterWidget.gui_completion",
     "font-size": "RichJupyterWidget.font_size",
     "font-family": "RichJupyterWidget.font_family",
     "buffer-size": "RichJupyterWidget.buffer_size",
@@ -126,6 +129,20 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
     allow_insecure_key = Bool(
         False, config=True,
         help="With --existing, accept a connection file with an empty key (unsigned messages).")
+    stylesheet = Unicode(
+        "", config=True,
+        help="A file with a Qt style sheet for the console (read into "
+             "RichJupyterWidget.style_sheet; it may style .in-prompt, .error and the guide's "
+             "other classes).")
+
+    @observe("stylesheet")
+    def _read_stylesheet(self, change) -> None:
+        path = os.path.expanduser(change["new"])
+        try:
+            with open(path, encoding="utf-8") as f:
+                self.config.RichJupyterWidget.style_sheet = f.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            self._fail(f"cannot read the style sheet {path}: {getattr(exc, 'strerror', exc)}")
     ssh_options = List(
         Unicode(), config=True,
         help="Extra OpenSSH options for --ssh tunnels, as for `ssh -o` "

@@ -169,6 +169,7 @@ def test_find_bar(console):
     console.key(Key.Key_F, CTRL | SHIFT)
     bar = w.find_bar
     assert bar.isVisible() and bar.edit.hasFocus()
+    assert bar.height() < 2 * bar.edit.sizeHint().height()  # one line, the text keeps the room
     console.qtbot.keyClicks(bar.edit, "NEEDLE")
     console.qtbot.waitUntil(lambda: bar.matches == 4)  # the input line and 3 outputs
     assert bar.count.text() == f"{bar.current + 1} of 4"

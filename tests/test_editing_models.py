@@ -180,3 +180,20 @@ def test_searcher_refines_as_you_type_and_handles_case():
     assert s.find("aaa") == [12, 16]  # "aa" overlaps itself: scanned again, not filtered
     s.set_text("İx ix")  # lower-cases to a longer string: offsets must not shift
     assert s.find("ix") == [0, 3]  # the regex fallback, on the text itself
+
+
+def test_ipython_lexer_names_cell_magic_bodies_and_keeps_python():
+    from pygments.token import Name, Operator
+
+    from embedcon.models.ipython_lexer import IPythonLineLexer
+
+    lx = IPythonLineLexer()
+    assert lx.cell_lexer_name("%%bash") == "bash"
+    assert lx.cell_lexer_name("  %%script /usr/bin/perl -w") == "perl"
+    assert lx.cell_lexer_name("%%html --isolated") == "html"
+    assert lx.cell_lexer_name("%%time") is None and lx.cell_lexer_name("x = 1") is None
+    toks = list(lx.get_tokens("%timeit f(1)"))
+    assert toks[:2] == [(Operator, "%"), (Name.Decorator, "timeit")]
+    assert list(lx.get_tokens("len??"))[-1] == (Operator, "??")
+    assert list(lx.get_tokens("x = !ls"))[4] == (Operator, "!")
+    assert "".join(v for _, v in lx.get_tokens("a = b ? c")) == "a = b ? c"  # not help

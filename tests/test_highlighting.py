@@ -6,7 +6,7 @@ import pytest
 from conftest import Key, Mod
 from fake_kernel import FakeKernel
 from pygments.styles import get_style_by_name
-from pygments.token import Keyword, Name, Operator
+from pygments.token import Comment, Keyword, Name, Operator
 
 
 def colour_at(w, needle, offset=0):
@@ -83,3 +83,22 @@ def test_lexer_comes_from_the_kernels_language_info(julia_console):
                                   timeout=5000)
     julia_console.type("function f(x) x end")
     wait_colour(julia_console, "function", style_colour("default", Keyword))
+
+
+def test_cell_magic_body_is_lexed_in_its_language(console):
+    builtin = style_colour("default", Name.Builtin)
+    console.type("%%bash")
+    console.key(Key.Key_Return, Mod.ControlModifier)
+    console.type("echo $HOME")
+    console.type("  # a comment")
+    wait_colour(console, "echo", builtin)  # bash's builtin, not a Python name
+    assert colour_at(console.w, "$HOME") == style_colour("default", Name.Variable)
+    # bash ends a comment at a line end, which a line lexed alone lacks
+    assert colour_at(console.w, "# a comment") == style_colour("default", Comment.Single)
+    # the first line no longer a bash cell: the body is Python again
+    console.key(Key.Key_Up)
+    console.key(Key.Key_End)
+    for _ in range(4):
+        console.key(Key.Key_Backspace)
+    console.type("time")  # %%time: Python body
+    console.qtbot.waitUntil(lambda: colour_at(console.w, "echo") is None, timeout=5000)

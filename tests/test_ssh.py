@@ -49,7 +49,7 @@ def _ssh_processes(port: int) -> list[int]:
     return pids
 
 
-def _answers(path: str, timeout: float = 10.0) -> bool:
+def _answers(path: str, timeout: float = 20.0) -> bool:
     kc = BlockingKernelClient(connection_file=path)
     kc.load_connection_file()
     kc.start_channels()
@@ -73,6 +73,7 @@ def test_split_server():
 def test_ten_tunnels_in_a_row_all_reach_the_kernel_and_end_when_closed(qapp, sshd):
     km, kc = start_kernel()
     try:
+        assert _answers(km.connection_file, timeout=60)  # started (a loaded machine is slow)
         for run in range(10):
             path, tunnel = tunnelled_connection_file(km.connection_file, sshd.server,
                                                      str(sshd.user_key),
@@ -106,6 +107,7 @@ def test_a_kernel_listening_on_a_non_loopback_address_of_the_remote_host(qapp, s
     assert ip, "this machine has no non-loopback IPv4 address to test with"
     km, kc = start_kernel(ip=ip, allow_remote_access=True)
     try:
+        assert _answers(km.connection_file, timeout=60)  # started
         path, tunnel = tunnelled_connection_file(km.connection_file, sshd.server,
                                                  str(sshd.user_key), ssh_options=sshd.options)
         with tunnel:

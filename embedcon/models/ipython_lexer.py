@@ -10,7 +10,11 @@ time as the highlighter lexes:
   Python;
 * shell escapes: ``!ls -l``, ``!!ls``, ``files = !ls`` - the command lexed as
   Bash;
-* help: ``obj?``, ``obj??``, ``?obj``, ``%magic?`` - the ``?`` as ``Operator``.
+* help: ``obj?``, ``obj??``, ``?obj``, ``%magic?`` - the ``?`` as ``Operator``;
+* cell magics: :meth:`IPythonLineLexer.cell_lexer_name` names the lexer for
+  the body of a cell that starts with ``%%bash``, ``%%html``,
+  ``%%javascript``, ``%%script perl``... (the highlighter lexes the lines
+  after the first with it).
 
 Anything else is the Python lexer's.  Pure Python (pygments only).
 """
@@ -29,6 +33,13 @@ _HELP_BEFORE = re.compile(r"^(\s*)(\?\??)(?=[A-Za-z_%])")
 _HELP_AFTER = re.compile(r"(\?\??)(\s*)$")
 # "obj?" only when what precedes the ? looks like a name (not "a ? b" or a string)
 _HELP_TARGET = re.compile(r"^\s*[%*A-Za-z_][\w.*\[\]()'\"]*$")
+_CELL = re.compile(r"^\s*%%([A-Za-z_]\w*)(?:[ \t]+(\S+))?")
+# cell magic -> pygments lexer of its body (None: the body is Python)
+CELL_LEXERS = {
+    "bash": "bash", "sh": "bash", "html": "html", "HTML": "html", "javascript": "javascript",
+    "js": "javascript", "latex": "latex", "markdown": "markdown", "perl": "perl",
+    "ruby": "ruby", "svg": "xml", "writefile": "text", "file": "text", "sql": "sql",
+}
 
 
 def is_ipython(name: str) -> bool:
@@ -54,6 +65,16 @@ class IPythonLineLexer:
             self._bash = get_lexer_by_name("bash", stripnl=False, ensurenl=False)
         return self._bash
 
+    def cell_lexer_name(self, first_line: str) -> str | None:
+        """The pygments lexer for the body of a cell whose first line is
+        ``first_line`` (``%%bash`` -> "bash"); None when the body is Python."""
+        m = _CELL.match(first_line)
+        if not m:
+            return None
+        if m.group(1) == "script":
+            return CELL_LEXERS.get((m.group(2) or "").rsplit("/", 1)[-1])
+        return CELL_LEXERS.get(m.group(1))
+
     def get_tokens(self, text: str):
         from pygments.token import Name, Operator, Text
 
@@ -66,8 +87,14 @@ class IPythonLineLexer:
             if m.group(1):
                 yield Text, m.group(1)
             yield Operator, m.group(2)
-            for ttype, value in self._shell().get_tokens(text[m.end():]):
-                yield ttype, value
+            rest = text[m.end():]
+            n = len(rest)
+            # bash's lexer ends a comment at a line end: lex with one, yield the line only
+            for ttype, value in self._shell().get_tokens(rest + "\n"):
+                if n <= 0:
+                    break
+                yield ttype, value[:n]
+                n -= len(value)
             return
         m = _HELP_BEFORE.match(text)
         if m:

@@ -118,7 +118,7 @@ COMMANDS: dict[str, str] = {
     "history_search_previous": "previous history entry containing the input typed so far",
     "history_search_next": "next history entry containing the input typed so far",
     "reverse_search": "incremental search back through history (again: older match)",
-    "forward_search": "incremental search forward through history (again: newer match)",
+    "forward_search": "incremental search forward through history (inside a Ctrl+R search Ctrl+S always does this)",
     "call_tip_or_dedent": "show the call tip inside a call, else remove one indentation level",
     "focus_pager": "move the focus to the pager when it is shown",
     "kill_line": "cut to the end of the line into the kill ring",

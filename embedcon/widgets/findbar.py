@@ -66,6 +66,9 @@ class FindBar(QtWidgets.QFrame):
         self._console = console
         self.log = console.log
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        # one line high whatever layout the console puts it in
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                           QtWidgets.QSizePolicy.Policy.Fixed)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(4)

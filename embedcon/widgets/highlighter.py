@@ -49,6 +49,8 @@ class InputHighlighter:
         self._style_name = style
         self._lexer_name = lexer
         self._lexer = None
+        self._cell: str | None = None  # lexer of a cell magic's body (%%bash: "bash")
+        self._cell_lexers: dict = {}
         self._formats: dict = {}
         self._dirty: list[int] | None = None  # [start, end] waiting to be highlighted
         self._cached = 0  # input blocks whose layouts keep their glyphs
@@ -76,6 +78,7 @@ class InputHighlighter:
         self._style_name = style
         self._formats.clear()
         self._lex_line.cache_clear()
+        self._lex_cell.cache_clear()
         self.rehighlight()
 
     def set_language(self, name: str) -> None:
@@ -176,9 +179,11 @@ class InputHighlighter:
         block = doc.findBlock(start)
         last = doc.findBlock(end)
         console = self._console
+        first = self._check_cell()
         deadline = time.perf_counter() + budget if budget is not None else None
         while block.isValid():
-            self._highlight_block(block, console._line_start(block) - block.position())
+            self._highlight_block(block, console._line_start(block) - block.position(),
+                                  self._cell if block.position() != first else None)
             if block == last:
                 break
             block = block.next()
@@ -186,12 +191,32 @@ class InputHighlighter:
                 return block.position()
         return end
 
-    def _highlight_block(self, block: QtGui.QTextBlock, offset: int) -> None:
+    def _check_cell(self) -> int:
+        """Position of the input's first line; when the cell magic there
+        changed (typing ``%%bash``), the whole input is coloured again."""
+        c = self._console
+        pos = c._input_cursor.position()
+        block = self._doc.findBlock(pos)
+        line = block.text()[pos - block.position():]
+        cell = None
+        if line.lstrip().startswith("%%"):  # else no lexer is built here (see warm_up)
+            lexer = self._get_lexer()
+            if isinstance(lexer, IPythonLineLexer):
+                cell = lexer.cell_lexer_name(line)
+        if cell != self._cell:
+            self._cell = cell
+            self._dirty = [pos, c._end()] if self._dirty is None else \
+                [pos, max(self._dirty[1], c._end())]
+            self._timer.start(0)
+        return block.position()
+
+    def _highlight_block(self, block: QtGui.QTextBlock, offset: int,
+                         cell: str | None = None) -> None:
         if block.length() > self.MAX_LINE:
             return
         text = block.text()[offset:]
         ranges = []
-        for start, length, fmt in self._lex_line(text):
+        for start, length, fmt in (self._lex_cell(cell, text) if cell else self._lex_line(text)):
             r = QtGui.QTextLayout.FormatRange()
             r.start = start + offset
             r.length = length
@@ -208,13 +233,32 @@ class InputHighlighter:
     @lru_cache(maxsize=4096)  # noqa: B019 - the cache is per process and bounded
     def _lex_line(self, text: str):
         if not text.strip():
+            return ()  # and no lexer built for an empty line (see warm_up)
+        return self._spans(self._get_lexer(), text)
+
+    @lru_cache(maxsize=1024)  # noqa: B019 - bounded
+    def _lex_cell(self, name: str, text: str):
+        if not text.strip():
             return ()
-        lexer = self._get_lexer()
+        lexer = self._cell_lexers.get(name)
         if lexer is None:
+            from pygments.lexers import get_lexer_by_name
+            from pygments.util import ClassNotFound
+
+            try:
+                lexer = get_lexer_by_name(name, stripnl=False, ensurenl=False)
+            except ClassNotFound:
+                lexer = get_lexer_by_name("text", stripnl=False, ensurenl=False)
+            self._cell_lexers[name] = lexer
+        # some lexers (bash's comments) want the line's end: the spans are cut to the line
+        return self._spans(lexer, text, text + "\n")
+
+    def _spans(self, lexer, text: str, lexed: str | None = None):
+        if not text.strip() or lexer is None:
             return ()
         out = []
         pos = 0
-        for ttype, value in lexer.get_tokens(text):
+        for ttype, value in lexer.get_tokens(text if lexed is None else lexed):
             n = len(value)
             if pos + n > len(text):
                 n = len(text) - pos  # pygments appends a final newline

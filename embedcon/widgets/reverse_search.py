@@ -109,11 +109,11 @@ class ReverseSearchBar(QtWidgets.QLabel):
         search = self.search
         chord = key_chord(ev)
         command = self._console.keymap.lookup(chord)
-        if command == "reverse_search":
+        # Ctrl+R / Ctrl+S step through matches inside a search whatever they
+        # are bound to outside it (Ctrl+S saves the session there), as in readline
+        if command == "reverse_search" or chord == "Ctrl+R":
             search.older()
         elif command == "forward_search" or chord == "Ctrl+S":
-            # Ctrl+S saves the session elsewhere (as in the Jupyter Qt Console);
-            # inside a search it is the shell's "newer match"
             search.newer()
         elif ev.key() in (_K.Key_Return, _K.Key_Enter) and not ev.modifiers() & \
                 QtCore.Qt.KeyboardModifier.ShiftModifier:

@@ -24,7 +24,7 @@ the guide's classes (``.in-prompt``, ``.in-prompt-number``, ``.out-prompt``,
 
 from __future__ import annotations
 
-from qtpy import QtCore, QtGui
+from qtpy import QtCore, QtGui, QtWidgets
 from traitlets import CaselessStrEnum, Enum, Unicode
 from traitlets.config import LoggingConfigurable
 
@@ -125,6 +125,7 @@ class ThemeMixin:
         choice = {"LightBG": "light", "Linux": "dark"}.get(scheme, self.settings.theme)
         if choice == "auto":
             edit.setPalette(QtGui.QPalette())  # back to the inherited one
+            self._palette_for_parts(None)
             pal = self.palette()
             bg = pal.color(QtGui.QPalette.ColorRole.Base).name()
             name = "dark" if is_dark(bg) else "light"
@@ -140,7 +141,17 @@ class ThemeMixin:
                               (QtGui.QPalette.ColorRole.Link, "link")):
                 pal.setColor(role, QtGui.QColor(colours[key]))
             pal.setColor(QtGui.QPalette.ColorRole.HighlightedText, QtGui.QColor(colours["text"]))
+            # the pager, completion columns and find bar's buttons and hints
+            text, back = QtGui.QColor(colours["text"]), QtGui.QColor(colours["background"])
+            mid = QtGui.QColor((text.red() + back.red()) // 2, (text.green() + back.green()) // 2,
+                               (text.blue() + back.blue()) // 2)
+            for role, colour in ((QtGui.QPalette.ColorRole.Button, back),
+                                 (QtGui.QPalette.ColorRole.ButtonText, text),
+                                 (QtGui.QPalette.ColorRole.AlternateBase, back),
+                                 (QtGui.QPalette.ColorRole.PlaceholderText, mid)):
+                pal.setColor(role, colour)
             edit.setPalette(pal)
+            self._palette_for_parts(pal)
             bg = colours["background"]
         theme = THEMES[name]
         new = ansi_palette(bg) + [readable(theme[k], bg) for k in
@@ -179,6 +190,42 @@ class ThemeMixin:
                     recolour_math(doc, ink)
         edit.viewport().update()
 
+    def _palette_for_parts(self, pal) -> None:
+        """The console's other parts (pager, completion columns, find and
+        search bars) take the light/dark palette too; ``None`` (auto) gives
+        back the palette the widget had before, and the parts take the
+        widget's.  Each part gets it explicitly: under a style sheet Qt does
+        not pass a palette on to children."""
+        if pal is not None:
+            if not hasattr(self, "_own_palette"):
+                self._own_palette = QtGui.QPalette(self.palette()) if self.testAttribute(
+                    QtCore.Qt.WidgetAttribute.WA_SetPalette) else None
+            self.setPalette(pal)
+        elif hasattr(self, "_own_palette"):
+            self.setPalette(self._own_palette or QtGui.QPalette())
+            del self._own_palette
+        self._parts_palette = QtGui.QPalette(pal if pal is not None else self.palette())
+        for child in self.findChildren(QtWidgets.QWidget, "",
+                                       QtCore.Qt.FindChildOption.FindDirectChildrenOnly):
+            self._palette_part(child)
+
+    def _palette_part(self, part) -> None:
+        if part is self._control or part.isWindow():
+            return  # the editor has its own; windows keep theirs
+        edit, pal = self._control, self._parts_palette
+        for w in [part] + part.findChildren(QtWidgets.QWidget):
+            if w is not edit and not edit.isAncestorOf(w):
+                w.setPalette(pal)
+        popup = getattr(self, "completion_widget", None)
+        if popup is not None and (popup is part or part.isAncestorOf(popup)):
+            self._apply_inverted()  # the style sheet's selection colours stay on top
+
+    def childEvent(self, ev):  # noqa: N802 (Qt's name)
+        super().childEvent(ev)
+        if ev.type() == QtCore.QEvent.Type.ChildPolished and \
+                hasattr(self, "_parts_palette") and isinstance(ev.child(), QtWidgets.QWidget):
+            self._palette_part(ev.child())  # a part made later (the find bar)
+
     def _apply_style_sheet_classes(self) -> None:
         """The guide's classes from ``style_sheet``, over the theme's colours."""
         classes = console_classes(self.settings.style_sheet)
@@ -206,6 +253,14 @@ class ThemeMixin:
         error = classes.get("error", {}).get("color")
         if error and QtGui.QColor(error).isValid():
             self.writer.stderr_colour = QtGui.QColor(error).name()
+        self._apply_inverted(classes)
+        if getattr(self, "_prompt_kind", None) == "input" and self._prompt_cursor is not None:
+            self._replace_prompt(self._prompt_text(), restyle=True)
+
+    def _apply_inverted(self, classes=None) -> None:
+        """``.inverted``: the selected completion's colours."""
+        if classes is None:
+            classes = console_classes(self.settings.style_sheet)
         inverted = classes.get("inverted")
         popup = getattr(self, "completion_widget", None)
         if inverted and popup is not None:
@@ -217,8 +272,6 @@ class ThemeMixin:
                 pal.setColor(QtGui.QPalette.ColorRole.HighlightedText,
                              QtGui.QColor(inverted["color"]))
             popup.setPalette(pal)
-        if getattr(self, "_prompt_kind", None) == "input" and self._prompt_cursor is not None:
-            self._replace_prompt(self._prompt_text(), restyle=True)
 
     def _recolour(self, mapping: dict) -> None:
         """Switch the theme colours already in the transcript (one pass over
