@@ -359,6 +359,10 @@ def test_faults_shared_kernel_dies_closing_a_running_tab_and_20_tabs(window, qtb
     assert win.tabs.count() == 19
     km = win.handle_of(tabs[1]).manager
     km.interrupt_kernel()
+    # the interrupted cell ends (KeyboardInterrupt); a request sent before that
+    # would fall into ipykernel's abort window
+    qtbot.waitUntil(lambda: tabs[1].kernel_state == "idle", timeout=15000)
+    qtbot.wait(500)
     run(qtbot, tabs[1], "print('still here')")
     km.provisioner.process.kill()  # the shared kernel dies
     for t in tabs[1:]:
