@@ -1058,6 +1058,10 @@ def main(adapter_cls) -> None:
             result.update(sc_stall1m(ad, start_ts))
         elif scenario == "rss500":
             result.update(sc_rss500(ad, start_ts))
+        elif scenario.startswith("app-"):
+            from _app_harness import run_app_scenario
+
+            result.update(run_app_scenario(ad, scenario))
         elif scenario == "paste1mb":
             result.update(sc_paste1mb(ad, start_ts))
         elif scenario == "complete5k":

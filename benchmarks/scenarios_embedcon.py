@@ -109,5 +109,52 @@ class EmbedconAdapter(Adapter):
         return self.w.focusProxy()
 
 
+    # the standalone application (app-* scenarios, see _app_harness.py) ----------
+    def app_start(self) -> None:
+        import tempfile
+
+        from qtpy import QtWidgets
+
+        from embedcon.app import EmbedconApp
+
+        self._tmp = tempfile.mkdtemp(prefix="embedcon-bench-")
+        self.eapp = EmbedconApp()
+        self.eapp.initialize(["--no-confirm-exit",
+                              f"--EmbedconApp.session_file={self._tmp}/session.json"])
+        self.app = QtWidgets.QApplication.instance()
+        self.win = self.eapp.window
+        self.win.quit_on_close = False
+        self.win.show()
+
+    def app_new_tab(self) -> None:
+        self.win.new_tab()
+
+    def app_same_kernel_tab(self) -> None:
+        self.win.new_tab_same_kernel()
+
+    def app_restart(self) -> None:
+        self.win.actions["restart"].trigger()
+
+    def app_current_doc(self):
+        return self.win.current_console.control.document()
+
+    def app_execute(self, code: str) -> None:
+        self.win.current_console.execute(code)  # runs once the kernel answered
+
+    def app_diagnose(self) -> str:
+        c = self.win.current_console
+        return (f"handshake {c._handshake_done} iopub {c._iopub_live} info {c._kernel_info_seen} "
+                f"state {c.kernel_state} queued {c.queued_cells} requests "
+                f"{sorted(set(c._requests.values()))} prompt {c._prompt_kind} "
+                f"alive {self.win.current_handle.alive()} text {c.export_text()[-200:]!r}")
+
+    def shutdown(self) -> None:
+        win = getattr(self, "win", None)
+        if win is not None:
+            win.confirm_exit = False
+            win.close()
+        super().shutdown()
+
+
 if __name__ == "__main__":
     main(EmbedconAdapter)

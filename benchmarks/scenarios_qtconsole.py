@@ -103,5 +103,62 @@ class QtconsoleAdapter(Adapter):
         return self.w._control
 
 
+    # the standalone application (app-* scenarios, see _app_harness.py) ----------
+    def app_start(self) -> None:
+        from qtconsole.qtconsoleapp import JupyterQtConsoleApp
+
+        self.qapp_obj = JupyterQtConsoleApp()
+        self.qapp_obj.initialize(["--no-confirm-exit", "--JupyterWidget.confirm_restart=False"])
+        self.app = self.qapp_obj.app
+        self.win = self.qapp_obj.window
+        self.win.show()
+
+    def app_new_tab(self) -> None:
+        self.win.create_tab_with_new_frontend()
+
+    def app_same_kernel_tab(self) -> None:
+        self.win.create_tab_with_current_kernel()
+
+    def app_restart(self) -> None:
+        self.win.active_frontend.request_restart_kernel()  # what its Kernel menu does
+
+    def app_current_doc(self):
+        return self.win.active_frontend._control.document()
+
+    def app_execute(self, code: str) -> None:
+        # qtconsole sends at once; output published before its IOPub
+        # subscription is live is lost (see ensure_iopub), so first wait until
+        # IOPub delivers (part of the timed readiness, as for embedcon's handshake)
+        import time
+
+        w = self.win.active_frontend
+        kc = w.kernel_client
+        probes, seen = set(), []
+
+        def on_msg(msg):  # the status of one of our probes: this kernel's IOPub is live
+            if msg.get("parent_header", {}).get("msg_id") in probes:
+                seen.append(msg)
+        kc.iopub_channel.message_received.connect(on_msg)
+        deadline = time.monotonic() + 60
+        while not seen and time.monotonic() < deadline:
+            probes.add(kc.comm_info())
+            self.wait_until(lambda: bool(seen), 0.05)
+        kc.iopub_channel.message_received.disconnect(on_msg)
+        w.execute(code)
+
+    def shutdown(self) -> None:
+        win = getattr(self, "win", None)
+        if win is not None:
+            for i in range(win.tab_widget.count()):
+                fw = win.tab_widget.widget(i)
+                try:
+                    fw.kernel_client.stop_channels()
+                    if fw.kernel_manager is not None:
+                        fw.kernel_manager.shutdown_kernel(now=True)
+                except Exception:
+                    pass
+        super().shutdown()
+
+
 if __name__ == "__main__":
     main(QtconsoleAdapter)

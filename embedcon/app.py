@@ -3,7 +3,9 @@
 Command-line handling, connection files, ``--existing``, ``--ssh`` and
 ``--kernel`` come from jupyter_client's :class:`JupyterConsoleApp` and
 jupyter_core's :class:`JupyterApp`, so the options and ``--help`` read like
-the other Jupyter applications (``--generate-config`` included).
+the other Jupyter applications (``--generate-config`` included).  The window,
+its tabs, menus, status bar, sessions and spare kernels live in
+:mod:`embedcon.application`.
 """
 
 from __future__ import annotations
@@ -23,12 +25,21 @@ from .app_server import ServerOptions, server_aliases, server_examples, server_f
 
 __all__ = ["EmbedconApp", "MainWindow", "main"]
 
+
+def __getattr__(name):
+    if name == "MainWindow":  # imported with Qt, on first use
+        from .application.window import MainWindow
+
+        return MainWindow
+    raise AttributeError(name)
+
 _examples = """
 embedcon                              # a console on a new python3 kernel
 embedcon --kernel ir                  # another kernelspec
 embedcon --existing                   # attach to the most recent running kernel
 embedcon --existing kernel-1234.json  # attach to a given kernel
 embedcon --style monokai              # pygments style for the input
+embedcon --restore                    # reopen the last session's tabs (fresh kernels)
 embedcon --theme dark                 # light, dark, or auto (follow the desktop)
 embedcon --generate-config            # write a config file to edit
 embedcon --help-keys                  # every key binding, in both key profiles
@@ -58,111 +69,13 @@ flags.update({
                             "prefer loopback and an SSH tunnel)."),
     "allow-insecure-key": ({"EmbedconApp": {"allow_insecure_key": True}},
                            "Attach (--existing) even when the connection file has an empty key."),
+    "restore": ({"EmbedconApp": {"restore_session": True}},
+                "Reopen the last session's tabs on fresh kernels of the same kernelspecs, "
+                "with their input history (nothing is run)."),
+    "no-spare-kernels": ({"EmbedconApp": {"spare_kernels": False}},
+                         "Keep no warm spare kernel for new tabs and restarts."),
 })
 flags.update(server_flags)
-
-
-def add_connection_actions(menu, console, owns_kernel: bool) -> None:
-    """Kernel-menu actions to connect again: Reconnect (after a wrong key, or
-    a kernel restarted elsewhere) and, for a kernel this window did not start,
-    Connect to another connection file."""
-    from qtpy import QtWidgets
-
-    menu.addAction("Re&connect", lambda: console.reconnect())
-    if owns_kernel:
-        return
-
-    def hint(state: str) -> None:
-        if state == "wrong key":
-            console.write_notice("Try again with Kernel \u25b8 Reconnect, or choose another "
-                                 "connection file with Kernel \u25b8 Connect to file\u2026")
-
-    console.kernel_state_changed.connect(hint)
-
-    def choose_file() -> None:
-        from jupyter_core.paths import jupyter_runtime_dir
-
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            console, "Connect to a kernel", jupyter_runtime_dir(),
-            "Connection files (*.json);;All files (*)")
-        if path:
-            console.reconnect(path)
-
-    menu.addAction("Connect to &file\u2026", choose_file)
-
-
-def _main_window_class():
-    from qtpy import QtCore, QtWidgets
-
-    class MainWindow(QtWidgets.QMainWindow):
-        """A window around one console; asks before stopping a kernel it owns."""
-
-        def __init__(self, console, owns_kernel: bool, confirm_exit: bool = True):
-            super().__init__()
-            self.console = console
-            self.owns_kernel = owns_kernel
-            self.confirm_exit = confirm_exit
-            self._closing_by_exit = False
-            self.quit_on_close = True
-            self.setCentralWidget(console)
-            self.resize(900, 700)
-            self.setWindowTitle("embedcon")
-            self._state = QtWidgets.QLabel("starting")
-            self.statusBar().addPermanentWidget(self._state)
-            console.kernel_state_changed.connect(self._state.setText)
-            console.exit_requested.connect(self._exit_requested)
-            kernel = self.menuBar().addMenu("&Kernel")
-            kernel.addAction("&Interrupt", console.interrupt_kernel)
-            if owns_kernel:
-                kernel.addAction("&Restart", console.restart_kernel)
-            kernel.addAction("&Shut down kernel", self._shutdown_kernel)
-            add_connection_actions(kernel, console, owns_kernel)
-            view = self.menuBar().addMenu("&View")
-            view.addAction("Clear", console.clear)
-            view.addAction("Bigger font", lambda: console.change_font_size(1))
-            view.addAction("Smaller font", lambda: console.change_font_size(-1))
-            console.setFocus()
-
-        def _shutdown_kernel(self) -> None:
-            kc = self.console.kernel_client
-            if kc is not None:
-                kc.shutdown()
-            self.console.write_notice("Shutdown request sent to the kernel.")
-
-        def _exit_requested(self, _console=None) -> None:
-            self._closing_by_exit = True
-            self.close()
-
-        def closeEvent(self, ev) -> None:
-            stop_kernel = self.owns_kernel
-            if self._closing_by_exit:
-                stop_kernel = stop_kernel and not self.console.keep_kernel_on_exit
-            elif self.owns_kernel and self.confirm_exit:
-                box = QtWidgets.QMessageBox(self)
-                box.setWindowTitle("Close console")
-                box.setText("Stop the kernel too?")
-                stop = box.addButton("Close and stop kernel", QtWidgets.QMessageBox.ButtonRole.YesRole)
-                keep = box.addButton("Close, keep kernel running",
-                                     QtWidgets.QMessageBox.ButtonRole.NoRole)
-                box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
-                box.setDefaultButton(stop)
-                box.exec()
-                clicked = box.clickedButton()
-                if clicked not in (stop, keep):
-                    ev.ignore()
-                    return
-                stop_kernel = clicked is stop
-            kc = self.console.kernel_client
-            if kc is not None:
-                kc.stop_channels()
-            km = self.console.kernel_manager
-            if stop_kernel and km is not None:
-                km.shutdown_kernel(now=True)
-            ev.accept()
-            if self.quit_on_close:
-                QtCore.QTimer.singleShot(0, QtWidgets.QApplication.instance().quit)
-
-    return MainWindow
 
 
 class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
@@ -183,6 +96,29 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
         from .widgets.rich_widget import RichSettings
 
         return [JupyterConsoleApp, QtKernelManager, Session, RichSettings]
+
+    spare_kernels = Bool(
+        True, config=True,
+        help="Keep one warm spare kernel of each kernelspec in use, so that a new tab or a "
+             "restart is ready at once. A spare runs no code until it is taken and is shut "
+             "down when the application quits (see the README for what it costs).")
+    restore_session = Bool(
+        False, config=True,
+        help="Reopen the last session's tabs on fresh kernels of the same kernelspecs, with "
+             "their input history (nothing is run).")
+    session_file = Unicode(
+        config=True, help="Where the session (tabs, geometry, remembered answers) is saved.")
+
+    @default("session_file")
+    def _session_file_default(self) -> str:
+        from jupyter_core.paths import jupyter_data_dir
+
+        return os.path.join(jupyter_data_dir(), "embedcon", "session.json")
+
+    show_other_clients = Bool(
+        True, config=True,
+        help="Show what other clients of a tab's kernel run (other tabs on the same kernel, "
+             "other consoles), marked as theirs.")
 
     kernel_manager_class = Type("embedcon.manager.QtKernelManager", config=True,
                                 help="The kernel manager class.")
@@ -305,23 +241,74 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
             [sys.argv[0] if sys.argv else "embedcon"])
         self.app.setApplicationName("embedcon")
 
-    def init_window(self) -> None:
+    # -- what the window asks of the application ---------------------------
+    @property
+    def default_kernel_name(self) -> str:
+        km = self.kernel_manager
+        return (km.kernel_name if km is not None else "") or self.kernel_name or "python3"
+
+    def make_console(self):
+        """A console widget configured from the application's config."""
         from .widgets import JupyterWidget, RichJupyterWidget
 
         cls = JupyterWidget if self.plain else RichJupyterWidget
-        self.widget = cls(config=self.config)
-        self.widget.kernel_manager = self.kernel_manager
-        self.widget.kernel_client = self.kernel_client
+        return cls(config=self.config)
+
+    def make_manager(self, kernel_name: str):
+        """A (not yet started) kernel manager of ``kernel_name`` for a new tab or a spare."""
+        km = self.kernel_manager_class(parent=self, kernel_name=kernel_name,
+                                       data_dir=self.data_dir)
+        km.client_factory = self.kernel_client_class
+        return km
+
+    def make_client(self):
+        """A kernel client (its own session) for another tab on a kernel."""
+        return self.kernel_client_class(parent=self)
+
+    def init_window(self) -> None:
+        from .application.kernels import KernelHandle, kernel_name_of_file
+        from .application.spare import SpareKernels
+        from .application.window import MainWindow
+        from .models.session_store import SessionStore
+
+        spares = SpareKernels(self.make_manager) if self.spare_kernels else None
+        store = SessionStore(self.session_file) if self.session_file else None
+        self.window = MainWindow(self, confirm_exit=self.confirm_exit, spares=spares,
+                                 store=store)
         km = self.kernel_manager
-        self.window = _main_window_class()(self.widget, owns_kernel=km is not None and
-                                           getattr(km, "owns_kernel", True),
-                                           confirm_exit=self.confirm_exit)
-        title = self.window_title
-        if self.existing:
-            title += f" \u2014 {os.path.basename(self.connection_file)}"
-        elif self.server_url:
-            title += f" \u2014 {km.kernel_name or 'kernel'} on {km.server.base_url}"
-        self.window.setWindowTitle(title)
+        if self.server_url:  # a kernel on a Jupyter Server: its tabs' clients come from it
+            handle = KernelHandle(manager=km, connection_info={}, kernel_name=km.kernel_name or "",
+                                  owned=getattr(km, "owns_kernel", True), client_maker=km.client)
+            spares = self.window.spares = None  # spares are local kernels
+        elif km is not None:
+            handle = KernelHandle.for_manager(km, client_factory=self.make_client)
+        else:
+            handle = KernelHandle(connection_info=self.kernel_client.get_connection_info(),
+                                  connection_file=self.connection_file,
+                                  kernel_name=kernel_name_of_file(self.connection_file),
+                                  owned=False, client_factory=self.make_client)
+        self.window.restore_geometry()
+        saved = self.window.state.tabs if (self.restore_session and km is not None and
+                                           self.window.state is not None) else []
+        self.widget = None
+        if saved and saved[0].kernel_name == km.kernel_name:
+            self.widget = self.window.add_tab(handle, self.kernel_client, title=saved[0].title)
+            self.widget.history.load(saved[0].history)
+            saved = saved[1:]
+        elif not saved:
+            self.widget = self.window.add_tab(handle, self.kernel_client)
+        else:  # the saved session starts with another kernelspec: this kernel is not needed
+            self.kernel_client.stop_channels()
+            km.shutdown_kernel(now=True)
+        if saved:
+            first = self.window.restore_tabs(saved)
+            self.widget = self.widget or first
+        self.window._current_changed(self.window.tabs.currentIndex())
+        if spares is not None and km is not None:
+            spares.ensure(km.kernel_name, delay=2000)  # after the first tab is up
+        if self.server_url:
+            self.window.setWindowTitle(f"{self.window_title} \u2014 {km.kernel_name or 'kernel'} "
+                                       f"on {km.server.base_url}")
         if self.tunnel is not None:
             from qtpy import QtCore
 
@@ -329,7 +316,8 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
                 closed = QtCore.Signal(str)
 
             self._tunnel_relay = _Relay(self.window)
-            self._tunnel_relay.closed.connect(self.widget.write_notice)
+            self._tunnel_relay.closed.connect(
+                lambda msg, h=handle: [w.write_notice(msg) for w in h.widgets])
 
     def start(self) -> None:
         super().start()
@@ -340,9 +328,6 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
         finally:
             if self.tunnel is not None:
                 self.tunnel.close()
-
-
-MainWindow = None  # created lazily with Qt; see _main_window_class
 
 
 def main(argv=None) -> None:

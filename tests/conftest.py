@@ -161,9 +161,10 @@ def console(kernel, make_console):
 
 
 @pytest.fixture
-def embedcon_app(qapp, qtbot):
+def embedcon_app(qapp, qtbot, tmp_path):
     """embedcon_app(*argv) -> an initialised EmbedconApp with its window shown;
-    its kernel and channels are stopped afterwards."""
+    its kernels, spares and channels are stopped afterwards.  The session file
+    is in tmp_path and spare kernels are off unless the argv turns them on."""
     import signal
 
     from embedcon.app import EmbedconApp
@@ -174,19 +175,39 @@ def embedcon_app(qapp, qtbot):
     def make(*argv):
         EmbedconApp.clear_instance()
         app = EmbedconApp()
-        app.initialize(list(argv))
+        defaults = [f"--EmbedconApp.session_file={tmp_path / 'session.json'}"]
+        if not any("spare" in a for a in argv):
+            defaults.append("--EmbedconApp.spare_kernels=False")
+        app.initialize([*defaults, *argv])
         app.window.quit_on_close = False
-        qtbot.addWidget(app.window)
         app.window.show()
         made.append(app)
         return app
 
     yield make
     for app in made:
-        if app.kernel_client is not None:
-            app.kernel_client.stop_channels()
-        km = app.kernel_manager
-        if km is not None and km.has_kernel:
-            km.shutdown_kernel(now=True)
+        stop_app(app)
     EmbedconApp.clear_instance()
     signal.signal(signal.SIGINT, old)
+
+
+def stop_app(app):
+    """Stop everything an EmbedconApp started (its window may be open or closed)."""
+    win = app.window
+    win.confirm_exit = False  # no question at teardown
+    if win.isVisible():
+        win.close()
+    for c in win.consoles():
+        kc = c.kernel_client
+        if kc is not None:
+            kc.stop_channels()
+    for h in list(win.handles):
+        if h.owned:
+            h.shutdown()
+    if win.spares is not None:
+        win.spares.shutdown()
+    if app.kernel_client is not None:
+        app.kernel_client.stop_channels()
+    km = app.kernel_manager
+    if km is not None and km.has_kernel:
+        km.shutdown_kernel(now=True)

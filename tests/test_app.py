@@ -52,10 +52,10 @@ def app_factory(embedcon_app, qtbot):
 def test_app_starts_a_kernel_and_stops_it_on_close(app_factory, qtbot):
     app = app_factory("--no-confirm-exit", "--style", "monokai")
     assert app.widget.syntax_style == "monokai"
-    status = app.window._state
+    status = app.window.status.state_label
     qtbot.waitUntil(lambda: status.text() == "idle", timeout=20000)  # kernel state shown
     app.widget.execute("import time; time.sleep(0.5)")
-    qtbot.waitUntil(lambda: status.text() == "busy", timeout=10000)
+    qtbot.waitUntil(lambda: status.text().startswith("busy"), timeout=10000)
     qtbot.waitUntil(lambda: status.text() == "idle", timeout=10000)
     km = app.kernel_manager
     assert km.is_alive()

@@ -284,7 +284,7 @@ def test_cli_lists_refuses_a_wrong_token_and_attaches(jserver, embedcon_app, qtb
         assert "Traceback" not in bad.stderr and "wrong-token" not in bad.stderr
         assert elapsed < 15  # interpreter start-up included; the request itself is bounded by 4 s
         app = embedcon_app("--server", jserver.url, "--token", jserver.token, "--kernel-id", kid)
-        assert not app.window.owns_kernel
+        assert not app.window.current_handle.owned  # attached: never shut down unasked
         assert "python3 on http://127.0.0.1" in app.window.windowTitle()
         c = Console(qtbot, app.widget, app.kernel_manager, app.kernel_client)
         c.wait_prompt()

@@ -148,6 +148,8 @@ COMMANDS: dict[str, str] = {
     "zoom_out": "smaller font",
     "zoom_reset": "default font size",
     "interrupt": "interrupt the kernel",
+    "take_back_queued": "take the last queued cell back into the input (undo does it too "
+                        "on an empty input)",
     "save_session": "save the session as HTML, XHTML or text (a file dialog)",
     "print": "print the session (a print dialog)",
 }

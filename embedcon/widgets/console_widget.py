@@ -623,8 +623,16 @@ class ConsoleWidget(QtConsoleNames, EditingTools, EditingCommands, QtWidgets.QWi
     def write_text(self, text: str, stream: str = "stdout") -> None:
         """Write text with ANSI escapes now (not coalesced)."""
         def w(c):
-            self.writer.write(c, text, stream)
+            self._write_at(c, text, stream)
         self._insert_output(w)
+
+    def _write_at(self, c: QtGui.QTextCursor, text: str, stream: str = "stdout") -> None:
+        """Write at an output cursor from :meth:`_output_cursor`: above a live
+        prompt a line feed inserts a line, never moves into the prompt."""
+        if self._prompt_cursor is not None:
+            self.writer.write(c, text, stream, c.block().position(), move_down=False)
+        else:
+            self.writer.write(c, text, stream)
 
     # ------------------------------------------------------------------
     # keys

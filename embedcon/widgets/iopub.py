@@ -14,6 +14,9 @@ from .guard import guarded
 
 __all__ = ["IOPubHandlers"]
 
+# (another client's inputs show as "[<name>] In [n]: code" in their own prompt
+# colour; ``other_client_names`` maps a session id to a name, e.g. a tab's title)
+
 
 class IOPubHandlers:
     """The ``_on_iopub`` dispatcher and one ``_iopub_<msg_type>`` per message type."""
@@ -41,6 +44,8 @@ class IOPubHandlers:
             return
         if not here and not self.settings.include_other_output:
             return
+        if not here:
+            self._other_session = msg["parent_header"].get("session", "")
         self._record_iopub(msg_type, content, here)
         handler = getattr(self, "_iopub_" + msg_type, None)
         if handler is not None:
@@ -65,15 +70,34 @@ class IOPubHandlers:
             count = content.get("execution_count")
             if isinstance(count, int):
                 self._next_count = count + 1
+                self._renumber_early_prompt()
             return
-        code = content.get("code", "")
+        code = str(content.get("code", "")).rstrip("\n")
         count = content.get("execution_count", "?")
-        prompt = self._format_prompt(self.settings.in_prompt, count)
+        if isinstance(count, int) and self._executing_id is None:
+            # our next cell comes after this one: renumber the idle prompt
+            self._next_count = count + 1
+            if self._prompt_kind == "input":
+                self._replace_prompt(self._format_prompt(self.settings.in_prompt, count + 1))
+        names = getattr(self, "other_client_names", None) or {}
+        label = names.get(getattr(self, "_other_session", ""), "other client")
+        prompt = f"[{label}] " + self._format_prompt(self.settings.in_prompt, count)
+        cont = self.settings.continuation_prompt.rjust(len(prompt))
+        fmt = self._other_prompt_format
 
         def w(c):
-            c.insertText(f"[other client] {prompt}", self._prompt_format)
-            c.insertText(str(code) + "\n", self._plain_format)
+            for i, line in enumerate(code.split("\n")):
+                c.insertText(prompt if i == 0 else cont, fmt)
+                c.insertText(line + "\n", self._plain_format)
         self._insert_output(w)
+
+    @property
+    def _other_prompt_format(self):
+        """The prompt of another client's input: its own colour, in italics."""
+        fmt = QtGui.QTextCharFormat(self._prompt_format)  # follows theme changes
+        fmt.setForeground(QtGui.QColor("#9a4fd0"))
+        fmt.setFontItalic(True)
+        return fmt
 
     def _iopub_execute_result(self, content, here) -> None:
         count = content.get("execution_count")
@@ -96,12 +120,19 @@ class IOPubHandlers:
 
     def _iopub_clear_output(self, content, here) -> None:
         self.flush_output()
-        if self._prompt_cursor is None and self._overwrite_floor_cell is not None:
+        early = getattr(self, "_early_prompt", False) and self._prompt_cursor is not None
+        if (self._prompt_cursor is None or early) and self._overwrite_floor_cell is not None:
             c = QtGui.QTextCursor(self._doc)
             c.setPosition(min(self._overwrite_floor_cell, self._end()))
-            c.movePosition(QtGui.QTextCursor.MoveOperation.End, QtGui.QTextCursor.MoveMode.KeepAnchor)
+            if early:  # the cell's output is above the prompt typed while it runs
+                c.setPosition(max(c.position(), self._prompt_cursor.position()),
+                              QtGui.QTextCursor.MoveMode.KeepAnchor)
+            else:
+                c.movePosition(QtGui.QTextCursor.MoveOperation.End,
+                               QtGui.QTextCursor.MoveMode.KeepAnchor)
             c.removeSelectedText()
-            self._end_cursor = c
+            if not early:
+                self._end_cursor = c
 
     @property
     def _overwrite_floor_cell(self):
@@ -126,7 +157,7 @@ class IOPubHandlers:
             self._insert_prompt(c, prompt, out=True)
             c.setCharFormat(self._plain_format)
             body = ("\n" + text) if "\n" in text else text
-            self.writer.write(c, body + "\n")
+            self._write_at(c, body + "\n")
         self._insert_output(w)
 
     def _render_display(self, data, metadata) -> None:

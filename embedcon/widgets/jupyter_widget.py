@@ -17,6 +17,7 @@ from .. import __version__
 from .assist import AssistCommands, AssistSettings
 from .console_widget import ConsoleSettings, ConsoleWidget
 from .editor import key_chord, settings_properties
+from .cell_queue import CellQueueMixin
 from .guard import guarded
 from .iopub import IOPubHandlers
 from .kernel_session import KernelSession
@@ -48,6 +49,13 @@ class JupyterSettings(ConsoleSettings, AssistSettings):
     kernel_timeout = Float(
         10.0, config=True,
         help="Seconds without any reply from the kernel at connect before saying so.")
+    type_while_busy = Bool(
+        True, config=True,
+        help="While a cell runs, typing opens the next prompt and Enter on a complete input "
+             "queues the cell (shown under the console until it runs).")
+    stop_queue_on_error = Bool(
+        True, config=True,
+        help="A cell that ends with an error cancels the queued cells (they go to the history).")
     interrupt_notice_delay = Float(
         1.0, config=True,
         help="Seconds after an interrupt with the kernel still busy before saying it is pending.")
@@ -57,7 +65,7 @@ JupyterSettings.__name__ = JupyterSettings.__qualname__ = "JupyterWidget"
 
 
 @settings_properties
-class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget):
+class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget):
     """A console on a Jupyter kernel."""
 
     settings_class = JupyterSettings
@@ -66,6 +74,7 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
     executed = QtCore.Signal(object)  # the reply (a dict), not a QVariant copy of it
     exit_requested = QtCore.Signal(object)
     kernel_state_changed = QtCore.Signal(str)
+    queue_changed = QtCore.Signal(object)  # the queued cells (a tuple of str)
     custom_page_requested = QtCore.Signal(str)  # pager text, with paging = 'custom'
 
     def __init__(self, parent=None, config=None, kernel_manager=None, kernel_client=None, **traits):
@@ -76,7 +85,7 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
         self._executing_id: str | None = None
         self._reply: dict | None = None
         self._idle_seen = False
-        self._exec_queue: list[str] = []
+        self._init_cell_queue()
         self._is_complete: tuple[str, str] | None = None
         self._queued_keys: list[QtGui.QKeyEvent] = []
         self._kernel_state = "starting"
@@ -84,6 +93,10 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
         self._banner_shown = False
         self._language = "python"
         self.keep_kernel_on_exit = False
+        #: When set, restart_kernel() calls ``kernel_restarter(self)`` (-> bool)
+        #: instead of restarting through the kernel manager; the application
+        #: uses it to restart from a warm spare kernel and to move every tab.
+        self.kernel_restarter = None
         self._is_complete_timer = QtCore.QTimer(self)
         self._is_complete_timer.setSingleShot(True)
         self._is_complete_timer.timeout.connect(self._is_complete_timed_out)
@@ -225,9 +238,9 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
             msg_id = kc.execute(source or "", silent=True, store_history=False, allow_stdin=False)
             self._requests[msg_id] = "hidden"
             return msg_id
-        if self._executing_id is not None or self._input_cursor is None or \
-                not self._handshake_done or \
-                self._prompt_kind != "input":
+        at_early_prompt = source is None and self._early_prompt and self._prompt_kind == "input"
+        if not at_early_prompt and (self._executing_id is not None or self._input_cursor is None
+                                    or not self._handshake_done or self._prompt_kind != "input"):
             if source is not None:
                 self._exec_queue.append(source)
             return None
@@ -235,6 +248,11 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
             self.input_buffer = source
         else:
             source = self.input_buffer
+        if interactive and at_early_prompt:
+            # the kernel's shell is busy with the running cell: decide here
+            self._is_complete = ("local", source)
+            self._is_complete_timed_out()
+            return None
         if interactive:
             self._ask_is_complete(source)
             return None
@@ -243,6 +261,7 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
     def interrupt_kernel(self) -> None:
         """Interrupt the running cell: through the manager when this console
         started the kernel, else with a control-channel interrupt_request."""
+        self.cancel_queue("interrupted")
         km = self._kernel_manager
         try:
             if km is not None and getattr(km, "has_kernel", False) and \
@@ -267,7 +286,7 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
     def restart_kernel(self, message: str = "Restarting kernel\u2026") -> bool:
         """Restart the kernel (only when this console owns it)."""
         km = self._kernel_manager
-        if km is None or not getattr(km, "has_kernel", False):
+        if self.kernel_restarter is None and (km is None or not getattr(km, "has_kernel", False)):
             self.write_notice("This console did not start the kernel, so it cannot restart it.")
             return False
         if self.settings.confirm_restart:
@@ -277,6 +296,8 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
                                                     "Restart the kernel? Its variables are lost.")
             if answer != QtWidgets.QMessageBox.StandardButton.Yes:
                 return False
+        if self.kernel_restarter is not None:
+            return bool(self.kernel_restarter(self))
         self._set_state("restarting")
         self.write_notice(message)
         self._abort_execution("restarted")
@@ -431,6 +452,8 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
         self._resolve_is_complete(status, indent)
 
     def _do_execute(self, source: str):
+        if self._executing_id is not None:  # Enter in the prompt typed while a cell runs
+            return self._enqueue_input(source)
         kc = self._kernel_client
         self._assist_reset()
         self._finish_input()
@@ -472,6 +495,8 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
         status = content.get("status")
         if status == "aborted":
             self.write_notice("Execution aborted.")
+        if status in ("error", "aborted") and self.settings.stop_queue_on_error:
+            self.cancel_queue("the cell ended with an error")
         for payload in content.get("payload", []) or []:
             self._handle_payload(payload)
         count = content.get("execution_count")
@@ -479,15 +504,13 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
         self.executed.emit(reply)
         self._run_queued()
 
-    def _run_queued(self) -> None:
-        if self._exec_queue and self._executing_id is None and self._prompt_kind == "input":
-            self.execute(self._exec_queue.pop(0))
-
     def _abort_execution(self, why: str) -> None:
         """The running cell will never get a reply (kernel died or restarted)."""
         self._is_complete_timer.stop()
         self._is_complete = None
         self._queued_keys = []
+        self.cancel_queue(f"the kernel {why}")
+        self._early_prompt_taken()
         if self._executing_id is None:
             return
         msg_id = self._executing_id
@@ -505,6 +528,11 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
         if count is not None:
             self._next_count = count
         n = getattr(self, "_next_count", 1)
+        if self._early_prompt and self._prompt_kind == "input":  # typed while the cell ran
+            self._early_prompt_taken()
+            self._replace_prompt(self._format_prompt(self.settings.in_prompt, n))
+            self.prompt_ready.emit()
+            return
         self._show_prompt(self._format_prompt(self.settings.in_prompt, n), "input",
                           self.settings.continuation_prompt)
 
@@ -547,6 +575,7 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, ConsoleWidget)
         content = msg["content"]
         prompt = content.get("prompt", "")
         self.flush_output()
+        self._put_early_prompt_aside()
         # the prompt goes on the line where output left off, like a terminal
         self._show_prompt(prompt if isinstance(prompt, str) else "", "stdin",
                           password=bool(content.get("password")))

@@ -334,6 +334,36 @@ class KernelSession:
                             and not self._kernel_info_seen else self._activity)
             self.write_notice("The kernel is responding again.")
 
+    def adopt_kernel(self, kernel_manager, kernel_client,
+                     message: str = "Kernel restarted.") -> None:
+        """Go on with a restarted or different kernel (the application restarts
+        from a warm spare this way, and moves every tab of a restarted kernel).
+
+        The running cell is marked aborted and queued cells are cancelled; the
+        transcript and the input being typed stay.  ``kernel_client`` may be the
+        current client (the kernel restarted on the same ports) or a new one
+        with its channels started.
+        """
+        self._abort_execution("restarted")
+        self.kernel_manager = kernel_manager
+        if kernel_client is self._kernel_client:
+            self._on_kernel_restarted()
+            return
+        old = self._kernel_client
+        self.kernel_client = None
+        if old is not None:
+            try:  # the GUI does not wait for its I/O thread to end
+                getattr(old, "stop_channels_in_background", old.stop_channels)()
+            except Exception:
+                pass
+        self._requests = {k: v for k, v in self._requests.items() if v == "hidden"}
+        self._set_state("restarting")
+        self.write_notice(message)
+        self._next_count = 1
+        if self._prompt_kind == "input":
+            self._replace_prompt(self._format_prompt(self.settings.in_prompt, 1))
+        self.kernel_client = kernel_client  # starts the connect handshake
+
     # ------------------------------------------------------------------
     def shutdown_kernel(self) -> None:
         """Stop the kernel when this console owns it (used on close)."""

@@ -1,0 +1,429 @@
+"""The standalone window: tabs and kernels, shared kernels, closing, menus, sessions, faults.
+
+Driven as a user would: shortcuts typed into the window with QTest, dialogs
+answered by the test, text read back from the consoles.
+"""
+
+import json
+import os
+import time
+
+import pytest
+from jupyter_client import KernelManager
+from qtpy import QtCore, QtWidgets
+
+Key = QtCore.Qt.Key
+Mod = QtCore.Qt.KeyboardModifier
+CTRL, SHIFT = Mod.ControlModifier, Mod.ShiftModifier
+
+
+def kernel_children() -> set[int]:
+    """Kernel processes that are children of this process (read from /proc)."""
+    me, out = os.getpid(), set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            if ppid != me:
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"_kernel_entry" in cmd or b"ipykernel" in cmd:
+            out.add(int(pid))
+    return out
+
+
+def wait_ready(qtbot, console, timeout=30000):
+    qtbot.waitUntil(lambda: console._handshake_done and console._prompt_kind == "input" and
+                    "prompt" not in console._requests.values(), timeout=timeout)
+
+
+def run(qtbot, console, code, timeout=20000):
+    wait_ready(qtbot, console)
+    done = []
+    console.executed.connect(done.append)
+    qtbot.keyClicks(console.focusProxy(), code)
+    qtbot.keyClick(console.focusProxy(), Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(done), timeout=timeout)
+    qtbot.waitUntil(lambda: console._prompt_kind == "input", timeout=timeout)
+
+
+def press(qtbot, win, key, mods=Mod.NoModifier):
+    """A key typed where the user types: into the current console."""
+    target = win.current_console.focusProxy() if win.current_console else win
+    qtbot.keyClick(target, key, mods)
+
+
+@pytest.fixture
+def runtime_dir(tmp_path, monkeypatch):
+    d = tmp_path / "runtime"
+    d.mkdir()
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(d))
+    return d
+
+
+@pytest.fixture
+def window(embedcon_app, qtbot, runtime_dir):
+    """make(*argv) -> the app's window, its first console ready."""
+    def make(*argv):
+        app = embedcon_app(*argv)
+        win = app.window
+        win.activateWindow()
+        qtbot.waitUntil(lambda: win.isActiveWindow() or True)
+        wait_ready(qtbot, win.current_console)
+        return win
+    return make
+
+
+def answer_dialog(qtbot, button_word, remember=False):
+    """Click the button containing ``button_word`` in the next modal dialog."""
+    timer = QtCore.QTimer()
+    seen = []
+
+    def click():
+        box = QtWidgets.QApplication.activeModalWidget()
+        if not isinstance(box, QtWidgets.QMessageBox):
+            return
+        timer.stop()
+        seen.append(box.text())
+        if remember and box.checkBox() is not None:
+            box.checkBox().setChecked(True)
+        [b for b in box.buttons() if button_word in b.text().lower()][0].click()
+    timer.timeout.connect(click)
+    timer.start(30)
+    return seen, timer
+
+
+def test_tabs_new_kernel_same_kernel_move_rename_close(window, qtbot):
+    win = window("--no-confirm-exit")
+    first = win.current_console
+    press(qtbot, win, Key.Key_T, CTRL)  # new tab, new kernel
+    assert win.tabs.count() == 2
+    second = win.current_console
+    assert win.handle_of(second) is not win.handle_of(first)
+    assert win.handle_of(second).kernel_name == win.handle_of(first).kernel_name
+    wait_ready(qtbot, second)
+    press(qtbot, win, Key.Key_T, CTRL | SHIFT)  # new tab, same kernel
+    third = win.current_console
+    assert win.tabs.count() == 3 and win.handle_of(third) is win.handle_of(second)
+    assert third.kernel_client.session.session != second.kernel_client.session.session
+    press(qtbot, win, Key.Key_PageUp, CTRL)
+    assert win.current_console is second
+    press(qtbot, win, Key.Key_PageDown, CTRL)
+    press(qtbot, win, Key.Key_PageDown, CTRL)  # wraps around
+    assert win.current_console is first
+    win.rename_tab(0, "scratch")
+    win.tabs.tabBar().moveTab(0, 2)  # what dragging does
+    assert win.tab_titles()[2] == "scratch" and win.consoles()[2] is first
+    km2 = win.handle_of(second).manager
+    win.tabs.setCurrentWidget(third)
+    press(qtbot, win, Key.Key_W, CTRL)  # not the last tab on its kernel: no question
+    assert win.tabs.count() == 2 and km2.is_alive()
+    win.tabs.setCurrentWidget(second)
+    press(qtbot, win, Key.Key_W, CTRL)  # the last one: --no-confirm-exit shuts it down
+    qtbot.waitUntil(lambda: not km2.has_kernel, timeout=10000)
+    assert win.consoles() == [first]
+
+
+def test_two_tabs_on_one_kernel_see_each_others_inputs(window, qtbot):
+    win = window("--no-confirm-exit")
+    a = win.current_console
+    b = win.new_tab_same_kernel()
+    win.rename_tab(win.tabs.indexOf(b), "B")
+    run(qtbot, b, "shared = 6 * 7")
+    run(qtbot, a, "print(shared)")
+    assert "42" in a.export_text()
+    text = a.export_text()
+    assert "[tab B] In [1]: shared = 6 * 7" in text
+    assert text.index("[tab B] In [1]") < text.index("In [2]: print(shared)"), text
+    # b sees a's input and its output, marked as a's
+    qtbot.waitUntil(lambda: "] In [2]: print(shared)\n42" in b.export_text(), timeout=10000)
+    # another tab's traceback is written above this tab's prompt, which stays intact
+    b.input_buffer = "typed here"
+    run(qtbot, a, "1/0")
+    qtbot.waitUntil(lambda: "ZeroDivisionError" in b.export_text(), timeout=10000)
+    assert b.input_buffer == "typed here"
+    assert b.export_text().rstrip().endswith("In [4]: typed here")
+    win.grab().save("/tmp/embedcon-app-shared.png")
+
+
+def test_attach_dialog_lists_kernels_and_whether_they_answer(window, qtbot, runtime_dir):
+    from embedcon.application.dialogs import AttachDialog
+
+    ext = KernelManager(kernel_name="python3",
+                        connection_file=str(runtime_dir / "kernel-ext.json"))
+    ext.start_kernel()
+    try:
+        bad = runtime_dir / "kernel-bad.json"
+        bad.write_text("{not json")
+        gone = dict(json.loads((runtime_dir / "kernel-ext.json").read_text()),
+                    shell_port=1, iopub_port=2, stdin_port=3, hb_port=4, control_port=5)
+        (runtime_dir / "kernel-gone.json").write_text(json.dumps(gone))
+        os.chmod(runtime_dir / "kernel-gone.json", 0o600)
+        win = window("--no-confirm-exit")
+        t0 = time.perf_counter()
+        dialog = AttachDialog(str(runtime_dir), win,
+                              exclude=[win.current_handle.connection_file])
+        assert time.perf_counter() - t0 < 1.0  # probes do not block
+        assert set(dialog.answers()) == {"kernel-ext.json", "kernel-bad.json", "kernel-gone.json"}
+        qtbot.waitUntil(lambda: dialog.answers()["kernel-ext.json"] == "yes", timeout=15000)
+        assert dialog.answers()["kernel-bad.json"].startswith("no")
+        qtbot.waitUntil(lambda: dialog.answers()["kernel-gone.json"] == "no answer",
+                        timeout=15000)
+        row = [dialog.table.item(r, 0).text() for r in range(3)].index("kernel-ext.json")
+        assert dialog.table.item(row, 1).text() == "Python 3 (ipykernel)"
+        dialog.reject()
+
+        # File > Connect to existing kernel, the row chosen in the dialog
+        def choose():
+            d = win._attach_dialog
+            if d is None or not d.isVisible():
+                return
+            timer.stop()
+            names = [d.table.item(r, 0).text() for r in range(d.table.rowCount())]
+            d.table.selectRow(names.index("kernel-ext.json"))
+            d._accept_selected()
+        timer = QtCore.QTimer()
+        timer.timeout.connect(choose)
+        timer.start(30)
+        win.actions["connect_existing"].trigger()
+        tab = win.current_console
+        assert win.tabs.count() == 2 and not win.handle_of(tab).owned
+        run(qtbot, tab, "attached = 1")
+        # the connection file disappears: a clear message, the tab keeps working
+        os.unlink(runtime_dir / "kernel-ext.json")
+        qtbot.waitUntil(lambda: "kernel-ext.json was removed" in tab.export_text(),
+                        timeout=10000)
+        run(qtbot, tab, "print(attached + 1)")
+        assert "2\n" in tab.export_text()
+        win.close()  # an attached kernel is never shut down without asking
+        qtbot.wait(300)
+        assert ext.is_alive()
+    finally:
+        ext.shutdown_kernel(now=True)
+
+
+def test_close_last_tab_asks_and_remembers(window, qtbot, tmp_path):
+    win = window()  # confirm_exit on
+    first = win.current_console
+    second = win.new_tab()
+    km = win.handle_of(second).manager
+    seen, timer = answer_dialog(qtbot, "shut down", remember=True)
+    press(qtbot, win, Key.Key_W, CTRL)
+    timer.stop()
+    assert seen and "last tab" in seen[0]
+    qtbot.waitUntil(lambda: not km.has_kernel, timeout=10000)
+    saved = json.loads((tmp_path / "session.json").read_text())
+    assert saved["close_answer"] == "shutdown"
+    third = win.new_tab()
+    km3 = win.handle_of(third).manager
+    seen, timer = answer_dialog(qtbot, "keep")
+    win.close_tab()  # remembered: no question this time
+    qtbot.wait(200)
+    timer.stop()
+    assert not seen and not km3.has_kernel
+    assert win.consoles() == [first]
+
+
+def test_close_last_tab_can_keep_the_kernel_and_cancel(window, qtbot):
+    win = window()
+    second = win.new_tab()
+    km = win.handle_of(second).manager
+    seen, timer = answer_dialog(qtbot, "cancel")
+    win.close_tab()
+    timer.stop()
+    assert seen and win.tabs.count() == 2
+    seen, timer = answer_dialog(qtbot, "keep")
+    win.close_tab()
+    timer.stop()
+    assert seen and win.tabs.count() == 1 and km.is_alive()
+    km.shutdown_kernel(now=True)
+
+
+def test_menus_show_shortcuts_and_shortcuts_trigger_them(window, qtbot):
+    from embedcon.application.menus import ACTIONS
+
+    win = window("--no-confirm-exit")
+    c = win.current_console
+    for row in ACTIONS:
+        if row.shortcut or row.keys:
+            assert win.actions[row.name].shortcut().toString(), row.name
+    assert win.actions["interrupt"].shortcut().toString() == "Ctrl+C"
+    assert win.actions["restart"].shortcut().toString() == "Ctrl+."
+    press(qtbot, win, Key.Key_M, CTRL | SHIFT)  # View > Show menu bar
+    assert not win.menuBar().isVisible()
+    press(qtbot, win, Key.Key_M, CTRL | SHIFT)  # works with the menu bar hidden
+    assert win.menuBar().isVisible()
+    run(qtbot, c, "print('before clear')")
+    press(qtbot, win, Key.Key_L, CTRL)  # Edit > Clear, the console's key
+    assert "before clear" not in c.export_text()
+    assert "Ctrl+T" in win.key_reference() and "Ctrl+L" in win.key_reference()
+    # Kernel > Restart through its menu action, from a warm spare when there is one
+    win.actions["restart"].trigger()
+    qtbot.waitUntil(lambda: "Kernel restarted" in c.export_text(), timeout=10000)
+    wait_ready(qtbot, c)
+    # the Magic menu comes from %lsmagic of an IPython kernel
+    qtbot.waitUntil(lambda: win.menus["Magic"].menuAction().isVisible(), timeout=10000)
+    subs = [a.text() for a in win.menus["Magic"].actions()]
+    assert subs == ["Line magics", "Cell magics"]
+    line = win.menus["Magic"].actions()[0].menu()
+    timeit = [a for a in line.actions() if a.text() == "%timeit"][0]
+    timeit.trigger()
+    assert c.input_buffer == "%timeit "  # put in the input, not run
+
+
+def test_status_bar_shows_kernel_state_queue_and_copies_existing_line(window, qtbot):
+    win = window("--no-confirm-exit")
+    c = win.current_console
+    st = win.status
+    assert st.kernel_label.text() == "Python 3 (ipykernel)"
+    qtbot.keyClicks(c.focusProxy(), "import time; time.sleep(2.5)")
+    qtbot.keyClick(c.focusProxy(), Key.Key_Return)
+    qtbot.waitUntil(lambda: st.state_label.text().startswith("busy"), timeout=10000)
+    qtbot.keyClicks(c.focusProxy(), "z = 1")
+    qtbot.keyClick(c.focusProxy(), Key.Key_Return)
+    qtbot.waitUntil(lambda: st.queue_label.text() == "1 queued", timeout=5000)
+    qtbot.waitUntil(lambda: st.state_label.text() in ("busy 1 s", "busy 2 s"), timeout=5000)
+    assert c._prompt_text() == "In [3]: "  # after the running cell and the queued one
+    win.grab().save("/tmp/embedcon-app-busy.png")
+    qtbot.waitUntil(lambda: st.state_label.text() == "idle" and not st.queue_label.text(),
+                    timeout=15000)
+    st._copy_existing()
+    name = os.path.basename(win.current_handle.connection_file)
+    assert QtWidgets.QApplication.clipboard().text() == f"embedcon --existing {name}"
+
+
+def test_restore_a_two_tab_session(window, qtbot, embedcon_app):
+    win = window("--no-confirm-exit")
+    run(qtbot, win.current_console, "alpha = 1")
+    second = win.new_tab()
+    win.rename_tab(1, "work")
+    run(qtbot, second, "beta = 2")
+    win.resize(640, 480)
+    win.close()
+    app = embedcon_app("--no-confirm-exit", "--restore")
+    w2 = app.window
+    assert w2.tab_titles()[1] == "work" and w2.tabs.count() == 2
+    assert w2.size() == QtCore.QSize(640, 480)
+    for console, entry in zip(w2.consoles(), ("alpha = 1", "beta = 2")):
+        wait_ready(qtbot, console)
+        assert entry in console.history.items
+        assert "In [1]: " in console.export_text()  # fresh kernels, nothing ran
+        assert w2.handle_of(console).kernel_name == "python3"
+    c = w2.consoles()[1]
+    c.focusProxy().setFocus()
+    qtbot.keyClick(c.focusProxy(), Key.Key_Up)
+    assert c.input_buffer == "beta = 2"
+
+
+@pytest.mark.slow
+def test_quit_leaves_no_kernel_process_behind(window, qtbot):
+    before = kernel_children()
+    win = window("--no-confirm-exit", "--EmbedconApp.spare_kernels=True")
+    win.new_tab()
+    win.new_tab_same_kernel()
+    c = win.new_tab()
+    run(qtbot, c, "import time")
+    qtbot.waitUntil(lambda: bool(win.spares.managers), timeout=15000)  # a spare is up too
+    c.input_buffer = "time.sleep(30)"
+    qtbot.keyClick(c.focusProxy(), Key.Key_Return)  # quit while a cell runs
+    qtbot.waitUntil(lambda: c.kernel_state == "busy", timeout=10000)
+    # (the first kernel may be a head start launched when embedcon was imported)
+    first_pid = win.handle_of(win.consoles()[0]).manager.provisioner.process.pid
+    ours = (kernel_children() - before) | {first_pid}
+    assert len(ours) >= 4  # three tab kernels and a spare
+    win.close()
+    qtbot.waitUntil(lambda: not (kernel_children() & ours), timeout=15000)
+    assert not (kernel_children() - before)
+
+
+@pytest.mark.slow
+def test_faults_shared_kernel_dies_closing_a_running_tab_and_20_tabs(window, qtbot):
+    win = window("--no-confirm-exit")
+    a = win.current_console
+    other = win.new_tab()  # another kernel: must not be disturbed
+    wait_ready(qtbot, other)
+    tabs = [win.new_tab_same_kernel() for _ in range(18)]
+    win.tabs.setCurrentWidget(a)
+    assert win.tabs.count() == 20
+    b = tabs[0]
+    run(qtbot, b, "import time")
+    b.input_buffer = "time.sleep(30)"
+    qtbot.keyClick(b.focusProxy(), Key.Key_Return)
+    qtbot.waitUntil(lambda: b.kernel_state == "busy", timeout=10000)
+    win.close_tab(win.tabs.indexOf(b))  # closing a tab while its cell runs
+    assert win.tabs.count() == 19
+    km = win.handle_of(tabs[1]).manager
+    km.interrupt_kernel()
+    # the interrupted cell ends (KeyboardInterrupt); a request sent before that
+    # would fall into ipykernel's abort window
+    qtbot.waitUntil(lambda: tabs[1].kernel_state == "idle", timeout=15000)
+    qtbot.wait(500)
+    run(qtbot, tabs[1], "print('still here')")
+    km.provisioner.process.kill()  # the shared kernel dies
+    for t in tabs[1:]:
+        qtbot.waitUntil(lambda t=t: "Kernel died" in t.export_text(), timeout=15000)
+    run(qtbot, tabs[2], "print('after restart')", timeout=30000)
+    assert "still here" in tabs[1].export_text()  # nothing lost from the transcript
+    run(qtbot, other, "print('other kernel fine')")
+    assert "other kernel fine" in other.export_text()
+
+
+@pytest.mark.slow
+def test_spare_kernel_serves_new_tab_and_restart_and_runs_no_user_code(window, qtbot):
+    win = window("--no-confirm-exit", "--EmbedconApp.spare_kernels=True")
+    first = win.current_console
+    qtbot.waitUntil(lambda: win.spares.has("python3"), timeout=15000)
+    spare = win.spares.managers[0]
+    qtbot.wait(2500)  # the spare's kernel is up
+    t0 = time.perf_counter()
+    tab = win.new_tab()
+    wait_ready(qtbot, tab)
+    took = time.perf_counter() - t0
+    assert win.handle_of(tab).manager is spare
+    assert took < 3.0  # generous: the 150 ms target is checked in benchmarks/run.py
+    assert "In [1]: " in tab.export_text()  # the spare ran nothing before it was taken
+    run(qtbot, tab, f"import os; print(os.getcwd() == {os.getcwd()!r})")
+    assert "True" in tab.export_text()  # same working directory as the application
+    # restart: the next spare takes over, the old kernel goes
+    qtbot.waitUntil(lambda: win.spares.has("python3"), timeout=15000)
+    spare2 = win.spares.managers[0]
+    qtbot.wait(2500)
+    tab2 = win.new_tab_same_kernel()
+    wait_ready(qtbot, tab2)
+    win.tabs.setCurrentWidget(tab)
+    press(qtbot, win, Key.Key_Period, CTRL)  # Kernel > Restart, the console's key
+    qtbot.waitUntil(lambda: "Kernel restarted (a fresh kernel)" in tab2.export_text(),
+                    timeout=10000)
+    assert win.handle_of(tab).manager is spare2 and win.handle_of(tab2) is win.handle_of(tab)
+    qtbot.waitUntil(lambda: not spare.has_kernel, timeout=10000)
+    run(qtbot, tab, "after = 1")
+    run(qtbot, tab2, "print(after + 1)")  # both tabs are on the new kernel
+    assert "2\n" in tab2.export_text()
+    run(qtbot, first, "print('first tab fine')")
+
+
+def test_view_choices_and_file_exports_work_on_the_current_tab(window, qtbot, tmp_path):
+    win = window("--no-confirm-exit")
+    a = win.current_console
+    b = win.new_tab_same_kernel()
+    assert win.choices("theme") == ["auto", "light", "dark"]
+    assert "droplist" in win.choices("gui_completion") and "inside" in win.choices("paging")
+    menu = win._choice_menus["theme"]
+    menu.aboutToShow.emit()
+    [act for act in menu.actions() if act.text() == "dark"][0].trigger()
+    assert a.settings.theme == "dark" and b.settings.theme == "dark"
+    win.grab().save("/tmp/embedcon-app-dark-theme.png")
+    run(qtbot, b, "print('exported')")
+    win.save_notebook(str(tmp_path / "s.ipynb"))
+    nb = json.loads((tmp_path / "s.ipynb").read_text())
+    assert any("exported" in "".join(c.get("source", "")) for c in nb["cells"])
+    win.print_pdf(str(tmp_path / "s.pdf"))
+    assert (tmp_path / "s.pdf").read_bytes().startswith(b"%PDF")
+    for name in ("undo", "redo", "find", "save_session", "print", "copy_raw"):
+        assert win.actions[name].isVisible(), name
+    assert win.actions["find"].shortcut().toString() == "Ctrl+Shift+F"
