@@ -85,14 +85,61 @@ def test_closing_asks_and_can_keep_the_kernel(app_factory, qtbot):
     assert km.is_alive()  # the user chose to keep it
 
 
-def test_exit_typed_in_the_console_closes_the_window(app_factory, qtbot):
-    app = app_factory()
-    km = app.kernel_manager
-    qtbot.keyClicks(app.widget.focusProxy(), "exit")
+def _type_exit(app, qtbot, text="exit"):
     from qtpy import QtCore
+    qtbot.keyClicks(app.widget.focusProxy(), text)
     qtbot.keyClick(app.widget.focusProxy(), QtCore.Qt.Key.Key_Return)
+
+
+def test_exit_typed_in_the_console_closes_the_window(app_factory, qtbot):
+    app = app_factory("--no-confirm-exit")  # no question: the kernel goes too
+    km = app.kernel_manager
+    _type_exit(app, qtbot)
     qtbot.waitUntil(lambda: not app.window.isVisible(), timeout=10000)
     qtbot.waitUntil(lambda: not km.has_kernel or not km.is_alive(), timeout=10000)
+
+
+@pytest.mark.parametrize("button, alive", [("shut down", False), ("keep", True),
+                                           ("cancel", None)])
+def test_exit_on_a_kernel_started_here_asks_first(app_factory, qtbot, button, alive):
+    """The guide: `exit` in a console that started its kernel asks (confirm_exit
+    is on by default); Cancel keeps the console open."""
+    from qtpy import QtCore
+    app = app_factory()
+    km = app.kernel_manager
+    seen = []
+
+    def answer():
+        box = QtWidgets.QApplication.activeModalWidget()
+        if isinstance(box, QtWidgets.QMessageBox):
+            timer.stop()
+            seen.append(box.text())
+            [b for b in box.buttons() if button in b.text().lower()][0].click()
+    timer = QtCore.QTimer()
+    timer.timeout.connect(answer)
+    timer.start(30)
+    _type_exit(app, qtbot)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10000)
+    assert "kernel" in seen[0].lower()
+    if alive is None:
+        qtbot.wait(300)
+        assert app.window.isVisible() and km.is_alive()
+        app.window.confirm_exit = False
+        return
+    qtbot.waitUntil(lambda: not app.window.isVisible(), timeout=10000)
+    if alive:
+        assert km.is_alive()
+    else:
+        qtbot.waitUntil(lambda: not km.has_kernel or not km.is_alive(), timeout=10000)
+
+
+def test_exit_keep_kernel_never_asks_and_leaves_the_kernel(app_factory, qtbot):
+    app = app_factory()  # confirm_exit on: still no question for keep_kernel=True
+    km = app.kernel_manager
+    _type_exit(app, qtbot, "exit(keep_kernel=True)")
+    qtbot.waitUntil(lambda: not app.window.isVisible(), timeout=10000)
+    assert QtWidgets.QApplication.activeModalWidget() is None
+    assert km.is_alive()
 
 
 @pytest.fixture

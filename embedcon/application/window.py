@@ -385,7 +385,10 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
     def _exit_requested(self, console) -> None:
         handle = self._handle_of.get(id(console))
         keep = bool(getattr(console, "keep_kernel_on_exit", False))
-        answer = CLOSE_KEEP if keep or handle is None or not handle.owned else CLOSE_SHUTDOWN
+        # exit(keep_kernel=True) and kernels not started here: keep, no question;
+        # plain `exit` on a kernel started here asks, or follows --confirm-exit
+        # and a remembered answer, as closing its last tab does
+        answer = CLOSE_KEEP if keep or handle is None or not handle.owned else None
         index = self.tabs.indexOf(console)
         if index >= 0:
             self.close_tab(index, answer=answer)
