@@ -120,11 +120,20 @@ def test_zoom_keeps_pictures_in_proportion(console, qtbot):
                        "+ chunk(b'IEND', b''))\n"
                        "display(Image(png(60, 40)))")
     editor = console.editor
-    size0 = console.w.font_size if hasattr(console.w, "font_size") else editor.font().pointSizeF()
+    w = console.w
+    qtbot.waitUntil(lambda: any(b.mime == "image/png" for b in w._rich_blocks.values()),
+                    timeout=10000)
+    block = [b for b in w._rich_blocks.values() if b.mime == "image/png"][-1]
     pt0 = editor.font().pointSizeF()
+    size0 = block.size(*w._rich_metrics())
     console.key(Key.Key_Plus, Mod.ControlModifier)
     console.key(Key.Key_Plus, Mod.ControlModifier)
-    assert editor.font().pointSizeF() > pt0
+    pt1 = editor.font().pointSizeF()
+    size1 = block.size(*w._rich_metrics())
+    assert pt1 > pt0
+    # the picture grows with the text, in proportion
+    assert size1.width() / size0.width() == pytest.approx(pt1 / pt0, rel=0.02)
+    assert size1.height() / size0.height() == pytest.approx(pt1 / pt0, rel=0.05)
     console.key(Key.Key_0, Mod.ControlModifier)
     assert editor.font().pointSizeF() == pytest.approx(pt0)
-    assert size0 is not None
+    assert block.size(*w._rich_metrics()).width() == pytest.approx(size0.width())
