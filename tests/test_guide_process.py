@@ -5,12 +5,12 @@ security warning for a kernel on a non-loopback address.
 """
 
 import os
-import socket
 import subprocess
 import sys
 
 import pytest
 from jupyter_client import KernelManager
+from sshd import non_loopback_ip
 
 
 @pytest.fixture
@@ -44,18 +44,8 @@ def test_connect_info_shows_what_a_second_console_needs(console):
     assert '"key"' in out  # the guide: the file's content, for copying by hand
 
 
-def _non_loopback_ip():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect(("10.255.255.255", 1))
-            ip = s.getsockname()[0]
-        except OSError:
-            return None
-    return None if ip.startswith("127.") else ip
-
-
 def test_a_non_loopback_ip_needs_an_explicit_flag_and_warns(embedcon_app, qtbot, caplog):
-    ip = _non_loopback_ip()
+    ip = non_loopback_ip()
     assert ip, "this machine has no non-loopback IPv4 address to test with"
     out = subprocess.run([sys.executable, "-m", "embedcon", "--ip", ip], capture_output=True,
                          text=True, timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})

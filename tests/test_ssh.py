@@ -13,9 +13,9 @@ import sys
 import time
 
 import pytest
-from conftest import Console, start_kernel, stop_kernel
+from conftest import start_kernel, stop_kernel
 from jupyter_client import BlockingKernelClient
-from sshd import SSHServer
+from sshd import SSHServer, non_loopback_ip
 
 from embedcon.ssh_tunnel import KernelTunnel, SSHTunnelError, split_server, \
     tunnelled_connection_file
@@ -91,19 +91,9 @@ def test_ten_tunnels_in_a_row_all_reach_the_kernel_and_end_when_closed(qapp, ssh
         stop_kernel(km, kc)
 
 
-def _non_loopback_ip() -> str | None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect(("10.255.255.255", 1))
-            ip = s.getsockname()[0]
-        except OSError:
-            return None
-    return None if ip.startswith("127.") else ip
-
-
 @pytest.mark.slow
 def test_a_kernel_listening_on_a_non_loopback_address_of_the_remote_host(qapp, sshd):
-    ip = _non_loopback_ip()
+    ip = non_loopback_ip()
     assert ip, "this machine has no non-loopback IPv4 address to test with"
     km, kc = start_kernel(ip=ip, allow_remote_access=True)
     try:

@@ -553,3 +553,22 @@ def _int(s: str, default: int) -> int:
         return int(s) if s and len(s) < 10 else default
     except ValueError:
         return default
+
+
+#: The 16 standard terminal colours before a theme adjusts them (models/contrast.py).
+ANSI_COLOURS = (
+    "#000000", "#cd3131", "#0dbc79", "#c4a000", "#2472c8", "#bc3fbc", "#11a8cd", "#b0b0b0",
+    "#666666", "#f14c4c", "#23d18b", "#dcc600", "#3b8eea", "#d670d6", "#29b8db", "#ffffff",
+)
+
+
+def xterm_colour(n: int, base16=ANSI_COLOURS) -> str:
+    """The ``#rrggbb`` of xterm's 256-colour index ``n`` (0-15 from ``base16``)."""
+    if n < 16:
+        return base16[n]
+    if n < 232:
+        n -= 16
+        levels = (0, 95, 135, 175, 215, 255)
+        return "#%02x%02x%02x" % (levels[n // 36], levels[(n // 6) % 6], levels[n % 6])
+    v = 8 + (n - 232) * 10
+    return "#%02x%02x%02x" % (v, v, v)

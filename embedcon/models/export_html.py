@@ -30,7 +30,7 @@ import re
 from html import escape
 from typing import Callable, Iterable
 
-from .ansi import AnsiParser, Backspace, CarriageReturn, EraseLine, Style, Text
+from .ansi import AnsiParser, Backspace, CarriageReturn, EraseLine, Style, Text, xterm_colour
 from .sanitize import sanitize_html
 from .sanitize_svg import sanitize_svg
 from .transcript import Cell, ErrorOutput, NoticeOutput, RichOutput, StreamOutput, Transcript
@@ -82,19 +82,8 @@ class HtmlOptions:
         self.mime_order = tuple(mime_order)
 
 
-_BASE16 = ("#000000", "#cd3131", "#0dbc79", "#c4a000", "#2472c8", "#bc3fbc", "#11a8cd", "#b0b0b0",
-           "#666666", "#f14c4c", "#23d18b", "#dcc600", "#3b8eea", "#d670d6", "#29b8db", "#ffffff")
-
-
 def _default_palette(n: int) -> str:
-    if n < 16:
-        return _BASE16[n]
-    if n < 232:
-        n -= 16
-        levels = (0, 95, 135, 175, 215, 255)
-        return "#%02x%02x%02x" % (levels[n // 36], levels[(n // 6) % 6], levels[n % 6])
-    v = 8 + (n - 232) * 10
-    return "#%02x%02x%02x" % (v, v, v)
+    return xterm_colour(n)
 
 
 def _prompt(template: str, n) -> str:

@@ -22,7 +22,8 @@ import time
 
 from qtpy import QtCore, QtGui
 
-from ..models.ansi import (AnsiParser, Backspace, CarriageReturn, CursorUp, EraseDisplay, EraseLine,
+from ..models.ansi import (ANSI_COLOURS, AnsiParser, Backspace, CarriageReturn, CursorUp, EraseDisplay,
+                           EraseLine, xterm_colour,
                            Style, Text)
 
 __all__ = ["OutputWriter", "FOLDED", "ANSI_COLOURS"]
@@ -32,21 +33,10 @@ log = logging.getLogger("embedcon.output")
 # block user state marking a block that continues the previous block's line
 FOLDED = 1
 
-ANSI_COLOURS = [
-    "#000000", "#cd3131", "#0dbc79", "#c4a000", "#2472c8", "#bc3fbc", "#11a8cd", "#b0b0b0",
-    "#666666", "#f14c4c", "#23d18b", "#dcc600", "#3b8eea", "#d670d6", "#29b8db", "#ffffff",
-]
 
 
 def _xterm_colour(n: int) -> str:
-    if n < 16:
-        return ANSI_COLOURS[n]
-    if n < 232:
-        n -= 16
-        levels = (0, 95, 135, 175, 215, 255)
-        return "#%02x%02x%02x" % (levels[n // 36], levels[(n // 6) % 6], levels[n % 6])
-    v = 8 + (n - 232) * 10
-    return "#%02x%02x%02x" % (v, v, v)
+    return xterm_colour(n)
 
 
 def _is_low_surrogate(ch) -> bool:
