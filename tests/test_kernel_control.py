@@ -266,3 +266,18 @@ def test_highlighting_an_ipython_kernels_input_does_not_import_ipython():
             "w._highlighter.set_language('ipython3')\n"
             "print(len(w._highlighter._lex_line('x = [1, 2]  # c')) > 0, 'IPython' in sys.modules)\n")
     assert _printed_by(code) == ["True", "False"]
+
+
+def test_stopping_a_client_from_two_threads_at_once_is_safe(kernel):
+    """A closed tab stops its client on a helper thread while the host (or a
+    test's teardown) may stop it as well: two threads destroying one ZMQ
+    context at once aborted the process (SIGABRT in zmq.Context.term)."""
+    km, _ = kernel
+    for _ in range(5):
+        kc = km.client()
+        kc.start_channels()
+        t = kc.stop_channels_in_background()
+        kc.stop_channels()
+        t.join(timeout=10)
+        assert not t.is_alive()
+        assert kc.context.closed

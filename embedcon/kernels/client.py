@@ -486,10 +486,15 @@ class QtKernelClient(ThreadedKernelClient):
                 log.exception("could not tell the kernel manager that the kernel answered")
 
     def stop_channels(self) -> None:
-        super().stop_channels()
-        monitor, self._stdin_monitor = getattr(self, "_stdin_monitor", None), None
-        if monitor is not None:
-            monitor.close(linger=0)
+        # One at a time: a closed tab stops its client on a helper thread
+        # (stop_channels_in_background) while the host may stop it too, and two
+        # threads destroying one ZMQ context at once abort the process.
+        lock = self.__dict__.setdefault("_stop_lock", threading.Lock())  # atomic under the GIL
+        with lock:
+            super().stop_channels()
+            monitor, self._stdin_monitor = getattr(self, "_stdin_monitor", None), None
+            if monitor is not None:
+                monitor.close(linger=0)
         self._signals.stopped_channels.emit()
 
     def stop_channels_in_background(self):
