@@ -123,7 +123,8 @@ def test_exit_on_a_kernel_started_here_asks_first(app_factory, qtbot, button, al
     assert "kernel" in seen[0].lower()
     if alive is None:
         qtbot.wait(300)
-        assert app.window.isVisible() and km.is_alive()
+        # still open, and the kernel was not shut down (has_kernel goes with a shutdown)
+        assert app.window.isVisible() and app.window.tabs.count() == 1 and km.has_kernel
         app.window.confirm_exit = False
         return
     qtbot.waitUntil(lambda: not app.window.isVisible(), timeout=10000)
