@@ -12,7 +12,7 @@ from __future__ import annotations
 import qtpy
 from qtpy import QtCore
 
-__all__ = ["BINDING", "IS_PYSIDE", "is_deleted", "signal_connected"]
+__all__ = ["BINDING", "IS_PYSIDE", "is_deleted", "signal_connected", "TEXT_OBJECT_BASES"]
 
 #: the binding in use: "pyqt6", "pyside6" or "pyqt5"
 BINDING: str = qtpy.API_NAME.lower()
@@ -52,3 +52,21 @@ def signal_connected(obj: QtCore.QObject, name: str) -> bool:
         return obj.isSignalConnected(method)
     except Exception:
         return True
+
+
+def _text_object_bases() -> tuple:
+    """Base classes of a ``QTextObjectInterface`` handler written in Python.
+
+    PyQt takes ``(QObject, QTextObjectInterface)``; PySide cannot combine
+    those two and offers ``QPyTextObject`` instead (with the other pair the
+    handler is registered but never asked to draw: pictures, rich outputs and
+    placeholders were blank under PySide6)."""
+    from qtpy import QtGui
+
+    if hasattr(QtGui, "QPyTextObject"):
+        return (QtGui.QPyTextObject,)
+    return (QtCore.QObject, QtGui.QTextObjectInterface)
+
+
+#: ``class Handler(*TEXT_OBJECT_BASES): ...`` for every binding
+TEXT_OBJECT_BASES = _text_object_bases()

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from qtpy import QtCore, QtGui
 
+from ..qt_compat import TEXT_OBJECT_BASES
+
 __all__ = ["LongLines", "OBJECT_CHAR"]
 
 OBJECT_CHAR = "\ufffc"
@@ -28,7 +30,7 @@ PLACEHOLDER_TYPE = _enum_int(QtGui.QTextFormat.ObjectTypes.UserObject) + 7
 _ID = _enum_int(QtGui.QTextFormat.Property.UserProperty) + 7
 
 
-class _Label(QtCore.QObject, QtGui.QTextObjectInterface):
+class _Label(*TEXT_OBJECT_BASES):
     """Paints a placeholder as a grey, boxed "... N more characters"."""
 
     def __init__(self, owner: "LongLines"):

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from qtpy import QtCore, QtGui, QtWidgets
 
+from ..qt_compat import TEXT_OBJECT_BASES
+
 from .long_input import OBJECT_CHAR
 from .output import FOLDED
 
@@ -33,7 +35,7 @@ HIDDEN_TYPE = _enum_int(QtGui.QTextFormat.ObjectTypes.UserObject) + 8
 _ID = _enum_int(QtGui.QTextFormat.Property.UserProperty) + 8
 
 
-class _Label(QtCore.QObject, QtGui.QTextObjectInterface):
+class _Label(*TEXT_OBJECT_BASES):
     def __init__(self, owner: "LongOutput"):
         super().__init__(owner)
         self._owner = owner

@@ -23,6 +23,8 @@ import time
 
 from qtpy import QtCore, QtGui
 
+from ..qt_compat import TEXT_OBJECT_BASES
+
 __all__ = ["painter_dpr", "RichBlock", "RichObjectHandler", "RICH_OBJECT", "PROP_ID", "PROP_SLICE",
            "SLICE_HEIGHT"]
 
@@ -138,7 +140,7 @@ class RichBlock:
         return probe.charFormat().property(PROP_ID) == self.id
 
 
-class RichObjectHandler(QtCore.QObject, QtGui.QTextObjectInterface):
+class RichObjectHandler(*TEXT_OBJECT_BASES):
     """Sizes and paints the slices of rich blocks for the transcript's layout."""
 
     def __init__(self, widget):
