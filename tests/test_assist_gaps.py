@@ -170,3 +170,109 @@ def test_html_page_moves_between_modes(qtbot):
     qtbot.waitUntil(lambda: bool(w.rich_blocks()), timeout=10000)
     assert w.rich_blocks()[-1].mime == "text/html"
     w.clear()
+
+
+# -- completion types and signatures in every style ---------------------------------------
+def test_completion_types_in_the_ncurses_columns(con):
+    c = con(gui_completion="ncurses")
+    comp = c.w.completer
+    c.run("import os")
+    c.type("os.pa")
+    c.key(Key.Key_Tab)
+    c.qtbot.waitUntil(comp.isVisible, timeout=20000)
+    cols = c.w.completion_widget
+    line = cols.info_line
+    assert cols is comp.columns and line.isVisible()
+    assert "Tab" in line.text()  # before a match is chosen: how to choose
+    # each cell has room for its type tag after the longest name
+    fm = cols.fontMetrics()
+    longest = max(len(n) for n in cols.texts())
+    assert cols.gridSize().width() >= fm.horizontalAdvance("M") * (longest + 6)
+    names = cols.texts()
+    c.key(Key.Key_Tab)  # walking: the line shows the selected match's signature and type
+    while cols.current_text() != "pathconf":
+        c.key(Key.Key_Tab)
+        assert cols.current_text() != names[0], "pathconf not in the list"
+    assert line.text() == "pathconf(path, name)    function"
+    c.key(Key.Key_Backtab, Mod.ShiftModifier)
+    assert line.text().startswith(cols.current_text())
+    c.key(Key.Key_Escape)
+    assert not comp.isVisible() and not line.isVisible()
+    # a list without metadata (not IPython's) has no line
+    comp.columns.show_rows(_untyped(), [0, 1])
+    assert not line.isVisibleTo(c.w)
+    comp.hide()
+
+
+def _untyped():
+    from embedcon.models.completion import Completions
+
+    return Completions(["alpha", "beta"], 0, 0)
+
+
+def test_completion_types_in_the_plain_style(con):
+    c = con(gui_completion="plain")
+    c.run("import os")
+    c.type("os.pa")
+    c.key(Key.Key_Tab)
+    c.wait_text("pathsep")
+    text = c.text()
+    assert "pathconf fn" in text and "path mod" in text and "pardir inst" in text
+    assert c.w.input_buffer == "os.pa"
+    # the tags are muted (ANSI bright black), the names are not
+    block = c.w._doc.find("pardir inst").block()
+    at = block.position() + block.text().index("inst") + 1
+    tag_colour = _colour_at(c.w, at)
+    assert tag_colour != _colour_at(c.w, block.position() + 1)
+    # written above an input the highlighter coloured ("import" at the prompt's
+    # columns): the output line does not take the input's colours
+    c.w.input_buffer = ""
+    c.type("import os; os.pa")
+    c.qtbot.wait(300)  # highlighted
+    c.key(Key.Key_Tab)
+    c.qtbot.waitUntil(lambda: c.text().count("pathsep") == 2, timeout=20000)
+    block = c.w._doc.find("pathsep", at + 5).block()
+    assert block.layout().formats() == []  # IPython's types here vary: not checked
+
+
+def _colour_at(w, pos):
+    from qtpy import QtGui
+
+    c = QtGui.QTextCursor(w._doc)
+    c.setPosition(pos)
+    return c.charFormat().foreground().color().name()
+
+
+def test_grab_pictures_light_and_dark(con, tmp_path):
+    """The column types, the plain tags and an HTML page in both themes (the
+    files can be looked at: EMBEDCON_KEEP_PICTURES=dir keeps them)."""
+    for theme in ("light", "dark"):
+        c = con(gui_completion="ncurses", paging="vsplit", theme=theme)
+        c.run("import os")
+        c.type("os.pa")
+        c.key(Key.Key_Tab)
+        c.qtbot.waitUntil(c.w.completer.isVisible, timeout=20000)
+        for _ in range(3):
+            c.key(Key.Key_Tab)
+        c.qtbot.wait(50)
+        img = c.w.grab()
+        assert not img.isNull()
+        img.save(str(tmp_path / f"ncurses-types-{theme}.png"))
+        c.key(Key.Key_Escape)
+        c.key(Key.Key_Escape)
+        c.w.gui_completion = "plain"
+        c.type("os.pa")
+        c.key(Key.Key_Tab)
+        c.wait_text("pathsep")
+        c.w.grab().save(str(tmp_path / f"plain-types-{theme}.png"))
+        c.key(Key.Key_Escape)
+        c.run_source(KERNEL_PAGE)
+        c.qtbot.waitUntil(c.w.pager.isVisible, timeout=10000)
+        c.qtbot.wait(50)
+        c.w.grab().save(str(tmp_path / f"html-pager-{theme}.png"))
+        c.w.pager.close_page()
+    if os.environ.get("EMBEDCON_KEEP_PICTURES"):
+        import shutil
+
+        for p in tmp_path.glob("*.png"):
+            shutil.copy(p, os.environ["EMBEDCON_KEEP_PICTURES"])

@@ -6,7 +6,8 @@ it was asked for and reads IPython's per-match metadata
 filters the matches by what is typed after the completed text starts (10,000
 matches filter in about a millisecond); :func:`reconcile` decides what to do
 with a reply that arrives after the user typed on; :func:`columns` lays names
-out in columns for the ncurses-like and plain styles.
+out in columns for the ncurses-like and plain styles; :func:`short_type` is
+the short tag those styles show for a match's type.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-__all__ = ["Match", "Completions", "parse_reply", "reconcile", "columns", "common_prefix"]
+__all__ = ["Match", "Completions", "parse_reply", "reconcile", "columns", "common_prefix",
+           "short_type", "TYPE_TAG_CHARS"]
 
 # characters that end the word being completed: typing one drops a late reply
 _WORD_BREAKS = frozenset(" \t\n()[]{},;:=+-*/%<>!&|^~@'\"#\\")
@@ -67,6 +69,25 @@ class Completions:
         if not typed:
             return list(range(len(self.texts)))
         return [i for i, t in enumerate(self.texts) if t.startswith(typed)]
+
+    @property
+    def typed(self) -> bool:
+        """Did the kernel send types and signatures (IPython's metadata)?"""
+        return bool(self._metadata)
+
+
+# IPython's completion types -> the tags of the column and plain styles
+_SHORT_TYPES = {"function": "fn", "module": "mod", "class": "class", "instance": "inst",
+                "keyword": "kw", "statement": "stmt", "param": "param", "path": "path",
+                "magic": "magic", "property": "prop", "method": "meth", "text": "text"}
+TYPE_TAG_CHARS = 5  # the longest tag
+
+
+def short_type(kind: str) -> str:
+    """The short tag of a completion type (``function`` -> ``fn``); "" for none."""
+    if not kind:
+        return ""
+    return _SHORT_TYPES.get(kind, kind[:TYPE_TAG_CHARS])
 
 
 def common_prefix(texts: list[str]) -> str:

@@ -14,14 +14,18 @@ common prefix and are shown in the style the ``gui_completion`` trait names:
 The lists are Qt views over a model of the filtered matches, so 10,000
 matches cost a filter pass (about a millisecond), not 10,000 widgets.  The
 editor keeps the focus: typing goes on narrowing the list.  When the kernel
-sends IPython's metadata, each match shows its type and signature.
+sends IPython's metadata, each match shows its type and signature: the popup
+draws both beside the name; the columns draw a short type tag (``fn``,
+``mod``, ``class``...) in each cell and the selected match's signature and
+type on a line under them; the plain style writes the tag after each name.
 """
 
 from __future__ import annotations
 
 from qtpy import QtCore, QtGui, QtWidgets
 
-from ..models.completion import Completions, columns, common_prefix, parse_reply, reconcile
+from ..models.completion import (TYPE_TAG_CHARS, Completions, columns, common_prefix,
+                                 parse_reply, reconcile, short_type)
 from .guard import guarded
 
 __all__ = ["Completer", "DropList", "ColumnList", "COMPLETION_STYLES"]
@@ -83,6 +87,28 @@ class _TypeDelegate(QtWidgets.QStyledItemDelegate):
                                  align | QtCore.Qt.AlignmentFlag.AlignLeft, text)
         if kind:
             painter.drawText(rect, align | QtCore.Qt.AlignmentFlag.AlignRight, kind)
+        painter.restore()
+
+
+class _TagDelegate(QtWidgets.QStyledItemDelegate):
+    """Draws a match's short type tag, muted, at the right of its column cell."""
+
+    def paint(self, painter, option, index) -> None:
+        super().paint(painter, option, index)
+        model = index.model()
+        if model.completions is None or not model.completions.typed:
+            return
+        tag = short_type(model.info(index.row()).type)
+        if not tag:
+            return
+        painter.save()
+        selected = bool(option.state & QtWidgets.QStyle.StateFlag.State_Selected)
+        role = QtGui.QPalette.ColorRole.HighlightedText if selected \
+            else QtGui.QPalette.ColorRole.PlaceholderText
+        painter.setPen(option.palette.color(role))
+        painter.drawText(option.rect.adjusted(0, 0, -option.fontMetrics.horizontalAdvance("M"), 0),
+                         QtCore.Qt.AlignmentFlag.AlignVCenter | QtCore.Qt.AlignmentFlag.AlignRight,
+                         tag)
         painter.restore()
 
 
@@ -199,8 +225,15 @@ class ColumnList(_ListBase):
         self.setBatchSize(2000)
         self.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setItemDelegate(_TagDelegate(self))
         self._walking = False
         self._rows_per_column = 1
+        # the selected match's signature and type, under the columns (IPython's metadata)
+        self.info_line = QtWidgets.QLabel(console)
+        self.info_line.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.info_line.setContentsMargins(4, 0, 4, 0)
+        self.info_line.hide()
+        self.selectionModel().currentChanged.connect(self._current_changed)
 
     def show_rows(self, completions: Completions, rows: list[int]) -> None:
         self.setFont(self._console._control.font())
@@ -210,12 +243,42 @@ class ColumnList(_ListBase):
         self.setCurrentIndex(QtCore.QModelIndex())
         fm = QtGui.QFontMetrics(self.font())
         name = max((len(completions.texts[i]) for i in rows[:2000]), default=4)
+        if completions.typed:
+            name += TYPE_TAG_CHARS + 2  # room for the tag
         row_h = fm.height() + 2
         self.setGridSize(QtCore.QSize(fm.horizontalAdvance("M") * (name + 2), row_h))
+        self.info_line.setVisible(completions.typed)
+        self._show_info()
         self._rows_per_column = max(1, min(len(rows), self._console.settings.gui_completion_height))
         bar = self.horizontalScrollBar().sizeHint().height()
         self.setFixedHeight(self._rows_per_column * row_h + 2 * self.frameWidth() + bar + 2)
         self.show()
+
+    def hideEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        line = getattr(self, "info_line", None)  # (None while __init__ runs)
+        if line is not None:
+            line.hide()
+        super().hideEvent(ev)
+
+    @guarded
+    def _current_changed(self, current, previous) -> None:
+        self._show_info()
+
+    def _show_info(self) -> None:
+        """The selected match's name, signature and type (a hint before one is)."""
+        line, comps = self.info_line, self.model_.completions
+        if comps is None or not comps.typed:
+            return
+        row = self.current_row()
+        if row < 0 or not self._walking:
+            text = "Tab: choose   Enter: insert   Esc: close"
+        else:
+            m = self.model_.info(row)
+            text = m.text + m.signature + (f"    {m.type}" if m.type else "")
+        line.setFont(self.font())
+        fm = QtGui.QFontMetrics(self.font())
+        width = max(self._console.width() - 12, 100)
+        line.setText(fm.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width))
 
     def handle_key(self, ev: QtGui.QKeyEvent) -> bool:
         key = ev.key()
@@ -225,6 +288,7 @@ class ColumnList(_ListBase):
             if not self._walking:
                 self._walking = True
                 self.set_current_row(self.count() - 1 if backtab else 0)
+                self._show_info()
             else:
                 self.set_current_row((self.current_row() + (-1 if backtab else 1)) % self.count())
             self.scrollTo(self.currentIndex())
@@ -265,6 +329,7 @@ class Completer(QtCore.QObject):
         self.droplist = DropList(self, console)
         self.columns = ColumnList(self, console)
         console.layout().addWidget(self.columns)
+        console.layout().addWidget(self.columns.info_line)
 
     # -- state -------------------------------------------------------------
     @property
@@ -349,12 +414,19 @@ class Completer(QtCore.QObject):
 
     def _write_plain(self, rows: list[int]) -> None:
         console = self._console
-        texts = self._completions.texts
+        comps = self._completions
+        texts = comps.texts
         names = [texts[i] for i in rows[:PLAIN_LIMIT]]
+        # IPython's metadata: a short type tag after each name, in the muted colour
+        tags = [short_type(comps.match(i).type) for i in rows[:PLAIN_LIMIT]] \
+            if comps.typed else [""] * len(names)
+        cells = [n + (" " + t if t else "") for n, t in zip(names, tags)]
+        shown = [n + (f" \x1b[90m{t}\x1b[39m" if t else "") for n, t in zip(names, tags)]
         fm = QtGui.QFontMetrics(console._control.font())
         width = max(console._control.viewport().width() // max(fm.horizontalAdvance("M"), 1) - 1, 20)
-        grid, colw = columns(names, width)
-        lines = ["".join(names[i].ljust(colw) for i in row).rstrip() for row in grid]
+        grid, colw = columns(cells, width)
+        lines = ["".join(shown[i] + " " * (colw - len(cells[i])) for i in row).rstrip()
+                 for row in grid]
         if len(rows) > PLAIN_LIMIT:
             lines.append(f"\u2026 and {len(rows) - PLAIN_LIMIT} more")
         console.write_text("\n".join(lines) + "\n")

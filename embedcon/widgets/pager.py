@@ -253,16 +253,18 @@ class Pager(QtWidgets.QWidget):
     def _fill_html(self, html: str) -> None:
         self._use_view(self.html_view)
         view = self.html_view
-        doc = view.document()
+        # a new document: the view's cursor starts at its top without laying the
+        # whole page out now (moving the cursor of a filled document would)
+        doc = SafeDocument(view)
+        doc.setUndoRedoEnabled(False)
         doc.setDefaultFont(self._console._control.font())
         link = getattr(self._console, "_link_colour", None)
         # links in the theme's colour, by the style sheet (no pass over the fragments)
         doc.setDefaultStyleSheet(_HTML_STYLE + (f" a {{ color: {link()}; }}" if link else ""))
-        doc.clear()
-        start = QtGui.QTextCursor(doc)
-        start.setKeepPositionOnInsert(True)  # stays at the top as the page goes in
-        view.setTextCursor(start)  # (set after setHtml it would lay the whole page out now)
         doc.setHtml(html)
+        old = view.document()
+        view.setDocument(doc)
+        old.deleteLater()
         view.setExtraSelections([])
 
     def _fill(self, text: str) -> None:

@@ -29,6 +29,9 @@ class TranscriptWriting:
             c.setPosition(self._prompt_cursor.position())
             c.insertText("\n", self._plain_format)  # the prompt moves down a line
             c.movePosition(_M.Left)
+            # the split left the input highlighter's formats on the line above (the
+            # prompt's block): they would colour the output by the input's columns
+            c.block().layout().clearFormats()
             return c
         if self._end_cursor.isNull() or self._end_cursor.document() is not self._doc:
             self._end_cursor = QtGui.QTextCursor(self._doc)
