@@ -332,7 +332,7 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
         font, link, ink = self._rich_font(), self._link_colour(), self._text_colour().name()
         width = self._rich_metrics()[0]
         pieces = [(h, cut) for h, cut in prep.pieces if cut or _visible(h)]
-        state = {"k": 0, "docs": [], "y": 0.0, "widths": None, "shown": 0.0}
+        state = {"k": 0, "docs": [], "y": 0.0, "widths": None, "shown": 0.0, "cost": 0.0}
         timer = QtCore.QTimer(self)
         timer.setInterval(0)
 
@@ -351,7 +351,12 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
                 timer.deleteLater()
                 return
             t0 = time.perf_counter()
-            while state["k"] < len(pieces) and (now or time.perf_counter() - t0 < self.PIECE_SECONDS):
+            while state["k"] < len(pieces):
+                # stop before a piece that would take the turn over its budget
+                spent = time.perf_counter() - t0
+                if not now and spent > 0.0005 and spent + state["cost"] > self.PIECE_SECONDS:
+                    break
+                t1 = time.perf_counter()
                 k = state["k"]
                 html, cut = pieces[k]
                 if cut and (k == 0 or not pieces[k - 1][1]) and state.get("measured") != k:
