@@ -25,7 +25,7 @@ from traitlets import Integer, List, Unicode
 from ..models.mime import DEFAULT_MIME_PREFERENCE, choose_mime, payload_text, unshown_types
 from . import rich_build as rb
 from .editor import settings_properties
-from .export import ExportMixin
+from .export import ExportMixin, ExportSettings
 from .guard import guarded
 from .jupyter_widget import JupyterSettings, JupyterWidget
 from .rich_blocks import PROP_ID, PROP_SLICE, RICH_OBJECT, RichBlock, RichObjectHandler
@@ -48,7 +48,7 @@ def _visible(html: str) -> bool:
     return bool(_TAGS.sub("", html).strip()) or "<img" in html
 
 
-class RichSettings(ThemeSettings, JupyterSettings):
+class RichSettings(ExportSettings, ThemeSettings, JupyterSettings):
     max_image_width = Integer(800, config=True, help="Wider pictures are scaled down to this.")
     mime_preference = List(
         Unicode(), default_value=list(DEFAULT_MIME_PREFERENCE), config=True,
@@ -364,12 +364,14 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
                     probe = rb.lay_out_piece(rb.sample_table(pieces, k), font, width, prep.math,
                                              [], link, ink)
                     state["widths"], state["measured"] = rb.column_widths(probe), k
+                    state["cost"] = time.perf_counter() - t1
                     continue
                 doc = rb.lay_out_piece(html, font, width, prep.math,
                                        state["widths"] if cut else None, link, ink)
                 state["docs"].append((doc, state["y"]))
                 state["y"] += doc.size().height()
                 state["k"] = k + 1
+                state["cost"] = time.perf_counter() - t1
             if state["k"] >= len(pieces):
                 timer.stop()
                 timer.deleteLater()
