@@ -100,11 +100,11 @@ def _highlighted(c, block, colour=None):
     colour = colour or c.w._control.palette().color(QtGui.QPalette.ColorRole.Highlight)
     img = c.w._control.viewport().grab().toImage()
     edit = c.w._control
-    tb = c.w._doc.findBlock(block.cursor.position())
-    geo = edit.blockBoundingGeometry(tb).translated(edit.contentOffset())
+    top, bottom = (edit.blockBoundingGeometry(c.w._doc.findBlock(block.cursor.position() + 2 * i))
+                   .translated(edit.contentOffset()) for i in (0, block.slices - 1))
     dpr = img.devicePixelRatio()
     n = 0
-    for y in range(int(geo.top() * dpr), min(int(geo.bottom() * dpr), img.height()), 2):
+    for y in range(max(int(top.top() * dpr), 0), min(int(bottom.bottom() * dpr), img.height()), 2):
         for x in range(0, img.width(), 2):
             p = img.pixelColor(x, y)
             if abs(p.red() - colour.red()) + abs(p.green() - colour.green()) + \
@@ -208,3 +208,49 @@ def test_selection_is_painted_on_the_dark_theme(rich, tmp_path):
     assert _highlighted(rich, md) > 100
     rich.w.grab().save(str(tmp_path / "dark.png"))
     assert _copy(rich) == "quick brown fox jumps over the lazy dog"
+
+
+def test_a_selection_across_the_pieces_of_a_long_table(rich, tmp_path):
+    """A long DataFrame is laid out as several documents (pieces of 20 rows)
+    and several slices of the transcript: a drag goes across them."""
+    rich.run_source("import pandas as pd\n"
+                    "pd.set_option('display.max_rows', None)\n"
+                    "display(pd.DataFrame({'key': [f'row{i}x' for i in range(60)]}))\n")
+    rich.qtbot.waitUntil(lambda: any(len(b.docs) > 2 for b in _blocks(rich)), timeout=20000)
+    block = next(b for b in _blocks(rich) if len(b.docs) > 2)
+    rich.qtbot.waitUntil(lambda: not block.building, timeout=20000)
+    assert block.slices > 1
+    edit = rich.w._control
+    edit.verticalScrollBar().setValue(rich.w._doc.findBlock(block.cursor.position()).blockNumber())
+    rich.qtbot.wait(30)
+
+    def point(needle, end=False):
+        for k, (doc, top) in enumerate(block.docs):
+            found = doc.find(needle)
+            if not found.isNull():
+                break
+        pos = found.selectionEnd() if end else found.selectionStart()
+        tb = doc.findBlock(pos)
+        rect = doc.documentLayout().blockBoundingRect(tb)
+        line = tb.layout().lineForTextPosition(pos - tb.position())
+        x = rect.left() + line.cursorToX(pos - tb.position())[0] + (-2 if end else 2)
+        y = top + rect.top() + line.y() + line.height() / 2
+        # content y to the slice paragraph showing it
+        whole = block.size(*rich.w._rich_metrics())
+        for i in range(block.slices):
+            band = block.slice_rect(i, whole)
+            if band.top() <= y < band.bottom():
+                tbs = rich.w._doc.findBlock(block.cursor.position() + 2 * i)
+                geo = edit.blockBoundingGeometry(tbs).translated(edit.contentOffset())
+                x0 = tbs.layout().lineForTextPosition(0).cursorToX(0)[0]
+                return QtCore.QPoint(round(geo.left() + x0 + x), round(geo.top() + y - band.top()))
+
+    a, b = point("row5x"), point("row27x", end=True)
+    assert b.y() < edit.viewport().height()
+    _drag(rich, a, b)
+    # the cells between, as in one table (pieces of 20 rows: 3 documents)
+    assert _copy(rich) == "\n".join(f"row{i}x" for i in range(5, 28))
+    _drag(rich, point("19"), b)  # from the index column: both columns
+    assert _copy(rich) == "\n".join(f"{i}\trow{i}x" for i in range(19, 28))
+    assert _highlighted(rich, block) > 100
+    rich.w.grab().save(str(tmp_path / "long.png"))

@@ -161,6 +161,9 @@ class InnerSelection:
             c.setPosition(self.anchor[1])
             c.setPosition(self.focus[1], _KEEP)
             return [(i, c)] if c.hasSelection() else []
+        first, last = _cell_at(parts[i][0], p), _cell_at(parts[j][0], q)
+        if first is not None and last is not None:
+            return self._table_cursors(parts, i, j, first, last)
         out = []
         for k in range(i, j + 1):
             doc = parts[k][0]
@@ -170,6 +173,48 @@ class InnerSelection:
             if c.hasSelection():
                 out.append((k, c))
         return out
+
+    @staticmethod
+    def _table_cursors(parts, i, j, first, last) -> list:
+        """From a cell of piece ``i`` to a cell of piece ``j`` of a table cut
+        into pieces: the rectangle of cells between them, as if one table."""
+        lo, hi = min(first[2], last[2]), max(first[2], last[2])
+        out = []
+        for k in range(i, j + 1):
+            table = first[0] if k == i else last[0] if k == j else _table_of(parts[k][0])
+            if table is None:
+                continue
+            r0 = first[1] if k == i else 0
+            r1 = last[1] if k == j else table.rows() - 1
+            cols = table.columns() - 1
+            c = QtGui.QTextCursor(parts[k][0])
+            c.setPosition(table.cellAt(r0, min(lo, cols)).firstCursorPosition().position())
+            c.setPosition(table.cellAt(r1, min(hi, cols)).lastCursorPosition().position(), _KEEP)
+            if c.hasSelection():
+                out.append((k, c))
+        return out
+
+
+def _cell_at(doc, pos: int):
+    """(table, row, column) of the cell holding ``pos``, or None."""
+    c = QtGui.QTextCursor(doc)
+    c.setPosition(pos)
+    table = c.currentTable()
+    if table is None:
+        return None
+    cell = table.cellAt(pos)
+    return (table, cell.row(), cell.column()) if cell.isValid() else None
+
+
+def _table_of(doc):
+    """The table a piece of a cut table holds (None when it holds none)."""
+    c = QtGui.QTextCursor(doc)
+    for _ in range(3):
+        if c.currentTable() is not None:
+            return c.currentTable()
+        if not c.movePosition(QtGui.QTextCursor.MoveOperation.NextBlock):
+            break
+    return None
 
 
 def _parts(block) -> list:
