@@ -254,3 +254,17 @@ def test_a_selection_across_the_pieces_of_a_long_table(rich, tmp_path):
     assert _copy(rich) == "\n".join(f"{i}\trow{i}x" for i in range(19, 28))
     assert _highlighted(rich, block) > 100
     rich.w.grab().save(str(tmp_path / "long.png"))
+    # held below the viewport, the drag scrolls the view and extends the selection
+    vp = edit.viewport()
+    bar = edit.verticalScrollBar()
+    before = bar.value()
+    rich.qtbot.mousePress(vp, Left, pos=a)
+    below = QtCore.QPoint(a.x(), vp.height() + 40)
+    QtWidgets.QApplication.sendEvent(vp, QtGui.QMouseEvent(
+        QtCore.QEvent.Type.MouseMove, QtCore.QPointF(below), QtCore.QPointF(vp.mapToGlobal(below)),
+        QtCore.Qt.MouseButton.NoButton, Left, QtCore.Qt.KeyboardModifier.NoModifier))
+    rich.qtbot.waitUntil(lambda: bar.value() > before, timeout=5000)
+    rich.qtbot.wait(200)
+    rich.qtbot.mouseRelease(vp, Left, pos=below)
+    # from a cell to past the table's end: whole rows, from the cell's to the last
+    assert _copy(rich) == "\n".join(f"{i}\trow{i}x" for i in range(5, 60))

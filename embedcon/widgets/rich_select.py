@@ -161,38 +161,40 @@ class InnerSelection:
             c.setPosition(self.anchor[1])
             c.setPosition(self.focus[1], _KEEP)
             return [(i, c)] if c.hasSelection() else []
-        first, last = _cell_at(parts[i][0], p), _cell_at(parts[j][0], q)
-        if first is not None and last is not None:
-            return self._table_cursors(parts, i, j, first, last)
-        out = []
-        for k in range(i, j + 1):
-            doc = parts[k][0]
-            c = QtGui.QTextCursor(doc)
+        return _piece_cursors(parts, (i, p), (j, q))
+
+
+def _piece_cursors(parts, start, end) -> list:
+    """A selection from ``start`` to ``end`` across several documents (the
+    pieces of a big output; a long table is cut into pieces of its rows).
+    Text pieces select from the start or to the end; table pieces select
+    rectangles of cells, as if the pieces were one table: between the two
+    cells when both ends are in cells, else whole rows (from or to the row
+    of the end that is in a cell)."""
+    (i, p), (j, q) = start, end
+    first, last = _cell_at(parts[i][0], p), _cell_at(parts[j][0], q)
+    both = first is not None and last is not None
+    lo, hi = (min(first[2], last[2]), max(first[2], last[2])) if both else (0, 1 << 30)
+    out = []
+    for k in range(i, j + 1):
+        doc = parts[k][0]
+        table = first[0] if k == i and first else last[0] if k == j and last else _table_of(doc)
+        c = QtGui.QTextCursor(doc)
+        if table is None:
             c.setPosition(p if k == i else 0)
             c.setPosition(q if k == j else doc.characterCount() - 1, _KEEP)
-            if c.hasSelection():
-                out.append((k, c))
-        return out
-
-    @staticmethod
-    def _table_cursors(parts, i, j, first, last) -> list:
-        """From a cell of piece ``i`` to a cell of piece ``j`` of a table cut
-        into pieces: the rectangle of cells between them, as if one table."""
-        lo, hi = min(first[2], last[2]), max(first[2], last[2])
-        out = []
-        for k in range(i, j + 1):
-            table = first[0] if k == i else last[0] if k == j else _table_of(parts[k][0])
-            if table is None:
-                continue
-            r0 = first[1] if k == i else 0
-            r1 = last[1] if k == j else table.rows() - 1
+        else:
+            if (k == i and first is None and p > table.lastPosition()) or \
+                    (k == j and last is None and q < table.firstPosition()):
+                continue  # the selection starts after this table, or ends before it
+            r0 = first[1] if k == i and first else 0
+            r1 = last[1] if k == j and last else table.rows() - 1
             cols = table.columns() - 1
-            c = QtGui.QTextCursor(parts[k][0])
             c.setPosition(table.cellAt(r0, min(lo, cols)).firstCursorPosition().position())
             c.setPosition(table.cellAt(r1, min(hi, cols)).lastCursorPosition().position(), _KEEP)
-            if c.hasSelection():
-                out.append((k, c))
-        return out
+        if c.hasSelection():
+            out.append((k, c))
+    return out
 
 
 def _cell_at(doc, pos: int):
@@ -207,11 +209,13 @@ def _cell_at(doc, pos: int):
 
 
 def _table_of(doc):
-    """The table a piece of a cut table holds (None when it holds none)."""
+    """The table a piece of a cut table is (None for a piece of text)."""
     c = QtGui.QTextCursor(doc)
     for _ in range(3):
-        if c.currentTable() is not None:
-            return c.currentTable()
+        table = c.currentTable()
+        if table is not None:  # the piece is this table alone
+            whole = table.firstPosition() <= 2 and table.lastPosition() + 3 >= doc.characterCount()
+            return table if whole else None
         if not c.movePosition(QtGui.QTextCursor.MoveOperation.NextBlock):
             break
     return None
