@@ -268,3 +268,13 @@ def test_a_selection_across_the_pieces_of_a_long_table(rich, tmp_path):
     rich.qtbot.mouseRelease(vp, Left, pos=below)
     # from a cell to past the table's end: whole rows, from the cell's to the last
     assert _copy(rich) == "\n".join(f"{i}\trow{i}x" for i in range(5, 60))
+
+
+def test_a_formula_in_markdown_copies_as_its_tex(rich):
+    rich.run_source("display(Markdown(r'Area is $\\pi r^2$ here.'))\n")
+    rich.qtbot.waitUntil(lambda: any("Area" in b.doc.toPlainText() for b in _blocks(rich)
+                                     if b.mime == "text/markdown"), timeout=30000)
+    md = next(b for b in _blocks(rich) if "Area" in b.doc.toPlainText())
+    assert md.doc.math, "the formula was drawn"
+    _drag(rich, _point(rich, md, "Area"), _point(rich, md, "here", end=True))
+    assert _copy(rich) == "Area is $\\pi r^2$ here"

@@ -92,9 +92,31 @@ def _range_text(doc: QtGui.QTextDocument, start: int, end: int, container=None) 
         b0 = block.position()
         a = max(start, b0) - b0
         b = min(end, b0 + block.length() - 1) - b0
-        lines.append(block.text()[a:max(a, b)])
+        lines.append(_block_text(block, a, max(a, b)))
         block = block.next()
     return "\n".join(lines)
+
+
+def _block_text(block: QtGui.QTextBlock, a: int, b: int) -> str:
+    """Characters ``[a, b)`` of a paragraph; a formula gives its TeX source
+    (the ``title`` of its picture), other pictures nothing."""
+    text = block.text()[a:b]
+    if "\ufffc" not in text:
+        return text
+    out = []
+    it = block.begin()
+    while not it.atEnd():
+        frag = it.fragment()
+        f0 = frag.position() - block.position()
+        lo, hi = max(a, f0), min(b, f0 + frag.length())
+        if lo < hi:
+            fmt = frag.charFormat()
+            if fmt.isImageFormat() and fmt.toImageFormat().name().startswith("embedcon-math:"):
+                out.append(fmt.toolTip() * (hi - lo))
+            else:
+                out.append(frag.text()[lo - f0:hi - f0])
+        it += 1
+    return "".join(out)
 
 
 def _table_text(doc, table: QtGui.QTextTable, start: int, end: int,
