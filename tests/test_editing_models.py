@@ -222,3 +222,15 @@ def test_brackets_inside_a_multi_line_string_are_ignored(scanner):
     esc = ['s = """a \\""" (', ') """ + (1)']
     assert scanner.states(lambda i: esc[i], 1) == [None, '"""']
     assert scanner.brackets(esc[1], '"""') == ((8, "("), (10, ")"))
+
+
+def test_brackets_without_carrying_the_string_state(scanner):
+    """carry=False (no triple quote in the input): the same partners, backwards too."""
+    lines = ["f(a,", "  [1, 2],", "  {3: (4)})"]
+
+    def at(i):
+        return lines[i]
+    for carry in (True, False):
+        assert scanner.partner(at, 3, 2, 10, carry=carry) == (0, 1)
+        assert scanner.partner(at, 3, 0, 1, carry=carry) == (2, 10)
+        assert scanner.partner(at, 3, 2, 9, carry=carry) == (2, 2)

@@ -6,9 +6,9 @@ that starts inside a multi-line (triple-quoted) string is lexed as the rest
 of that string (the string's opening quotes are put before it), and the
 string state at its end is carried to the next line.  Lines are cached by
 (text, start state), so moving the cursor in a long input re-lexes nothing
-and carrying the state over the lines above costs a cache lookup per line.
-A bracket's partner is searched line by line outward, up to ``max_lines``
-lines.  Pure Python.
+and carrying the state over the lines above costs a cache lookup per line
+(from at most ``max_lines`` lines above).  A bracket's partner is searched
+line by line outward, up to ``max_lines`` lines.  Pure Python.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class BracketScanner:
         string it starts inside)."""
         return self.scan(line, state)[0]
 
-    @lru_cache(maxsize=4096)  # noqa: B019 - bounded, one scanner per console
+    @lru_cache(maxsize=8192)  # noqa: B019 - bounded, one scanner per console
     def scan(self, line: str, state: str | None = None
              ) -> tuple[tuple[tuple[int, str], ...], str | None]:
         """The code brackets of ``line`` started in ``state``, and the state
@@ -98,19 +98,26 @@ class BracketScanner:
             pos += len(value)
         return tuple(out), open_q
 
-    def states(self, line_at: Callable[[int], str], upto: int) -> list[str | None]:
-        """The state each of the lines 0..upto starts in."""
+    def states(self, line_at: Callable[[int], str], upto: int,
+               first: int = 0) -> list[str | None]:
+        """The state each of the lines first..upto starts in (``first`` is
+        taken to start outside any string)."""
         states: list[str | None] = [None]
-        for r in range(upto):
+        for r in range(first, upto):
             states.append(self.scan(line_at(r), states[-1])[1])
         return states
 
     def partner(self, line_at: Callable[[int], str], n_lines: int, row: int,
-                col: int) -> tuple[int, int] | None:
+                col: int, carry: bool = True) -> tuple[int, int] | None:
         """(row, column) of the partner of the bracket at (row, col), or None
-        when that is no code bracket or has no partner."""
-        states = self.states(line_at, row)
-        here = self.brackets(line_at(row), states[row])
+        when that is no code bracket or has no partner.  ``carry=False``
+        (the caller knows there is no triple quote above) skips carrying the
+        string state over the lines above."""
+        # the string state is carried from at most max_lines above (the whole
+        # input up to that size), so a cursor move costs no more than the search
+        first = max(0, row - self.max_lines) if carry else row
+        states = self.states(line_at, row, first)
+        here = self.brackets(line_at(row), states[row - first])
         ch = next((c for i, c in here if i == col), None)
         if ch is None:
             return None
@@ -118,7 +125,7 @@ class BracketScanner:
         stack = [ch]
         last = min(n_lines - 1, row + self.max_lines) if forward else max(0, row - self.max_lines)
         r = row
-        state_after = self.scan(line_at(row), states[row])[1]
+        state_after = self.scan(line_at(row), states[row - first])[1]
         while True:
             if r == row:
                 items = here
@@ -126,7 +133,7 @@ class BracketScanner:
                 items, next_state = self.scan(line_at(r), state_after)
                 state_after = next_state
             else:
-                items = self.brackets(line_at(r), states[r])
+                items = self.brackets(line_at(r), states[r - first] if r >= first else None)
             if forward:
                 seq = [(i, c) for i, c in items if r != row or i > col]
             else:

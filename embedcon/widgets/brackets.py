@@ -2,8 +2,8 @@
 
 When the character before the cursor (else the one after it) is a bracket
 that is code (not inside a string or comment, as the input's lexer sees
-it, with multi-line strings carried from line to line), it and its partner get :attr:`BracketMatcher.format` as an extra
-selection.  The scan is :class:`embedcon.models.brackets.BracketScanner`;
+it, with multi-line strings carried from line to line), it and its partner
+get :attr:`BracketMatcher.format` as an extra selection.  The scan is :class:`embedcon.models.brackets.BracketScanner`;
 a cursor move next to no bracket costs two character reads.
 """
 
@@ -78,20 +78,29 @@ class BracketMatcher:
         if lexer is not self._lexer_used:  # another language: other tokens
             self._scanner.cache_clear()
             self._lexer_used = lexer
-        first = doc.findBlock(con._input_cursor.position()).blockNumber()
+        inp = con._input_cursor.position()
+        first = doc.findBlock(inp).blockNumber()
         n = doc.blockCount() - first
 
         def start_of(row: int) -> tuple[QtGui.QTextBlock, int]:
             b = doc.findBlockByNumber(first + row)
             return b, con._line_start(b) - b.position()
 
-        def line_at(row: int) -> str:
-            b, off = start_of(row)
-            return b.text()[off:]
+        lines: dict[int, str] = {}  # the lines read for this match
 
+        def line_at(row: int) -> str:
+            text = lines.get(row)
+            if text is None:
+                b, off = start_of(row)
+                text = lines[row] = b.text()[off:]
+            return text
+
+        # the string state is carried over the lines above only when the input
+        # has triple quotes at all (two searches in C++, no line read)
+        carry = not (doc.find('"""', inp).isNull() and doc.find("'''", inp).isNull())
         row = block.blockNumber() - first
         _, off = start_of(row)
-        found = self._scanner.partner(line_at, n, row, p - block.position() - off)
+        found = self._scanner.partner(line_at, n, row, p - block.position() - off, carry=carry)
         if found is None:
             return None
         b, off = start_of(found[0])
