@@ -166,6 +166,13 @@ def test_click_elsewhere_and_transcript_selection_clear_it(rich):
     assert rich.w.rich_selection_text() == ""
     assert _highlighted(rich, md) == 0
     assert _copy(rich) == "-sentinel-"  # nothing selected: the clipboard stays
+    # the find bar goes to its match (a transcript selection): the inner one ends
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    rich.w.find_bar.open("Markdown(")
+    rich.qtbot.waitUntil(lambda: rich.w.find_bar.matches > 0, timeout=5000)
+    rich.w.find_bar.step()
+    assert rich.w.rich_selection_text() == "" and _copy(rich) == "Markdown("
+    rich.w.find_bar.close_bar()
     # typing ends an inner selection (so Ctrl+C interrupts a running cell again)
     _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
     rich.type("x")
