@@ -285,3 +285,18 @@ def test_a_formula_in_markdown_copies_as_its_tex(rich):
     assert md.doc.math, "the formula was drawn"
     _drag(rich, _point(rich, md, "Area"), _point(rich, md, "here", end=True))
     assert _copy(rich) == "Area is $\\pi r^2$ here"
+
+
+def test_a_drag_from_transcript_text_takes_outputs_whole(rich):
+    """As before: a selection that starts on transcript text is the
+    transcript's, and the outputs it crosses copy as their text/plain form."""
+    edit = rich.w._control
+    found = rich.w._doc.find("display(Markdown")
+    start = edit.cursorRect(found).center()
+    end = edit.cursorRect(rich.w._cursor()).center()
+    _drag(rich, start, end)
+    assert rich.w.rich_selection_text() == ""
+    text = _copy(rich)
+    assert text.startswith("('The quick brown fox")
+    assert "   alpha         beta\n0      1    apple pie\n1      2  cherry tart" in text, text
+    assert "The quick brown fox jumps over the lazy dog." in text, text
