@@ -140,7 +140,7 @@ def test_double_and_triple_click_select_a_word_and_a_paragraph(rich):
     assert _copy(rich) == "The quick brown fox jumps over the lazy dog."
 
 
-def test_dataframe_cells_and_words_are_selected(rich):
+def test_dataframe_cells_and_words_are_selected(rich, tmp_path):
     df = _block(rich, "text/html")
     # inside one cell: a word
     _drag(rich, _point(rich, df, "apple"), _point(rich, df, "apple", end=True))
@@ -152,6 +152,7 @@ def test_dataframe_cells_and_words_are_selected(rich):
     _drag(rich, _point(rich, df, "1"), _point(rich, df, "cherry", end=True))
     assert _copy(rich) == "1\tapple pie\n2\tcherry tart"
     assert _highlighted(rich, df) > 50
+    rich.w.grab().save(str(tmp_path / "cells.png"))
 
 
 def test_click_elsewhere_and_transcript_selection_clear_it(rich):
