@@ -103,7 +103,8 @@ class RichView:
             ctx = QtGui.QAbstractTextDocumentLayout.PaintContext()
             ctx.palette = self._control.palette()
             ctx.palette.setColor(QtGui.QPalette.ColorRole.Text, self._text_colour())
-            for k, (doc, top) in enumerate(block.docs or [(block.doc, 0.0)]):
+            docs = block.docs or [(block.doc, 0.0)]
+            for k, (doc, top) in enumerate(docs):
                 height = doc.size().height()
                 if top + height < band.top() or top > band.bottom():
                     continue
@@ -112,6 +113,8 @@ class RichView:
                 painter.save()
                 painter.translate(0, top)
                 doc.documentLayout().draw(painter, ctx)
+                if getattr(doc, "grid", None) is not None:  # a cut table's ruling
+                    doc.grid.draw(painter, k + 1 >= len(docs) or docs[k + 1][0].grid is None)
                 painter.restore()
 
     # a text selection inside a block (rich_select.RichSelection paints one)

@@ -26,7 +26,7 @@ from traitlets import Integer, List, Unicode
 from ..models.mime import DEFAULT_MIME_PREFERENCE, choose_mime, payload_text, unshown_types
 from . import rich_build as rb
 from .editor import settings_properties
-from .export import ExportMixin
+from .export import ExportMixin, ExportSettings
 from .guard import guarded
 from .jupyter_widget import JupyterSettings, JupyterWidget
 from .rich_blocks import PROP_ID, PROP_SLICE, RICH_OBJECT, RichBlock, RichObjectHandler
@@ -50,7 +50,7 @@ def _visible(html: str) -> bool:
     return bool(_TAGS.sub("", html).strip()) or "<img" in html
 
 
-class RichSettings(ThemeSettings, JupyterSettings):
+class RichSettings(ExportSettings, ThemeSettings, JupyterSettings):
     max_image_width = Integer(800, config=True, help="Wider pictures are scaled down to this.")
     mime_preference = List(
         Unicode(), default_value=list(DEFAULT_MIME_PREFERENCE), config=True,
@@ -335,7 +335,7 @@ class RichJupyterWidget(ExportMixin, RichSelection, RichView, ThemeMixin, Jupyte
         font, link, ink = self._rich_font(), self._link_colour(), self._text_colour().name()
         width = self._rich_metrics()[0]
         pieces = [(h, cut) for h, cut in prep.pieces if cut or _visible(h)]
-        state = {"k": 0, "docs": [], "y": 0.0, "widths": None, "shown": 0.0}
+        state = {"k": 0, "docs": [], "y": 0.0, "widths": None, "shown": 0.0, "cost": 0.0}
         timer = QtCore.QTimer(self)
         timer.setInterval(0)
 
@@ -354,7 +354,12 @@ class RichJupyterWidget(ExportMixin, RichSelection, RichView, ThemeMixin, Jupyte
                 timer.deleteLater()
                 return
             t0 = time.perf_counter()
-            while state["k"] < len(pieces) and (now or time.perf_counter() - t0 < self.PIECE_SECONDS):
+            while state["k"] < len(pieces):
+                # stop before a piece that would take the turn over its budget
+                spent = time.perf_counter() - t0
+                if not now and spent > 0.0005 and spent + state["cost"] > self.PIECE_SECONDS:
+                    break
+                t1 = time.perf_counter()
                 k = state["k"]
                 html, cut = pieces[k]
                 if cut and (k == 0 or not pieces[k - 1][1]) and state.get("measured") != k:
@@ -362,12 +367,14 @@ class RichJupyterWidget(ExportMixin, RichSelection, RichView, ThemeMixin, Jupyte
                     probe = rb.lay_out_piece(rb.sample_table(pieces, k), font, width, prep.math,
                                              [], link, ink)
                     state["widths"], state["measured"] = rb.column_widths(probe), k
+                    state["cost"] = time.perf_counter() - t1
                     continue
                 doc = rb.lay_out_piece(html, font, width, prep.math,
                                        state["widths"] if cut else None, link, ink)
                 state["docs"].append((doc, state["y"]))
                 state["y"] += doc.size().height()
                 state["k"] = k + 1
+                state["cost"] = time.perf_counter() - t1
             if state["k"] >= len(pieces):
                 timer.stop()
                 timer.deleteLater()
