@@ -219,7 +219,7 @@ def test_selection_is_painted_on_the_dark_theme(rich, tmp_path):
 
 
 def test_a_selection_across_the_pieces_of_a_long_table(rich, tmp_path):
-    """A long DataFrame is laid out as several documents (pieces of 20 rows)
+    """A long DataFrame is laid out as several documents (pieces of its rows)
     and several slices of the transcript: a drag goes across them."""
     rich.run_source("import pandas as pd\n"
                     "pd.set_option('display.max_rows', None)\n"
@@ -256,7 +256,7 @@ def test_a_selection_across_the_pieces_of_a_long_table(rich, tmp_path):
     a, b = point("row5x"), point("row27x", end=True)
     assert b.y() < edit.viewport().height()
     _drag(rich, a, b)
-    # the cells between, as in one table (pieces of 20 rows: 3 documents)
+    # the cells between, as in one table (the rows are in several documents)
     assert _copy(rich) == "\n".join(f"row{i}x" for i in range(5, 28))
     _drag(rich, point("19"), b)  # from the index column: both columns
     assert _copy(rich) == "\n".join(f"{i}\trow{i}x" for i in range(19, 28))
