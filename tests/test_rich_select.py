@@ -140,7 +140,7 @@ def test_double_and_triple_click_select_a_word_and_a_paragraph(rich):
     assert _copy(rich) == "The quick brown fox jumps over the lazy dog."
 
 
-def test_dataframe_cells_and_words_are_selected(rich):
+def test_dataframe_cells_and_words_are_selected(rich, tmp_path):
     df = _block(rich, "text/html")
     # inside one cell: a word
     _drag(rich, _point(rich, df, "apple"), _point(rich, df, "apple", end=True))
@@ -152,6 +152,7 @@ def test_dataframe_cells_and_words_are_selected(rich):
     _drag(rich, _point(rich, df, "1"), _point(rich, df, "cherry", end=True))
     assert _copy(rich) == "1\tapple pie\n2\tcherry tart"
     assert _highlighted(rich, df) > 50
+    rich.w.grab().save(str(tmp_path / "cells.png"))
 
 
 def test_click_elsewhere_and_transcript_selection_clear_it(rich):
@@ -166,6 +167,13 @@ def test_click_elsewhere_and_transcript_selection_clear_it(rich):
     assert rich.w.rich_selection_text() == ""
     assert _highlighted(rich, md) == 0
     assert _copy(rich) == "-sentinel-"  # nothing selected: the clipboard stays
+    # the find bar goes to its match (a transcript selection): the inner one ends
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    rich.w.find_bar.open("Markdown(")
+    rich.qtbot.waitUntil(lambda: rich.w.find_bar.matches > 0, timeout=5000)
+    rich.w.find_bar.step()
+    assert rich.w.rich_selection_text() == "" and _copy(rich) == "Markdown("
+    rich.w.find_bar.close_bar()
     # typing ends an inner selection (so Ctrl+C interrupts a running cell again)
     _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
     rich.type("x")
@@ -211,7 +219,7 @@ def test_selection_is_painted_on_the_dark_theme(rich, tmp_path):
 
 
 def test_a_selection_across_the_pieces_of_a_long_table(rich, tmp_path):
-    """A long DataFrame is laid out as several documents (pieces of 20 rows)
+    """A long DataFrame is laid out as several documents (pieces of its rows)
     and several slices of the transcript: a drag goes across them."""
     rich.run_source("import pandas as pd\n"
                     "pd.set_option('display.max_rows', None)\n"
@@ -248,7 +256,7 @@ def test_a_selection_across_the_pieces_of_a_long_table(rich, tmp_path):
     a, b = point("row5x"), point("row27x", end=True)
     assert b.y() < edit.viewport().height()
     _drag(rich, a, b)
-    # the cells between, as in one table (pieces of 20 rows: 3 documents)
+    # the cells between, as in one table (the rows are in several documents)
     assert _copy(rich) == "\n".join(f"row{i}x" for i in range(5, 28))
     _drag(rich, point("19"), b)  # from the index column: both columns
     assert _copy(rich) == "\n".join(f"{i}\trow{i}x" for i in range(19, 28))
@@ -278,3 +286,18 @@ def test_a_formula_in_markdown_copies_as_its_tex(rich):
     assert md.doc.math, "the formula was drawn"
     _drag(rich, _point(rich, md, "Area"), _point(rich, md, "here", end=True))
     assert _copy(rich) == "Area is $\\pi r^2$ here"
+
+
+def test_a_drag_from_transcript_text_takes_outputs_whole(rich):
+    """As before: a selection that starts on transcript text is the
+    transcript's, and the outputs it crosses copy as their text/plain form."""
+    edit = rich.w._control
+    found = rich.w._doc.find("display(Markdown")
+    start = edit.cursorRect(found).center()
+    end = edit.cursorRect(rich.w._cursor()).center()
+    _drag(rich, start, end)
+    assert rich.w.rich_selection_text() == ""
+    text = _copy(rich)
+    assert text.startswith("('The quick brown fox")
+    assert "   alpha         beta\n0      1    apple pie\n1      2  cherry tart" in text, text
+    assert "The quick brown fox jumps over the lazy dog." in text, text

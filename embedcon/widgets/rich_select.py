@@ -164,18 +164,25 @@ class InnerSelection:
     """Where an inner selection is: a block, its content generation, and two
     ends as (index of the block's document, position in it)."""
 
-    __slots__ = ("block", "generation", "anchor", "focus")
+    __slots__ = ("block", "generation", "anchor", "focus", "_cursors")
 
     def __init__(self, block, at: tuple[int, int]):
         self.block = block
         self.generation = block.generation
         self.anchor = self.focus = at
+        self._cursors: tuple | None = None  # (key, cursors): each paint of each piece asks
 
     def ordered(self):
         return (self.anchor, self.focus) if self.anchor <= self.focus else (self.focus, self.anchor)
 
     def cursors(self) -> list[tuple[int, QtGui.QTextCursor]]:
         """(document index, selection cursor) for each document it touches."""
+        key = (self.anchor, self.focus, len(self.block.docs))
+        if self._cursors is None or self._cursors[0] != key:
+            self._cursors = (key, self._make_cursors())
+        return self._cursors[1]
+
+    def _make_cursors(self) -> list:
         parts = _parts(self.block)
         (i, p), (j, q) = self.ordered()
         if i == j:  # one document: keep the direction (table cell rules follow it)
@@ -256,6 +263,7 @@ class RichSelection:
     def _init_selection(self) -> None:
         self._inner = None
         self._inner_drag = False
+        self._inner_held = False  # a left press (or double click) on an output was eaten
         self._inner_last_pos: QtCore.QPoint | None = None
         self._inner_double: tuple[float, QtCore.QPoint] | None = None
         self._inner_scroll = QtCore.QTimer(self)
@@ -381,11 +389,14 @@ class RichSelection:
             if kind == _EV.MouseMove and self._inner_drag:
                 self._inner_extend(ev.position().toPoint())
                 return True
-            if kind == _EV.MouseButtonRelease and self._inner_drag:
-                self._inner_release()
+            if kind == _EV.MouseButtonRelease and self._inner_held:
+                self._inner_held = False  # the press was ours: so is its release
+                if self._inner_drag:
+                    self._inner_release()
                 return True
             if kind == _EV.MouseButtonDblClick and ev.button() == _LEFT:
-                return self._inner_word(ev.position().toPoint()) or eaten
+                self._inner_held = self._inner_word(ev.position().toPoint())
+                return self._inner_held or eaten
         except Exception:
             self.log.exception("error handling a mouse event on rich output")
         return eaten
@@ -401,6 +412,7 @@ class RichSelection:
             return False
         pos = ev.position().toPoint()
         block, local = self._doc_block_at(pos)
+        self._inner_held = block is not None
         if block is None:
             self.clear_rich_selection()
             return False
