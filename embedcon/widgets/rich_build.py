@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import logging
 import re
 import threading
@@ -217,8 +218,9 @@ def prepare_rich(markup: str, markdown: bool, points: float, dpr: float = 2.0) -
                 token = f"EMBEDCONMATH{n}X"
                 name = f"embedcon-math:{n}"
                 math[name] = img
+                tex = html.escape(f"$${piece}$$" if display else f"${piece}$", quote=True)
                 tag = (f'<img src="{name}" width="{img.width() / dpr:.0f}" '
-                       f'height="{img.height() / dpr:.0f}" />')
+                       f'height="{img.height() / dpr:.0f}" title="{tex}" />')  # title: copied text
                 tokens[token] = f"<p>{tag}</p>" if display else tag
                 parts.append(f"\n\n{token}\n\n" if display else token)
             markup = "".join(parts)

@@ -10,7 +10,8 @@ the end to text/plain, with the reason logged.  Outputs with a
 ``display_id`` are updated in place by ``update_display_data`` (coalesced to
 one update per frame), and ``clear_output(wait=True)`` clears when the next
 output comes, in the same frame.  Painting, copying, links and the picture
-menu are in :mod:`.rich_view`.
+menu are in :mod:`.rich_view`; selecting text inside an output in
+:mod:`.rich_select`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .export import ExportMixin, ExportSettings
 from .guard import guarded
 from .jupyter_widget import JupyterSettings, JupyterWidget
 from .rich_blocks import PROP_ID, PROP_SLICE, RICH_OBJECT, RichBlock, RichObjectHandler
+from .rich_select import RichSelection
 from .rich_view import RichView
 from .theme import ThemeMixin, ThemeSettings
 
@@ -76,7 +78,7 @@ RichSettings.__name__ = RichSettings.__qualname__ = "RichJupyterWidget"
 
 
 @settings_properties
-class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
+class RichJupyterWidget(ExportMixin, RichSelection, RichView, ThemeMixin, JupyterWidget):
     """The console widget to embed: text, pictures, SVG, math, HTML and Markdown."""
 
     settings_class = RichSettings
@@ -100,6 +102,7 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
         self._base_point_size = self._control.font().pointSizeF()
         self.font_changed.connect(self._rich_font_changed)
         self._init_view()
+        self._init_selection()
         self._init_theme()
 
     # -- public ----------------------------------------------------------------
