@@ -589,6 +589,9 @@ def sc_export10k(ad, start_ts, lines=10_000, figures=30):
     if text.count("data:image/png;base64,") < figures or f"line {per * figures - 1} " not in text:
         r["error"] = "the export lacks figures or lines"
     r.update(value=dt, unit="s", html_bytes=size)
+    return r
+
+
 def _svg_text(points=400) -> str:
     """A line plot as a plotting library writes it: axes, ticks, labels, a path."""
     import math

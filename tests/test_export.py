@@ -536,3 +536,52 @@ def test_export_theme_traits(session, tmp_path):
         assert any(re.search(rb"0\.1176\d* 0\.1176\d* 0\.1176\d* scn", t) for t in streams)
     finally:
         w.export_theme, w.print_theme, w.theme = "screen", "light", "auto"
+
+
+# -- cursor movements: the export ends as the screen ends ---------------------------------
+def test_cursor_up_is_replayed_in_the_export_model():
+    # two bars redrawn in place (cursor up, carriage return), as tqdm and rich draw them
+    assert ansi_to_html("bar0 10%\nbar1 10%\n\x1b[2A\rbar0 50%\n\rbar1 90%") == \
+        "bar0 50%\nbar1 90%\n"  # the cursor went back up from the third line
+    assert ansi_to_html("one\ntwo\nthree\x1b[2A\rONE\x1b[1B") == "ONE\ntwo\nthree"
+    assert ansi_to_html("a\x1b[5Ab") == "ab"  # never above the region's first line
+    t = Transcript()
+    t.start_cell("x")
+    t.add_stream("stdout", "out 1\nout 2\n")
+    t.add_stream("stderr", "\x1b[2A\rERR\n")  # another stream moves the same cursor
+    body = _body(render_html(t))
+    assert '<pre class="stdout">ERR 1\nout 2</pre>' in re.sub(r'<span class="stderr">(.*?)</span>',
+                                                               r"\1", body)
+    assert '<span class="stderr">ERR</span>' in body
+
+
+def _html_text(html: str) -> str:
+    import html as html_module
+
+    return html_module.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+@pytest.mark.slow
+def test_multi_bar_and_raw_cursor_escapes_export_as_the_screen_shows(session, make_console):
+    c = make_console(session.km, session.kc)
+    c.run_source(
+        "import sys\nfrom tqdm import tqdm\nprint('BEGIN', flush=True)\n"
+        "bars = [tqdm(total=4, position=i, desc=f'bar{i}', file=sys.stdout, ncols=50,\n"
+        "             bar_format='{desc} {n}/{total}', mininterval=0) for i in range(3)]\n"
+        "for step in range(4):\n"
+        "    for b in bars:\n        b.update(1)\n"
+        "for b in reversed(bars):\n    b.close()\n"
+        "sys.stdout.write('one\\ntwo\\nthree\\x1b[2A\\rONE\\n\\rTWO\\n'); sys.stdout.flush()\n"
+        "sys.stderr.write('\\x1b[1A\\rERR\\n'); sys.stderr.flush()\n"
+        "print('\\nEND', flush=True)\n", timeout=60000)
+    screen = c.w.export_text()
+    region = screen[screen.rindex("BEGIN\n"):screen.rindex("END") + 3]
+    for k in range(3):
+        assert region.count(f"bar{k} 4/4") == 1, region
+    assert "3/4" not in region, region
+    assert region.endswith("ONE\nERR\nthree\nEND"), region
+    html = c.w.export_html()
+    cell = next(d for d in html.split('<div class="cell">') if "BEGIN" in d)
+    shown = _html_text(cell)
+    assert region in shown, (region, shown)
+    assert _html_text(c.w.export_xhtml()).count(region) == 1

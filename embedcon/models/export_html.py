@@ -5,8 +5,9 @@ Pure Python, no Qt.  What the page shows:
 * Inputs with their prompts, highlighted by pygments with inline styles (the
   console's ``syntax_style``), so the colours survive without a style sheet.
 * Stream text and tracebacks with their ANSI colours as inline ``<span
-  style>``, carriage returns, backspaces and erase-line applied as a terminal
-  does (cursor-up is not replayed: those lines follow each other).  Lines the
+  style>``, carriage returns, backspaces, erase-line and cursor-up applied as
+  the console applies them on screen (one cursor for a cell's stream outputs
+  between two other outputs: several ``tqdm`` bars end as they end on screen).  Lines the
   console elided on screen for their length are written whole (wrapped by the
   page's ``pre-wrap``); folded lines are one line.
 * Rich outputs in their richest form, in Jupyter's order: sanitized HTML
@@ -36,7 +37,8 @@ import re
 from html import escape
 from typing import Callable, Iterable
 
-from .ansi import AnsiParser, Backspace, CarriageReturn, EraseLine, Style, Text, xterm_colour
+from .ansi import (AnsiParser, Backspace, CarriageReturn, CursorUp, EraseDisplay, EraseLine,
+                   Style, Text, xterm_colour)
 from .contrast import THEMES, ansi_palette, is_dark, readable
 from .sanitize import sanitize_html
 from .sanitize_svg import sanitize_svg
@@ -179,81 +181,135 @@ def _take(spans: list, start: int, end: int | None) -> list:
     """The spans covering characters ``[start, end)`` of a line."""
     out = []
     pos = 0
-    for text, style in spans:
+    for text, style, stream in spans:
         n = len(text)
         a, b = max(start - pos, 0), n if end is None else min(end - pos, n)
         if a < b:
-            out.append((text[a:b], style))
+            out.append((text[a:b], style, stream))
         pos += n
         if end is not None and pos >= end:
             break
     return out
 
 
+class _Terminal:
+    """Stream text applied as the console's writer applies it on screen: one
+    cursor for the region (a cell's stream outputs between two other
+    outputs), carriage return, backspace, erase in line, cursor up (never
+    above the region's first line), erase display (the region's lines go);
+    text written away from the end overwrites, a line feed away from the last
+    line moves to the start of the next one.  ``lines`` holds, per line, a
+    list of ``(text, Style, stream)`` spans."""
+
+    def __init__(self) -> None:
+        self.lines: list[list] = [[]]
+        self.row = 0
+        self.col: int | None = None  # None: at the end of the line
+        self.width = [0]  # characters per line
+        self._parsers: dict[str, AnsiParser] = {}
+
+    def feed(self, text: str, stream: str = "stdout") -> None:
+        parser = self._parsers.get(stream)
+        if parser is None:
+            parser = self._parsers[stream] = AnsiParser()
+        for action in parser.feed(text):
+            kind = type(action)
+            if kind is Text:
+                for k, seg in enumerate(action.text.split("\n")):
+                    if k:
+                        self._line_feed()
+                    if seg:
+                        self._write(seg, action.style, stream)
+            elif kind is CarriageReturn:
+                self.col = 0 if self.width[self.row] else None
+            elif kind is Backspace:
+                at = self.width[self.row] if self.col is None else self.col
+                self.col = max(at - 1, 0)
+            elif kind is EraseLine:
+                self._erase_line(action.mode)
+            elif kind is CursorUp:
+                at = self.width[self.row] if self.col is None else self.col
+                self.row = max(self.row - action.lines, 0)
+                self.col = at if at < self.width[self.row] else None
+            elif kind is EraseDisplay:
+                self.lines, self.width, self.row, self.col = [[]], [0], 0, None
+
+    def _line_feed(self) -> None:
+        if self.row + 1 < len(self.lines):
+            self.row += 1
+            self.col = 0 if self.width[self.row] else None
+        else:
+            self.lines.append([])
+            self.width.append(0)
+            self.row += 1
+            self.col = None
+
+    def _write(self, seg: str, style: Style, stream: str) -> None:
+        row, col = self.row, self.col
+        cur, width = self.lines[row], self.width[row]
+        if col is None:
+            cur.append((seg, style, stream))
+            self.width[row] = width + len(seg)
+            return
+        if col > width:
+            cur.append((" " * (col - width), style, stream))
+            width = col
+        self.lines[row] = _take(cur, 0, col) + [(seg, style, stream)] + \
+            _take(cur, col + len(seg), None)
+        col += len(seg)
+        self.width[row] = max(width, col)
+        self.col = None if col >= self.width[row] else col
+
+    def _erase_line(self, mode: int) -> None:
+        row = self.row
+        at = self.width[row] if self.col is None else self.col
+        if mode == 0:
+            self.lines[row], self.width[row] = _take(self.lines[row], 0, at), at
+        elif mode == 1:
+            self.lines[row] = [(" " * at, Style(), "stdout")] + _take(self.lines[row], at, None)
+        else:
+            self.lines[row], self.width[row] = [], 0
+        self.col = None if at == self.width[row] else at  # the cursor keeps its column
+
+
 def _terminal_lines(text: str) -> list:
-    """Apply ``text``'s escapes as a terminal would: a list of lines, each a
-    list of (text, Style) spans."""
-    lines: list = []
-    cur: list = []
-    col: int | None = None  # None: at the end of the line
-    width = 0
-    for action in AnsiParser().feed(text):
-        kind = type(action)
-        if kind is Text:
-            for k, seg in enumerate(action.text.split("\n")):
-                if k:
-                    lines.append(cur)
-                    cur, col, width = [], None, 0
-                if not seg:
-                    continue
-                if col is None:
-                    cur.append((seg, action.style))
-                    width += len(seg)
-                else:
-                    if col > width:
-                        cur.append((" " * (col - width), action.style))
-                        width = col
-                    cur = _take(cur, 0, col) + [(seg, action.style)] + _take(cur, col + len(seg), None)
-                    col += len(seg)
-                    width = max(width, col)
-                    if col >= width:
-                        col = None
-        elif kind is CarriageReturn:
-            col = 0
-        elif kind is Backspace:
-            col = max((width if col is None else col) - 1, 0)
-        elif kind is EraseLine:
-            at = width if col is None else col
-            if action.mode == 0:
-                cur, width = _take(cur, 0, at), at
-            elif action.mode == 1:
-                cur = [(" " * at, Style())] + _take(cur, at, None)
-            else:
-                cur, width = [], 0
-                col = at if at else None
-    lines.append(cur)
-    return lines
+    """Apply ``text``'s escapes as the console does: a list of lines, each a
+    list of (text, Style, stream) spans."""
+    term = _Terminal()
+    term.feed(text)
+    return term.lines
+
+
+def _has_controls(text: str) -> bool:
+    return "\x1b" in text or "\r" in text or "\b" in text or bool(_CONTROL.search(text))
+
+
+def _lines_html(lines: list, palette, page: tuple[str, str], main: str = "stdout") -> str:
+    """Terminal lines as escaped HTML: ``<span style>`` for colours, and
+    ``<span class>`` for text of a stream other than ``main``."""
+    out = []
+    styles: dict = {}
+    for line in lines:
+        parts = []
+        for seg, style, stream in line:
+            css = styles.get(style)
+            if css is None:
+                css = styles[style] = _css(style, palette, page)
+            seg = escape(seg, quote=False)
+            if css:
+                seg = f'<span style="{css}">{seg}</span>'
+            parts.append(seg if stream == main else f'<span class="{stream}">{seg}</span>')
+        out.append("".join(parts))
+    return "\n".join(out)
 
 
 def ansi_to_html(text: str, palette=_default_palette,
                  page: tuple[str, str] = ("#ffffff", "#202020")) -> str:
     """Terminal text as escaped HTML with ``<span style>`` for its colours
     (``page``: the background and text colours, for inverse video)."""
-    if "\x1b" not in text and "\r" not in text and "\b" not in text and \
-            not _CONTROL.search(text):
+    if not _has_controls(text):
         return escape(text, quote=False)
-    out = []
-    styles: dict = {}
-    for line in _terminal_lines(text):
-        parts = []
-        for seg, style in line:
-            css = styles.get(style)
-            if css is None:
-                css = styles[style] = _css(style, palette, page)
-            seg = escape(seg, quote=False)
-            parts.append(f'<span style="{css}">{seg}</span>' if css else seg)
-        out.append("".join(parts))
-    return "\n".join(out)
+    return _lines_html(_terminal_lines(text), palette, page)
 
 
 # -- the page ------------------------------------------------------------------------------
@@ -323,12 +379,41 @@ class _Page:
             body = ("\n" + f'<span class="in-prompt">{escape(cont)}</span>').join(lines)
             parts.append(f'<pre class="input"><span class="in-prompt">{escape(prompt)}</span>'
                          f"{body}</pre>")
-        for out in cell.outputs:
+        outputs = cell.outputs
+        k = 0
+        while k < len(outputs):
+            out = outputs[k]
+            if isinstance(out, StreamOutput):  # a region: the stream outputs that follow
+                j = k + 1
+                while j < len(outputs) and isinstance(outputs[j], StreamOutput):
+                    j += 1
+                parts.append(self.streams(outputs[k:j]))
+                k = j
+                continue
             parts.append(self.output(out))
+            k += 1
         parts.append("</div>")
         return "\n".join(parts)
 
     # outputs ------------------------------------------------------------------------
+    def streams(self, outs: list) -> str:
+        """A region of stream outputs: each as its own ``<pre>``, or, when one
+        moves the cursor (a carriage return, cursor up...), all of them
+        through one terminal, as the screen shows them (``<pre>`` of the first
+        stream, the other stream's text in a ``<span class>``)."""
+        if not any(_has_controls(o.text) for o in outs):
+            return "\n".join(self.output(o) for o in outs)
+        term = _Terminal()
+        for o in outs:
+            term.feed(o.text, o.name)
+        lines = term.lines
+        if len(lines) > 1 and not lines[-1]:
+            lines = lines[:-1]  # the line the cursor waits on
+        main = outs[0].name
+        if all(stream != main for line in lines for _, _, stream in line) and lines != [[]]:
+            main = next(stream for line in lines for _, _, stream in line)
+        return f'<pre class="{main}">{_lines_html(lines, self.o.palette, self._page, main)}</pre>'
+
     def output(self, out) -> str:
         if isinstance(out, StreamOutput):
             text = out.text
