@@ -267,7 +267,7 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
 
     def init_window(self) -> None:
         from .application.kernels import KernelHandle, kernel_name_of_file
-        from .application.spare import SpareKernels
+        from .kernels.local.spare import SpareKernels
         from .application.window import MainWindow
         from .models.session_store import SessionStore
 

@@ -13,10 +13,7 @@ import json
 import logging
 import os
 
-from qtpy import QtCore
-
-__all__ = ["KernelHandle", "kernel_specs", "display_name", "kernel_name_of_file", "retire_kernel",
-           "reap_kernel"]
+__all__ = ["KernelHandle", "kernel_specs", "display_name", "kernel_name_of_file"]
 
 log = logging.getLogger("embedcon.application")
 
@@ -136,28 +133,3 @@ class KernelHandle:
                 log.exception("could not shut the kernel down")
         self.dead = True
 
-
-def retire_kernel(km, pending: list) -> None:
-    """Stop a replaced kernel without making the GUI wait: kill its process now,
-    let jupyter_client reap it and remove its files a little later (or at quit:
-    ``pending`` is the window's list of such managers)."""
-    pending.append(km)
-    km.stop_restarter()
-    proc = getattr(getattr(km, "provisioner", None), "process", None)
-    try:
-        if proc is not None:
-            proc.kill()
-    except OSError:
-        pass
-    QtCore.QTimer.singleShot(2000, lambda: reap_kernel(km, pending))
-
-
-def reap_kernel(km, pending: list) -> None:
-    """Finish stopping a kernel given to :func:`retire_kernel` (once)."""
-    if km in pending:
-        pending.remove(km)
-        try:
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
-        except Exception:
-            log.exception("could not clean up a replaced kernel")

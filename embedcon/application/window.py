@@ -15,7 +15,8 @@ import os
 from qtpy import QtCore, QtGui, QtWidgets
 
 from .dialogs import CLOSE_KEEP, CLOSE_SHUTDOWN, AttachDialog, ask_close_kernel, pick_kernelspec
-from .kernels import KernelHandle, kernel_name_of_file, retire_kernel, reap_kernel
+from ..kernels.local.spare import reap_kernel, retire_kernel
+from .kernels import KernelHandle, kernel_name_of_file
 from .magics import MagicMenu
 from .sessions import SessionTabs, TabNames
 from .menus import ACTIONS, CHOICES, MENUS
@@ -198,6 +199,9 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
                 lambda state, c=console: state == "wrong key" and c.write_notice(
                     "Try again with Kernel \u25b8 Reconnect, or choose another connection "
                     "file with Kernel \u25b8 Connect to file\u2026"))
+        if self.spares is not None:  # the tabs share the window's pool
+            console.spare_pool = self.spares
+            console.spare_kernels = True
         if handle.owned:
             console.kernel_manager = handle.manager
         if kc is None:
@@ -445,6 +449,8 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
                 w.adopt_kernel(km, kc if i == 0 else handle.new_client(),
                                "Kernel restarted (a fresh kernel).")
             retire_kernel(old, self._retired)
+            for w in handle.widgets:  # the new connection file
+                self.tabs.setTabToolTip(self.tabs.indexOf(w), handle.connection_file)
         else:
             try:
                 old.restart_kernel(now=True)
@@ -508,6 +514,7 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
         console.adopt_kernel(handle.manager, kc or handle.new_client(),
                              f"Changed to a new {handle.label} kernel.")
         self.tabs.setTabText(self.tabs.indexOf(console), handle.label)
+        self.tabs.setTabToolTip(self.tabs.indexOf(console), handle.connection_file)
         if old is not None and not old.widgets:
             self._release(old, CLOSE_SHUTDOWN if old.owned else CLOSE_KEEP)
         self.status.show_console(console, handle)
