@@ -87,7 +87,16 @@ class KernelHandle:
         self.dead = False
 
     @property
+    def server(self):
+        """The :class:`~embedcon.kernels.server.JupyterServer` of a kernel on a
+        Jupyter Server (None for a kernel reached through a connection file)."""
+        return getattr(self.manager, "server", None) if self._client_maker is not None else None
+
+    @property
     def label(self) -> str:
+        if self.server is not None:
+            host = self.server.base_url.split("://", 1)[-1].rstrip("/")
+            return f"{self.kernel_name or 'kernel'} on {host}"
         return display_name(self.kernel_name) if self.kernel_name else (
             os.path.basename(self.connection_file) or "kernel")
 
@@ -110,7 +119,11 @@ class KernelHandle:
         return kc
 
     def existing_line(self) -> str:
-        """The command line that attaches another console to this kernel."""
+        """The command line that attaches another console to this kernel (a
+        server's token is not in it: the user has it, or $JUPYTER_TOKEN)."""
+        if self.server is not None:
+            return f"embedcon --server {self.server.base_url} --kernel-id " \
+                   f"{self.manager.kernel_id}"
         return f"embedcon --existing {os.path.basename(self.connection_file)}" \
             if self.connection_file else ""
 
