@@ -198,6 +198,14 @@ def test_tabs_attached_to_a_server_kernel_never_shut_it_down(jserver, embedcon_a
         timer.stop()
         assert seen == [] and win.tabs.count() == 0
         assert kid in server_kernels(jserver)
+        # a kernel the server starts after the window went is not left behind
+        from embedcon.application.picker import KernelChoice
+
+        before = set(server_kernels(jserver))
+        win.open_on_server(KernelChoice("python3", win.servers[0]))
+        qtbot.waitUntil(lambda: win.server_requests_pending == 0, timeout=20000)
+        qtbot.waitUntil(lambda: set(server_kernels(jserver)) == before, timeout=10000)
+        assert win.tabs.count() == 0
     finally:
         jserver.api("DELETE", "kernels", kid)
 

@@ -81,6 +81,10 @@ class ServerTabs:
                 return
             model, owned = result
             km.use_model(model, owned=owned, kernel_name=choice.kernel_name)
+            if self._closing or not self.isVisible():  # the window went meanwhile
+                if owned:
+                    self._server_work.run(km.shutdown_kernel, lambda *_: None)
+                return
             then(self.server_handle(km))
         self._server_requests += 1
         self._server_work.run(ask, done)
