@@ -66,7 +66,9 @@ def _ready_after(ad, action, timeout: float = 60.0) -> float:
         for _ in range(40):  # (a restarted kernel may print warnings after it)
             if not b.isValid():
                 return False
-            if b.text() == token:
+            # (after a restart qtconsole may show the output on the input's own
+            # line, "In [1]: print('tok…')tok…": visible all the same)
+            if b.text().endswith(token):
                 return True
             b = b.previous()
         return False
