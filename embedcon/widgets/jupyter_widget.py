@@ -77,6 +77,7 @@ class JupyterWidget(AssistCommands, SpareRestart, KernelSession, IOPubHandlers, 
     kernel_state_changed = QtCore.Signal(str)
     queue_changed = QtCore.Signal(object)  # the queued cells (a tuple of str)
     custom_page_requested = QtCore.Signal(str)  # pager text, with paging = 'custom'
+    custom_page_data_requested = QtCore.Signal(object)  # the page's bundle (dict), 'custom'
     #: (kernel_manager, kernel_client) that replaced the console's own (restart from a spare)
     kernel_replaced = QtCore.Signal(object, object)
 
@@ -561,9 +562,8 @@ class JupyterWidget(AssistCommands, SpareRestart, KernelSession, IOPubHandlers, 
                 self._pending_input = text
         elif source == "page":
             data = payload.get("data", {})
-            text = data.get("text/plain") if isinstance(data, dict) else None
-            if isinstance(text, str):
-                self.page(text)
+            if isinstance(data, dict):
+                self.page_data(data)
 
     # ------------------------------------------------------------------
     # stdin
