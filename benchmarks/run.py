@@ -90,6 +90,8 @@ SCENARIOS = {
                         max=0.15),
     "app-tabs10": dict(title="app: memory with 10 tabs on 10 kernels (frontend + kernels)",
                        kind="ratio", max=1.5),
+    "app-widget-restart": dict(title="host widget (compat API; embedcon spare_kernels=True): "
+                                     "restart → a cell's output", kind="abs", max=0.15),
     "paste1mb": dict(title="Ctrl+V of 1 MB copied from a session (prompts included)",
                      kind="ratio", max=0.5),
     "complete5k": dict(title="Tab → 5,000 completions shown (droplist)", kind="ratio", max=0.5),
@@ -134,6 +136,7 @@ DETAILS = {
     "app-restart": [],
     "app-sametab": [],
     "app-tabs10": ["frontend_mib", "kernels_mib", "kernel_processes"],
+    "app-widget-restart": [],
     "paste1mb": ["longest_stall_ms", "paste_cpu_s", "document_blocks"],
     "complete5k": ["longest_stall_ms", "cpu_ms", "floor_complete_ms"],
     "rsearch10k": ["gui_thread_cpu_per_key_ms", "wall_per_key_ms", "longest_stall_ms"],

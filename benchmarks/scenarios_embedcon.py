@@ -136,23 +136,44 @@ class EmbedconAdapter(Adapter):
         self.win.actions["restart"].trigger()
 
     def app_current_doc(self):
-        return self.win.current_console.control.document()
+        return self._current().control.document()
 
     def app_execute(self, code: str) -> None:
-        self.win.current_console.execute(code)  # runs once the kernel answered
+        self._current().execute(code)  # runs once the kernel answered
+
+    def _current(self):
+        win = getattr(self, "win", None)
+        return win.current_console if win is not None else self.w
+
+    # an embedding host's console with the library's spare_kernels on (app-widget-restart)
+    def lib_start(self) -> None:
+        from qtpy import QtWidgets
+
+        self.app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+        self.api = "compat"
+        self.create(None, False)
+        self.w.spare_kernels = True
+        self.w.resize(900, 600)
+        self.w.show()
+
+    def lib_restart(self) -> None:
+        self.w.restart_kernel()
+        self.km, self.kc = self.w.kernel_manager, self.w.kernel_client  # the spare's now
 
     def app_diagnose(self) -> str:
-        c = self.win.current_console
+        c = self._current()
         return (f"handshake {c._handshake_done} iopub {c._iopub_live} info {c._kernel_info_seen} "
                 f"state {c.kernel_state} queued {c.queued_cells} requests "
                 f"{sorted(set(c._requests.values()))} prompt {c._prompt_kind} "
-                f"alive {self.win.current_handle.alive()} text {c.export_text()[-200:]!r}")
+                f"text {c.export_text()[-200:]!r}")
 
     def shutdown(self) -> None:
         win = getattr(self, "win", None)
         if win is not None:
             win.confirm_exit = False
             win.close()
+        elif self.w is not None:
+            self.w.shutdown_kernel()  # and its spare
         super().shutdown()
 
 

@@ -123,7 +123,24 @@ class QtconsoleAdapter(Adapter):
         self.win.active_frontend.request_restart_kernel()  # what its Kernel menu does
 
     def app_current_doc(self):
-        return self.win.active_frontend._control.document()
+        return self._current()._control.document()
+
+    def _current(self):
+        win = getattr(self, "win", None)
+        return win.active_frontend if win is not None else self.w
+
+    # an embedding host's console (app-widget-restart): the documented calls
+    def lib_start(self) -> None:
+        from qtpy import QtWidgets
+
+        self.app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+        self.create(None, False)
+        self.w.confirm_restart = False
+        self.w.resize(900, 600)
+        self.w.show()
+
+    def lib_restart(self) -> None:
+        self.w.request_restart_kernel()  # what its Ctrl+. does
 
     def app_execute(self, code: str) -> None:
         # qtconsole sends at once; output published before its IOPub
@@ -131,7 +148,7 @@ class QtconsoleAdapter(Adapter):
         # IOPub delivers (part of the timed readiness, as for embedcon's handshake)
         import time
 
-        w = self.win.active_frontend
+        w = self._current()
         kc = w.kernel_client
         probes, seen = set(), []
 

@@ -267,7 +267,7 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
 
     def init_window(self) -> None:
         from .application.kernels import KernelHandle, kernel_name_of_file
-        from .application.spare import SpareKernels
+        from .kernels.local.spare import SpareKernels
         from .application.window import MainWindow
         from .models.session_store import SessionStore
 
@@ -277,8 +277,7 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
                                  store=store)
         km = self.kernel_manager
         if self.server_url:  # a kernel on a Jupyter Server: its tabs' clients come from it
-            handle = KernelHandle(manager=km, connection_info={}, kernel_name=km.kernel_name or "",
-                                  owned=getattr(km, "owns_kernel", True), client_maker=km.client)
+            handle = self.window.server_handle(km)  # the picker lists km.server's kernels too
             spares = self.window.spares = None  # spares are local kernels
         elif km is not None:
             handle = KernelHandle.for_manager(km, client_factory=self.make_client)

@@ -17,6 +17,8 @@ import threading
 import time
 import urllib.request
 
+import pytest
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -156,3 +158,14 @@ class Proxy:
         self.closed = True
         self.listener.close()
         self.drop()
+
+
+@pytest.fixture(scope="module")
+def jserver(tmp_path_factory):
+    """A real ``jupyter server`` on loopback with a token (one per test module)."""
+    srv = ServerProcess(tmp_path_factory.mktemp("jserver"))
+    try:
+        srv.wait_up()
+        yield srv
+    finally:
+        srv.stop()

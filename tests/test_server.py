@@ -16,20 +16,10 @@ import pytest
 from qtpy import QtCore
 
 from conftest import Console
-from jupyter_server_fixture import Proxy, ServerProcess, free_port
+from jupyter_server_fixture import Proxy, ServerProcess, free_port, jserver  # noqa: F401
 
 Key = QtCore.Qt.Key
 Mod = QtCore.Qt.KeyboardModifier
-
-
-@pytest.fixture(scope="module")
-def jserver(tmp_path_factory):
-    srv = ServerProcess(tmp_path_factory.mktemp("jserver"))
-    try:
-        srv.wait_up()
-        yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""The application's dialogs: close the last tab on a kernel, pick a kernelspec,
-attach to a running kernel.
+"""The application's dialogs: close the last tab on a kernel, attach to a
+running kernel (the kernel picker is :mod:`.picker`).
 
 The attach dialog lists the connection files of the Jupyter runtime directory
 with the kernel's name, its start time (the file's time) and whether it
@@ -17,7 +17,7 @@ from qtpy import QtCore, QtWidgets
 
 from .kernels import kernel_name_of_file, kernel_specs
 
-__all__ = ["ask_close_kernel", "pick_kernelspec", "AttachDialog", "CLOSE_SHUTDOWN", "CLOSE_KEEP"]
+__all__ = ["ask_close_kernel", "AttachDialog", "CLOSE_SHUTDOWN", "CLOSE_KEEP"]
 
 CLOSE_SHUTDOWN, CLOSE_KEEP = "shutdown", "keep"
 
@@ -48,20 +48,6 @@ def ask_close_kernel(parent, text: str, detail: str = "") -> tuple[str | None, b
     if clicked is keep:
         return CLOSE_KEEP, remember.isChecked()
     return None, False
-
-
-def pick_kernelspec(parent, title: str = "New tab with kernel", current: str = "") -> str | None:
-    """Choose an installed kernelspec by display name; returns its name or None."""
-    specs = kernel_specs(refresh=True)
-    if not specs:
-        QtWidgets.QMessageBox.warning(parent, title, "No kernelspec is installed.")
-        return None
-    names, labels = list(specs), [f"{d}  ({n})" for n, d in specs.items()]
-    index = names.index(current) if current in names else 0
-    label, ok = QtWidgets.QInputDialog.getItem(parent, title, "Kernel:", labels, index, False)
-    if not ok:
-        return None
-    return names[labels.index(label)]
 
 
 class AttachDialog(QtWidgets.QDialog):

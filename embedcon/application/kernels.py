@@ -13,10 +13,7 @@ import json
 import logging
 import os
 
-from qtpy import QtCore
-
-__all__ = ["KernelHandle", "kernel_specs", "display_name", "kernel_name_of_file", "retire_kernel",
-           "reap_kernel"]
+__all__ = ["KernelHandle", "kernel_specs", "display_name", "kernel_name_of_file"]
 
 log = logging.getLogger("embedcon.application")
 
@@ -90,7 +87,16 @@ class KernelHandle:
         self.dead = False
 
     @property
+    def server(self):
+        """The :class:`~embedcon.kernels.server.JupyterServer` of a kernel on a
+        Jupyter Server (None for a kernel reached through a connection file)."""
+        return getattr(self.manager, "server", None) if self._client_maker is not None else None
+
+    @property
     def label(self) -> str:
+        if self.server is not None:
+            host = self.server.base_url.split("://", 1)[-1].rstrip("/")
+            return f"{self.kernel_name or 'kernel'} on {host}"
         return display_name(self.kernel_name) if self.kernel_name else (
             os.path.basename(self.connection_file) or "kernel")
 
@@ -113,7 +119,11 @@ class KernelHandle:
         return kc
 
     def existing_line(self) -> str:
-        """The command line that attaches another console to this kernel."""
+        """The command line that attaches another console to this kernel (a
+        server's token is not in it: the user has it, or $JUPYTER_TOKEN)."""
+        if self.server is not None:
+            return f"embedcon --server {self.server.base_url} --kernel-id " \
+                   f"{self.manager.kernel_id}"
         return f"embedcon --existing {os.path.basename(self.connection_file)}" \
             if self.connection_file else ""
 
@@ -136,28 +146,3 @@ class KernelHandle:
                 log.exception("could not shut the kernel down")
         self.dead = True
 
-
-def retire_kernel(km, pending: list) -> None:
-    """Stop a replaced kernel without making the GUI wait: kill its process now,
-    let jupyter_client reap it and remove its files a little later (or at quit:
-    ``pending`` is the window's list of such managers)."""
-    pending.append(km)
-    km.stop_restarter()
-    proc = getattr(getattr(km, "provisioner", None), "process", None)
-    try:
-        if proc is not None:
-            proc.kill()
-    except OSError:
-        pass
-    QtCore.QTimer.singleShot(2000, lambda: reap_kernel(km, pending))
-
-
-def reap_kernel(km, pending: list) -> None:
-    """Finish stopping a kernel given to :func:`retire_kernel` (once)."""
-    if km in pending:
-        pending.remove(km)
-        try:
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
-        except Exception:
-            log.exception("could not clean up a replaced kernel")

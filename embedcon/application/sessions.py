@@ -21,8 +21,8 @@ class SessionTabs:
         out = []
         for c in self.consoles():
             h = self._handle_of.get(id(c))
-            if h is None or not h.kernel_name:
-                continue
+            if h is None or not h.kernel_name or h.server is not None:
+                continue  # a server's kernel is not restored as a local one
             out.append(SavedTab(self.tabs.tabText(self.tabs.indexOf(c)), h.kernel_name,
                                 list(c.history.items)))
         return out

@@ -14,12 +14,16 @@ import os
 
 from qtpy import QtCore, QtGui, QtWidgets
 
-from .dialogs import CLOSE_KEEP, CLOSE_SHUTDOWN, AttachDialog, ask_close_kernel, pick_kernelspec
-from .kernels import KernelHandle, kernel_name_of_file, retire_kernel, reap_kernel
+from .dialogs import CLOSE_KEEP, CLOSE_SHUTDOWN, AttachDialog, ask_close_kernel
+from ..kernels.local.spare import reap_kernel, retire_kernel
+from .kernels import KernelHandle, kernel_name_of_file
 from .magics import MagicMenu
+from .picker import KernelChoice, pick_kernel
+from .server_tabs import ServerTabs
 from .sessions import SessionTabs, TabNames
 from .menus import ACTIONS, CHOICES, MENUS
 from .status import StatusBar
+from .view_help import ViewHelp
 
 __all__ = ["MainWindow"]
 
@@ -27,7 +31,7 @@ log = logging.getLogger("embedcon.application")
 
 
 
-class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
+class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWindow):
     """Tabs of consoles; ``app`` (an :class:`~embedcon.app.EmbedconApp`) makes
     consoles (``make_console()``) and kernel managers (``make_manager(name)``)."""
 
@@ -47,6 +51,7 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
         self._magics: dict[int, dict | None] = {}  # id(handle) -> lsmagic info
         self._closing = False
         self._retired: list = []  # replaced kernels being stopped (see _retire)
+        self._init_server_tabs()
         self.tabs = QtWidgets.QTabWidget(self)
         self.tabs.setMovable(True)
         self.tabs.setTabsClosable(True)
@@ -148,7 +153,7 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
         owned = h is not None and h.owned
         self.actions["restart"].setEnabled(owned)
         self.actions["restart_clear"].setEnabled(owned)
-        self.actions["connect_file"].setEnabled(h is not None and not owned)
+        self.actions["connect_file"].setEnabled(h is not None and not owned and h.server is None)
 
     def _show_console_actions(self, console) -> None:
         """Hide the rows whose console method this console lacks (no disabled stubs)."""
@@ -198,6 +203,9 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
                 lambda state, c=console: state == "wrong key" and c.write_notice(
                     "Try again with Kernel \u25b8 Reconnect, or choose another connection "
                     "file with Kernel \u25b8 Connect to file\u2026"))
+        if self.spares is not None:  # the tabs share the window's pool
+            console.spare_pool = self.spares
+            console.spare_kernels = True
         if handle.owned:
             console.kernel_manager = handle.manager
         if kc is None:
@@ -227,9 +235,12 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
         return KernelHandle.for_manager(km, client_factory=self.app.make_client), kc
 
     def new_tab(self, kernel_name: str | None = None):
-        """A new tab on a new kernel of ``kernel_name`` (default: the current tab's)."""
+        """A new tab on a new kernel of ``kernel_name`` (default: the current
+        tab's, on the current tab's Jupyter Server when it is on one)."""
         if kernel_name is None:
             h = self.current_handle
+            if h is not None and h.server is not None:
+                return self.open_on_server(KernelChoice(h.kernel_name, h.server))
             kernel_name = (h.kernel_name if h is not None and h.kernel_name else
                            self.app.default_kernel_name)
         try:
@@ -241,10 +252,16 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
         return self.add_tab(handle, kc)
 
     def new_tab_with_kernel(self):
-        """Pick a kernelspec, then a new tab on a new kernel of it."""
+        """Pick a kernel (a kernelspec here or on a Jupyter Server, or a
+        server's running kernel), then a new tab on it."""
         h = self.current_handle
-        name = pick_kernelspec(self, current=h.kernel_name if h is not None else "")
-        return self.new_tab(name) if name else None
+        choice = pick_kernel(self, current=h.kernel_name if h is not None else "",
+                             servers=self.servers)
+        if choice is None:
+            return None
+        if choice.server is not None:
+            return self.open_on_server(choice)
+        return self.new_tab(choice.kernel_name)
 
     def new_tab_same_kernel(self):
         """A new tab on the current tab's kernel."""
@@ -434,7 +451,8 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
             console.write_notice("This kernel was not started here, so it cannot be restarted "
                                  "from here.")
             return False
-        pair = self.spares.take(handle.kernel_name) if self.spares is not None else None
+        pair = self.spares.take(handle.kernel_name) \
+            if self.spares is not None and handle.server is None else None
         old = handle.manager
         if pair is not None:
             km, kc = pair
@@ -445,6 +463,8 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
                 w.adopt_kernel(km, kc if i == 0 else handle.new_client(),
                                "Kernel restarted (a fresh kernel).")
             retire_kernel(old, self._retired)
+            for w in handle.widgets:  # the new connection file
+                self.tabs.setTabToolTip(self.tabs.indexOf(w), handle.connection_file)
         else:
             try:
                 old.restart_kernel(now=True)
@@ -487,27 +507,41 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
             w.write_notice("The kernel was shut down. Restart it from the Kernel menu.")
 
     def change_kernel(self) -> None:
-        """Move the current tab to a new kernel of a chosen kernelspec."""
+        """Move the current tab to a new kernel of a chosen kernelspec (here
+        or on a Jupyter Server), or to a server's running kernel."""
         console, old = self.current_console, self.current_handle
         if console is None:
             return
-        name = pick_kernelspec(self, "Change kernel", old.kernel_name if old else "")
-        if not name:
+        choice = pick_kernel(self, "Change kernel", old.kernel_name if old else "",
+                             servers=self.servers)
+        if choice is None:
+            return
+        if choice.server is not None:
+            self.open_on_server(choice, then=lambda h: self._move_tab(console, old, h, None))
             return
         try:
-            handle, kc = self.start_kernel(name)
+            handle, kc = self.start_kernel(choice.kernel_name)
         except Exception as exc:
-            console.write_notice(f"Could not start a {name} kernel: {exc}")
+            console.write_notice(f"Could not start a {choice.kernel_name} kernel: {exc}")
             return
+        self._move_tab(console, old, handle, kc)
+
+    def _move_tab(self, console, old, handle, kc) -> None:
+        """``console`` (on ``old``) goes on with ``handle``'s kernel."""
+        if self.tabs.indexOf(console) < 0:
+            return  # closed while the server was asked
         if old is not None:
             old.widgets.remove(console)
         self.handles.append(handle)
         self._watch(handle)
         handle.widgets.append(console)
         self._handle_of[id(console)] = handle
-        console.adopt_kernel(handle.manager, kc or handle.new_client(),
-                             f"Changed to a new {handle.label} kernel.")
+        console.adopt_kernel(handle.manager if handle.owned else None,
+                             kc or handle.new_client(),
+                             f"Changed to {'a new' if handle.owned else 'the'} {handle.label} "
+                             "kernel.")
         self.tabs.setTabText(self.tabs.indexOf(console), handle.label)
+        self.tabs.setTabToolTip(self.tabs.indexOf(console), handle.connection_file)
         if old is not None and not old.widgets:
             self._release(old, CLOSE_SHUTDOWN if old.owned else CLOSE_KEEP)
         self.status.show_console(console, handle)
@@ -519,51 +553,14 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
             return
         info = {k: v.decode() if isinstance(v, bytes) else v
                 for k, v in handle.connection_info.items()}
-        text = json.dumps(info, indent=1)
-        if handle.connection_file:
-            text += f"\n\n{handle.existing_line()}\n"
+        text = json.dumps(info, indent=1) if info else ""  # a server's kernel: its line
+        if handle.existing_line():
+            text += ("\n\n" if text else "") + f"{handle.existing_line()}\n"
         QtWidgets.QApplication.clipboard().setText(text)
         self.status.showMessage("Connection info copied", 4000)
 
     # ------------------------------------------------------------------
-    # view and help
-    def toggle_full_screen(self) -> None:
-        if self.isFullScreen():
-            self.showNormal()
-        else:
-            self.showFullScreen()
-        self.actions["full_screen"].setChecked(self.isFullScreen())
-
-    def toggle_menu_bar(self) -> None:
-        self.menuBar().setVisible(not self.menuBar().isVisible())
-        self.actions["show_menu_bar"].setChecked(self.menuBar().isVisible())
-
-    def toggle_status_bar(self) -> None:
-        self.status.setVisible(not self.status.isVisible())
-        self.actions["show_status_bar"].setChecked(self.status.isVisible())
-
-    def _save_path(self, title: str, filters: str) -> str:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, title, "", filters)
-        return path
-
-    def save_notebook(self, path: str | None = None) -> None:
-        """Save the current tab's session as a notebook (.ipynb)."""
-        c = self.current_console
-        if c is None or not hasattr(c, "export_notebook"):
-            return
-        path = path or self._save_path("Save as notebook", "Notebooks (*.ipynb)")
-        if path:
-            c.export_notebook(path)
-
-    def print_pdf(self, path: str | None = None) -> None:
-        """Write the current tab's session as a PDF file."""
-        c = self.current_console
-        if c is None or not hasattr(c, "export_pdf"):
-            return
-        path = path or self._save_path("Print to PDF", "PDF (*.pdf)")
-        if path:
-            c.export_pdf(path)
-
+    # connection files
     def connect_tab_to_file(self, path: str | None = None) -> bool:
         """Point the current tab (on a kernel it attached to) at another
         connection file: after a wrong key, or a kernel restarted elsewhere."""
@@ -598,35 +595,6 @@ class MainWindow(MagicMenu, SessionTabs, QtWidgets.QMainWindow):
         self._handle_of[id(console)] = new
         self.status.show_console(console, new)
         return True
-
-    def key_reference(self) -> str:
-        """The keys: the console's key map (``embedcon --help-keys``) and the
-        window's shortcuts."""
-        from ..models.keyref import text_reference
-
-        lines = [text_reference().rstrip("\n"), "", "Window:", ""]
-        for row in ACTIONS:
-            if row.shortcut:
-                lines.append(f"  {row.shortcut:<28} {row.label.replace('&', '')}")
-        return "\n".join(lines) + "\n"
-
-    def show_key_reference(self) -> None:
-        dialog = QtWidgets.QDialog(self)
-        dialog.setWindowTitle("Key reference")
-        dialog.resize(720, 560)
-        view = QtWidgets.QPlainTextEdit(dialog)
-        view.setReadOnly(True)
-        view.setFont(QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont))
-        view.setPlainText(self.key_reference())
-        QtWidgets.QVBoxLayout(dialog).addWidget(view)
-        dialog.show()
-
-    def show_about(self) -> None:
-        from .. import __version__
-
-        QtWidgets.QMessageBox.about(
-            self, "About embedcon",
-            f"embedcon {__version__}\nA fast Jupyter console for Qt applications and on its own.")
 
     # ------------------------------------------------------------------
     # current tab, magics, connection files

@@ -21,6 +21,7 @@ from .cell_queue import CellQueueMixin
 from .guard import guarded
 from .iopub import IOPubHandlers
 from .kernel_session import KernelSession
+from .spare_restart import SpareRestart, SpareSettings
 
 __all__ = ["JupyterWidget", "JupyterSettings", "KERNEL_STATES"]
 
@@ -29,7 +30,7 @@ KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not respondi
                  "wrong key", "disconnected")
 
 
-class JupyterSettings(ConsoleSettings, AssistSettings):
+class JupyterSettings(ConsoleSettings, AssistSettings, SpareSettings):
     banner = Unicode(f"embedcon {__version__} \u2014 a Jupyter console\n", config=True,
                      help="Text shown above the kernel's own banner.")
     in_prompt = Unicode("In [%i]: ", config=True, help="Input prompt; %i is the execution count.")
@@ -65,7 +66,7 @@ JupyterSettings.__name__ = JupyterSettings.__qualname__ = "JupyterWidget"
 
 
 @settings_properties
-class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget):
+class JupyterWidget(AssistCommands, SpareRestart, KernelSession, IOPubHandlers, CellQueueMixin, ConsoleWidget):
     """A console on a Jupyter kernel."""
 
     settings_class = JupyterSettings
@@ -77,6 +78,8 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin
     queue_changed = QtCore.Signal(object)  # the queued cells (a tuple of str)
     custom_page_requested = QtCore.Signal(str)  # pager text, with paging = 'custom'
     custom_page_data_requested = QtCore.Signal(object)  # the page's bundle (dict), 'custom'
+    #: (kernel_manager, kernel_client) that replaced the console's own (restart from a spare)
+    kernel_replaced = QtCore.Signal(object, object)
 
     def __init__(self, parent=None, config=None, kernel_manager=None, kernel_client=None, **traits):
         super().__init__(parent, config=config, **traits)
@@ -113,6 +116,7 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin
         self._interrupt_timer.setSingleShot(True)
         self._interrupt_timer.timeout.connect(self._interrupt_pending)
         self._init_assist()
+        self._init_spares()
         if kernel_manager is not None:
             self.kernel_manager = kernel_manager
         if kernel_client is not None:
@@ -139,6 +143,7 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin
                 signal = getattr(km, sig, None)
                 if signal is not None:
                     signal.connect(slot)
+        self._keep_spare()
 
     def _manager_slots(self):
         return (("kernel_died", self._on_kernel_died),
@@ -299,6 +304,8 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin
                 return False
         if self.kernel_restarter is not None:
             return bool(self.kernel_restarter(self))
+        if self._restart_from_spare():
+            return True
         self._set_state("restarting")
         self.write_notice(message)
         self._abort_execution("restarted")

@@ -234,6 +234,7 @@ class KernelSession:
                              "input() may not reach this console", self.STDIN_WAIT)
         self._handshake_done = True
         self._handshake_timer.stop()
+        self._keep_spare()  # the kernel is up: its spare may start (spare_restart.py)
         self._handshake_timer.setInterval(200)
         kc = self._kernel_client
         self._requests[kc.execute("", silent=True, store_history=False)] = "prompt"
@@ -366,8 +367,9 @@ class KernelSession:
 
     # ------------------------------------------------------------------
     def shutdown_kernel(self) -> None:
-        """Stop the kernel when this console owns it (used on close)."""
+        """Stop the kernel when this console owns it (used on close), and its spare."""
         kc, km = self._kernel_client, self._kernel_manager
+        self._stop_spares()
         if kc is not None:
             kc.stop_channels()
         if km is not None and getattr(km, "has_kernel", False) and \

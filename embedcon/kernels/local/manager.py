@@ -126,6 +126,10 @@ class QtKernelManager(ManagerSignals, KernelManager):
         self._started_at = 0.0
         self._answered = False  # the kernel answered kernel_info since its start
         self._given_up = False
+        #: the keyword arguments of the last :meth:`start_kernel` (``env``,
+        #: ``cwd``, ...; not ``stderr``): a spare kernel standing in for this
+        #: one is started with them (:mod:`embedcon.kernels.local.spare`)
+        self.launch_kwargs: dict = {}
 
     # -- security ------------------------------------------------------------
     def check_security(self) -> None:
@@ -179,6 +183,8 @@ class QtKernelManager(ManagerSignals, KernelManager):
             if self._head_start is not None:
                 self._stderr_file = self._head_start.stderr
         self._launched_once = True
+        # what a spare kernel standing in for this one is started with (spare.py)
+        self.launch_kwargs = {k: v for k, v in kw.items() if k != "stderr"}
         if "stderr" not in kw:
             if self._stderr_file is None:
                 self._stderr_file = tempfile.TemporaryFile(prefix="embedcon-kernel-stderr-")

@@ -55,19 +55,23 @@ class ServerKernelManager(ManagerSignals):
                 raise ServerError(f"{self.server.base_url}: no kernel spec {kernel_name!r} "
                                   f"(the server has: {', '.join(sorted(specs)) or 'none'})")
         model = self.server.start_kernel(kernel_name)
-        self.kernel_id = model["id"]
-        self.kernel_name = model.get("name") or kernel_name
-        self.owns_kernel = True
+        self.use_model(model, owned=True, kernel_name=kernel_name)
         self._signals.started_kernel.emit()
         return self.kernel_id
 
     def attach(self, kernel_id: str) -> dict:
         """Use the running kernel ``kernel_id``; returns its model."""
         model = self.server.kernel(kernel_id)
-        self.kernel_id = kernel_id
-        self.kernel_name = model.get("name")
-        self.owns_kernel = False
+        self.use_model(dict(model, id=kernel_id), owned=False)
         return model
+
+    def use_model(self, model: dict, owned: bool, kernel_name: str | None = None) -> None:
+        """Be the manager of the kernel the server described as ``model`` (from
+        :meth:`JupyterServer.start_kernel` or :meth:`JupyterServer.kernel`, asked
+        elsewhere, e.g. off the GUI thread); ``owned``: this program started it."""
+        self.kernel_id = model["id"]
+        self.kernel_name = model.get("name") or kernel_name
+        self.owns_kernel = owned
 
     def client(self, **kwargs) -> ServerKernelClient:
         """A new client for this kernel, wired to this manager."""

@@ -1,0 +1,183 @@
+"""The library's ``spare_kernels`` setting: a host's console restarts from a warm spare.
+
+Driven through the public API an embedding host uses: a RichJupyterWidget in a
+host window, its kernel started by the host with an environment and a working
+directory of its own; Ctrl+. restarts.  Kernel processes are counted from
+/proc: the spare ends with the console, with the host's quit and at exit.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from qtpy import QtCore, QtWidgets
+
+from conftest import Console
+
+Key = QtCore.Qt.Key
+Mod = QtCore.Qt.KeyboardModifier
+
+
+def kernel_children() -> set[int]:
+    """Kernel processes that are children of this process (read from /proc)."""
+    me, out = os.getpid(), set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            if ppid != me:
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"_kernel_entry" in cmd or b"ipykernel" in cmd:
+            out.add(int(pid))
+    return out
+
+
+def test_off_by_default_in_the_library(qapp):
+    from embedcon.widgets import RichJupyterWidget
+
+    w = RichJupyterWidget()
+    assert w.spare_kernels is False and w.spare_pool is None
+    w.deleteLater()
+
+
+@pytest.mark.slow
+def test_host_console_restarts_from_a_spare_of_the_same_environment(qapp, qtbot, tmp_path):
+    from embedcon.widgets import RichJupyterWidget
+    from embedcon.manager import QtKernelManager
+
+    before = kernel_children()
+    host = QtWidgets.QMainWindow()
+    qtbot.addWidget(host)
+    km = QtKernelManager(kernel_name="python3")
+    env = dict(os.environ, EMBEDCON_HOST_MARK="from-the-host")
+    km.start_kernel(env=env, cwd=str(tmp_path))
+    kc = km.client()
+    kc.start_channels()
+    w = RichJupyterWidget(kernel_manager=km, kernel_client=kc, spare_kernels=True)
+    host.setCentralWidget(w)
+    host.resize(800, 500)
+    host.show()
+    c = Console(qtbot, w, km, kc)
+    c.wait_prompt()
+    c.wait_ready()
+    qtbot.waitUntil(lambda: w.spare_pool is not None and w.spare_pool.has("python3"),
+                    timeout=20000)
+    spare = w.spare_pool.managers[0]
+    assert spare.launch_kwargs["cwd"] == str(tmp_path)
+    spare_pid = spare.provisioner.pid
+    assert len(kernel_children() - before) == 2  # the console's kernel and its spare
+    qtbot.wait(2000)  # let the spare's kernel finish importing (as an idle app would)
+    c.run("x = 41")
+    replaced = []
+    w.kernel_replaced.connect(lambda m, k: replaced.append(m))
+    t0 = time.perf_counter()
+    c.key(Key.Key_Period, Mod.ControlModifier)  # restart, the console's key
+    c.wait_text("Kernel restarted (a fresh kernel)")
+    c.wait_prompt(1)
+    c.wait_ready()
+    took = time.perf_counter() - t0
+    assert replaced == [spare] and w.kernel_manager is spare
+    assert took < 5.0  # generous under load; the figure is benchmarks/run.py's
+    c.run("import os; print(os.getcwd(), os.environ.get('EMBEDCON_HOST_MARK'), "
+          "'x' in globals())")
+    assert f"{tmp_path} from-the-host False" in c.text()
+    # the old kernel is gone, a new spare follows, still two kernels in all
+    qtbot.waitUntil(lambda: not km.has_kernel, timeout=10000)
+    qtbot.waitUntil(lambda: w.spare_pool.has("python3"), timeout=20000)
+    qtbot.waitUntil(lambda: len(kernel_children() - before) == 2, timeout=10000)
+    # the spare never received user code: its first execution count is 1
+    c.run("print('after')")
+    assert "In [2]: " in c.text().rsplit("Kernel restarted", 1)[1]
+    # the host closes: its console shuts its kernel down, and the spare goes too
+    host.close()
+    w.shutdown_kernel()
+    qtbot.waitUntil(lambda: kernel_children() - before == set(), timeout=10000)
+    assert not os.path.exists(f"/proc/{spare_pid}") or spare_pid not in kernel_children()
+
+
+@pytest.mark.slow
+def test_spare_goes_when_the_console_is_destroyed(qapp, qtbot):
+    from embedcon.widgets import RichJupyterWidget
+    from embedcon.manager import QtKernelManager
+
+    before = kernel_children()
+    km = QtKernelManager(kernel_name="python3")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    w = RichJupyterWidget(kernel_manager=km, kernel_client=kc)
+    c = Console(qtbot, w, km, kc)
+    c.wait_ready()
+    w.spare_kernels = True  # turned on later: the spare follows
+    qtbot.waitUntil(lambda: w.spare_pool is not None and w.spare_pool.has("python3"),
+                    timeout=20000)
+    pool = w.spare_pool
+    w.spare_kernels = False  # turned off: the spare stops
+    assert pool.closed and not pool.managers and w.spare_pool is None
+    w.spare_kernels = True
+    qtbot.waitUntil(lambda: w.spare_pool is not None and w.spare_pool.has("python3"),
+                    timeout=20000)
+    pool = w.spare_pool
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+    w.deleteLater()  # the host drops its console without shutdown_kernel()
+    del w, c
+    qtbot.waitUntil(lambda: pool.closed, timeout=5000)
+    qtbot.waitUntil(lambda: kernel_children() - before == set(), timeout=10000)
+
+
+@pytest.mark.slow
+def test_spare_never_outlives_a_host_that_just_exits(tmp_path):
+    """A host that exits without closing anything: atexit stops the spare."""
+    script = textwrap.dedent("""
+        import os, sys
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from qtpy import QtCore, QtWidgets
+        app = QtWidgets.QApplication([])
+        from embedcon.widgets import RichJupyterWidget
+        from embedcon.manager import QtKernelManager
+        km = QtKernelManager(kernel_name="python3")
+        km.start_kernel()
+        kc = km.client(); kc.start_channels()
+        w = RichJupyterWidget(kernel_manager=km, kernel_client=kc, spare_kernels=True)
+        w.show()
+        def check():
+            if w.spare_pool is not None and w.spare_pool.has("python3"):
+                print(km.provisioner.pid, w.spare_pool.managers[0].provisioner.pid, flush=True)
+                os._exit(0) if "--hard" in sys.argv else sys.exit(0)
+        t = QtCore.QTimer(); t.timeout.connect(check); t.start(100)
+        QtCore.QTimer.singleShot(60000, lambda: sys.exit(3))
+        app.exec()
+    """)
+    path = tmp_path / "host.py"
+    path.write_text(script)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+         os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                         timeout=90, env=env)
+    assert out.returncode == 0, out.stderr
+    pids = [int(p) for p in out.stdout.split()]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in pids)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
