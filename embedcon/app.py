@@ -191,7 +191,8 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
 
     def init_ssh(self) -> None:
         """--ssh / --sshkey: all five channels through one SSH connection
-        (embedcon.ssh_tunnel), which ends with the application."""
+        (embedcon.ssh_tunnel), which ends with the application; passwords and
+        key passphrases are asked in a dialog (application/ssh_password.py)."""
         if not self.existing or (not self.sshserver and not self.sshkey):
             return
         from .connect import ConnectionFileError
@@ -201,10 +202,17 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
         if not server:  # a key alone: log in to the kernel's own host
             self.load_connection_file()
             server = self.ip
+        # a password or passphrase is asked in a dialog: the tunnel starts on a
+        # worker thread while this one runs Qt's event loop
+        self.init_qt_app()
+        from .application.ssh_password import DialogPasswordAsker, run_while_responsive
+
+        asker = DialogPasswordAsker(server)
         try:
-            path, self.tunnel = tunnelled_connection_file(
+            path, self.tunnel = run_while_responsive(lambda: tunnelled_connection_file(
                 self.connection_file, server, self.sshkey or None,
-                ssh_options=self.ssh_options, on_closed=self._tunnel_closed)
+                ssh_options=self.ssh_options, on_closed=self._tunnel_closed,
+                password_callback=asker))
         except (SSHTunnelError, ConnectionFileError) as exc:
             self._fail(str(exc))
             return

@@ -7,8 +7,12 @@ console.  :class:`KernelTunnel` starts a single OpenSSH client with five
 
 * ``ExitOnForwardFailure=yes``: a forward that cannot be set up ends ssh at
   once, with its reason, instead of leaving a channel silently missing;
-* ``BatchMode=yes``: never a password or host-key question on a terminal
-  nobody sees; authentication that needs one fails, and says so;
+* never a password or host-key question on a terminal nobody sees: without a
+  ``password_callback``, ``BatchMode=yes`` makes authentication that needs an
+  answer fail, and say so; with one, ssh asks through ``SSH_ASKPASS``
+  (``SSH_ASKPASS_REQUIRE=force``) pointed at :mod:`embedcon.ssh_askpass`,
+  which relays the prompt over a Unix socket in a private directory, and the
+  callback answers (see :class:`KernelTunnel`);
 * the remote command prints a marker and then reads its stdin.  OpenSSH sets
   up local forwards before it starts the session, so the marker means every
   local port listens; and the session ends when this process's end of the
@@ -28,16 +32,25 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
+import re
+import shlex
 import shutil
 import socket
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from typing import Callable, Optional
 
 log = logging.getLogger("embedcon.ssh_tunnel")
 
-__all__ = ["SSHTunnelError", "KernelTunnel", "tunnelled_connection_file", "CHANNELS"]
+__all__ = ["SSHTunnelError", "KernelTunnel", "tunnelled_connection_file", "CHANNELS",
+           "PasswordCallback"]
+
+#: ``callback(prompt) -> answer`` (the password or passphrase), or None to cancel
+PasswordCallback = Callable[[str], Optional[str]]
 
 CHANNELS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 _READY = "embedcon-tunnel-ready"
@@ -86,16 +99,57 @@ def split_server(server: str) -> tuple[str, Optional[int]]:
     return (f"{login}@{host}" if login else host), port
 
 
-def _explain(stderr: str, server: str) -> str:
-    """The line of ssh's stderr that says what went wrong, in the user's words."""
+def key_needs_passphrase(path: Optional[str]) -> bool:
+    """Whether the private key file ``path`` is encrypted (OpenSSH or PEM format)."""
+    import base64
+
+    if not path:
+        return False
+    try:
+        with open(os.path.expanduser(path), encoding="ascii", errors="replace") as f:
+            text = f.read(1 << 16)
+    except OSError:
+        return False
+    if "ENCRYPTED" in text:  # PEM: Proc-Type: 4,ENCRYPTED / BEGIN ENCRYPTED PRIVATE KEY
+        return True
+    body = re.search(r"-----BEGIN OPENSSH PRIVATE KEY-----(.*?)-----END", text, re.S)
+    if not body:
+        return False
+    try:
+        raw = base64.b64decode("".join(body.group(1).split()))
+    except ValueError:
+        return False
+    magic = b"openssh-key-v1\0"
+    if not raw.startswith(magic) or len(raw) < len(magic) + 4:
+        return False
+    n = int.from_bytes(raw[len(magic):len(magic) + 4], "big")
+    return raw[len(magic) + 4:len(magic) + 4 + n] != b"none"
+
+
+def _explain(stderr: str, server: str, *, asked: int = 0, can_ask: bool = False,
+             keyfile: Optional[str] = None) -> str:
+    """The line of ssh's stderr that says what went wrong, in the user's words.
+
+    ``asked``: how many passwords or passphrases were answered; ``can_ask``:
+    whether a password callback was there to answer them."""
     text = stderr.strip()
     low = text.lower()
     if "host key verification failed" in low or "no matching host key" in low:
         return (f"the host key of {server} is not known or has changed: connect once with "
                 f"`ssh {server}` to check and accept it")
     if "permission denied" in low:
+        if asked:
+            return (f"{server} refused the login: wrong password or passphrase "
+                    f"({asked} {'try' if asked == 1 else 'tries'})")
+        if not can_ask and key_needs_passphrase(keyfile):
+            return (f"the key {keyfile} needs its passphrase, which cannot be asked here: "
+                    "add it to an ssh-agent (or give the tunnel a password_callback)")
+        if can_ask:
+            return (f"{server} refused the login (permission denied): use a key that the "
+                    "server accepts (--sshkey) or an ssh-agent")
         return (f"{server} refused the login (permission denied): use a key that the "
-                "server accepts (--sshkey) or an ssh-agent; passwords cannot be asked here")
+                "server accepts (--sshkey) or an ssh-agent; passwords cannot be asked here "
+                "(no password_callback)")
     if "could not resolve hostname" in low or "name or service not known" in low:
         return f"unknown host {server!r}"
     if "connection refused" in low and "channel" not in low:
@@ -108,6 +162,125 @@ def _explain(stderr: str, server: str) -> str:
     return last[-1] if last else "ssh exited without saying why"
 
 
+def _python_for_helper() -> str:
+    """A Python interpreter to run the askpass helper with (stdlib only).
+
+    ``sys.executable`` unless it is not a Python (an application that embeds
+    Python may report its own binary there)."""
+    exe = sys.executable or ""
+    if exe and re.match(r"python|pypy", os.path.basename(exe), re.I):
+        return exe
+    return shutil.which("python3") or shutil.which("python") or exe
+
+
+_openssh_version_cache: dict = {}
+
+
+def _openssh_version(ssh: str) -> tuple:
+    """(major, minor) of the OpenSSH client ``ssh`` (0, 0 when unknown)."""
+    if ssh not in _openssh_version_cache:
+        version = (0, 0)
+        try:
+            out = subprocess.run([ssh, "-V"], capture_output=True, text=True, timeout=5)
+            m = re.search(r"OpenSSH_(\d+)\.(\d+)", out.stderr + out.stdout)
+            if m:
+                version = (int(m.group(1)), int(m.group(2)))
+        except (OSError, subprocess.SubprocessError):
+            pass
+        _openssh_version_cache[ssh] = version
+    return _openssh_version_cache[ssh]
+
+
+def _is_question(prompt: str) -> bool:
+    """A yes/no question (an unknown host key), not a password or passphrase."""
+    low = prompt.lower()
+    return "yes/no" in low or "please type 'yes'" in low
+
+
+class _Askpass:
+    """The embedcon end of :mod:`embedcon.ssh_askpass`: a Unix socket in a
+    private (0700) directory, a launcher script beside it, and a thread that
+    turns each helper's request into a ``("prompt", text, conn)`` event.
+
+    Yes/no questions (an unknown host key) are refused here, without asking:
+    host keys are checked as in BatchMode."""
+
+    def __init__(self, events: "queue.Queue", ssh: str):
+        self.events = events
+        self.dir = tempfile.mkdtemp(prefix="embedcon-askpass-")  # mode 0700
+        self.path = os.path.join(self.dir, "socket")
+        self.launcher = os.path.join(self.dir, "askpass")
+        helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ssh_askpass.py")
+        fd = os.open(self.launcher, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o700)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"#!/bin/sh\nexec {shlex.quote(_python_for_helper())} -I "
+                    f"{shlex.quote(helper)} \"$@\"\n")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(self.path)
+        self.sock.listen(4)
+        self.ssh = ssh
+        self._closed = False
+        threading.Thread(target=self._serve, daemon=True, name="embedcon-ssh-askpass").start()
+
+    def env(self) -> dict:
+        from .ssh_askpass import SOCKET_VARIABLE
+
+        env = {"SSH_ASKPASS": self.launcher, "SSH_ASKPASS_REQUIRE": "force",
+               SOCKET_VARIABLE: self.path}
+        if _openssh_version(self.ssh) < (8, 4):
+            # before SSH_ASKPASS_REQUIRE, ssh without a terminal asks SSH_ASKPASS
+            # only when DISPLAY is set (the helper does not use it)
+            env["DISPLAY"] = os.environ.get("DISPLAY") or ":0"
+        return env
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.25)  # notice close() while waiting
+        while not self._closed:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            try:
+                conn.settimeout(5)
+                data = b""
+                while len(data) < 65536:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                request = json.loads(data.decode("utf-8", "replace") or "{}")
+                prompt = str(request.get("prompt", "")).strip()
+                hint = request.get("hint", "")
+            except (OSError, ValueError):
+                conn.close()
+                continue
+            if hint == "confirm" or _is_question(prompt):
+                log.info("ssh asked a yes/no question; answered no: %s",
+                         prompt.splitlines()[-1] if prompt else "")
+                self.reply(conn, None)
+                continue
+            conn.settimeout(None)
+            self.events.put(("prompt", prompt, conn))
+
+    @staticmethod
+    def reply(conn, answer: Optional[str]) -> None:
+        try:
+            conn.sendall(b"0" if answer is None else b"1" + answer.encode("utf-8"))
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self._closed = True
+        try:
+            self.sock.close()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class KernelTunnel:
     """Forward a kernel's five ports through one SSH connection.
 
@@ -115,11 +288,25 @@ class KernelTunnel:
     seen from ``server``).  :meth:`start` returns the same info with
     ``ip = 127.0.0.1`` and the local ports.  ``ssh_options`` are extra
     ``-o`` options (``"UserKnownHostsFile=/path"``).
+
+    ``password_callback(prompt) -> str | None`` answers ssh's password and
+    key-passphrase prompts (``prompt`` is ssh's text, e.g. ``Enter passphrase
+    for key '/home/me/.ssh/id_ed25519':``); None cancels, and :meth:`start`
+    raises at once.  It is called on the thread that called :meth:`start`,
+    and the time it takes does not count against ``timeout``.  OpenSSH asks
+    up to three times (``NumberOfPasswordPrompts``) before the login fails.
+    Without a callback nothing is asked (``BatchMode``) and a login that needs
+    an answer fails with an :class:`SSHTunnelError` that says so.  Yes/no
+    questions (an unknown host key) are never asked: they fail as in BatchMode.
     """
+
+    #: prompts answered in one start before it gives up (ssh asks 3 per method)
+    max_prompts = 10
 
     def __init__(self, info: dict, server: str, keyfile: Optional[str] = None, *,
                  timeout: float = 10.0, ssh_options: tuple | list = (),
-                 ssh: str = "ssh", on_closed: Optional[Callable[[str], None]] = None):
+                 ssh: str = "ssh", on_closed: Optional[Callable[[str], None]] = None,
+                 password_callback: Optional[PasswordCallback] = None):
         if info.get("transport", "tcp") != "tcp":
             raise SSHTunnelError("SSH tunnels carry TCP only; this kernel uses "
                                  f"{info.get('transport')!r}")
@@ -130,6 +317,8 @@ class KernelTunnel:
         self.ssh_options = list(ssh_options)
         self.ssh = shutil.which(ssh) or ssh
         self.on_closed = on_closed
+        self.password_callback = password_callback
+        self.prompts_answered = 0
         self.local_ports: dict[str, int] = {}
         self.process: Optional[subprocess.Popen] = None
         self._stderr: list[str] = []
@@ -144,8 +333,9 @@ class KernelTunnel:
             remote_ip = "127.0.0.1"
         if ":" in remote_ip:
             remote_ip = f"[{remote_ip}]"
+        batch = "no" if self.password_callback is not None else "yes"
         cmd = [self.ssh, "-T",
-               "-o", "BatchMode=yes",
+               "-o", f"BatchMode={batch}",
                "-o", "ExitOnForwardFailure=yes",
                "-o", f"ConnectTimeout={max(1, int(self.timeout))}",
                "-o", "ServerAliveInterval=3",
@@ -163,45 +353,53 @@ class KernelTunnel:
 
     # -- life ------------------------------------------------------------------
     def start(self) -> dict:
-        """Start ssh and wait (at most ``timeout`` s) until every forward listens.
+        """Start ssh and wait (at most ``timeout`` s, not counting the time the
+        password callback takes) until every forward listens.
 
         A local port taken by another program between our choice and ssh's
         bind is the one failure that a retry with other ports fixes (twice)."""
         missing = [c for c in CHANNELS if not self.info.get(c)]
         if missing:
             raise SSHTunnelError(f"the connection info lacks {', '.join(missing)}")
-        deadline = time.monotonic() + self.timeout
+        self.prompts_answered = 0
+        self._deadline = time.monotonic() + self.timeout
         for attempt in range(3):
             try:
-                return self._start_once(max(1.0, deadline - time.monotonic()))
+                return self._start_once()
             except _PortTaken as exc:
                 log.info("ssh could not bind a local port (%s); trying other ports", exc)
                 last = exc
         raise SSHTunnelError(f"SSH tunnel to {self.server} failed: {last}")
 
-    def _start_once(self, timeout: float) -> dict:
+    def _start_once(self) -> dict:
         self._stderr, self._marker_seen, self._closing = [], False, False
-        self._ready = threading.Event()
+        events: queue.Queue = queue.Queue()
         self.local_ports = dict(zip(CHANNELS, _free_local_ports(len(CHANNELS))))
         cmd = self.command()
         log.info("tunnelling the kernel's ports through %s", self.server)
         env = dict(os.environ)
-        env.pop("SSH_ASKPASS", None)  # BatchMode: never ask
+        env.pop("SSH_ASKPASS", None)  # BatchMode, or our own askpass: never another
+        env.pop("SSH_ASKPASS_REQUIRE", None)
         env.pop("DISPLAY", None)
+        askpass = None
         try:
-            self.process = subprocess.Popen(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                env=env, start_new_session=True)
-        except OSError as exc:
-            raise SSHTunnelError(f"cannot run ssh ({self.ssh}): {exc}") from None
-        threading.Thread(target=self._read_stderr, args=(self.process, self._stderr),
-                         daemon=True, name="embedcon-ssh-stderr").start()
-        threading.Thread(target=self._watch, args=(self.process, self._ready, self._stderr),
-                         daemon=True, name="embedcon-ssh-watch").start()
-        if not self._ready.wait(timeout):
-            self.close()
-            raise SSHTunnelError(f"SSH tunnel to {self.server}: no connection within "
-                                 f"{self.timeout:g} s")
+            if self.password_callback is not None:
+                askpass = _Askpass(events, self.ssh)
+                env.update(askpass.env())
+            try:
+                self.process = subprocess.Popen(
+                    cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    env=env, start_new_session=True)
+            except OSError as exc:
+                raise SSHTunnelError(f"cannot run ssh ({self.ssh}): {exc}") from None
+            threading.Thread(target=self._read_stderr, args=(self.process, self._stderr),
+                             daemon=True, name="embedcon-ssh-stderr").start()
+            threading.Thread(target=self._watch, args=(self.process, events, self._stderr),
+                             daemon=True, name="embedcon-ssh-watch").start()
+            self._wait_until_up(events)
+        finally:
+            if askpass is not None:
+                askpass.close()
         if self.process.poll() is not None and not self._marker_seen:
             self._wait_stderr(self.process, self._stderr)
             text = "".join(self._stderr)
@@ -209,21 +407,59 @@ class KernelTunnel:
                     "address already in use" in text.lower():
                 self.process = None
                 raise _PortTaken(text.strip().splitlines()[-1])
-            raise SSHTunnelError(f"SSH tunnel to {self.server} failed: "
-                                 f"{_explain(''.join(self._stderr), self.server)}")
+            why = _explain(text, self.server, asked=self.prompts_answered,
+                           can_ask=self.password_callback is not None, keyfile=self.keyfile)
+            self.process = None
+            raise SSHTunnelError(f"SSH tunnel to {self.server} failed: {why}")
         new = dict(self.info, ip="127.0.0.1", **self.local_ports)
         return new
 
+    def _wait_until_up(self, events: "queue.Queue") -> None:
+        """Answer ssh's prompts until its forwards are up or it exits."""
+        while True:
+            try:
+                event = events.get(timeout=max(0.0, self._deadline - time.monotonic()))
+            except queue.Empty:
+                self.close()
+                raise SSHTunnelError(f"SSH tunnel to {self.server}: no connection within "
+                                     f"{self.timeout:g} s") from None
+            if event[0] != "prompt":
+                return  # "up" or "exited"
+            _, prompt, conn = event
+            if self.prompts_answered >= self.max_prompts:
+                _Askpass.reply(conn, None)
+                self.close()
+                raise SSHTunnelError(f"SSH tunnel to {self.server} failed: ssh asked more "
+                                     f"than {self.max_prompts} times")
+            log.info("ssh asks for a password or passphrase; asking the user")
+            asked_at = time.monotonic()
+            try:
+                answer = self.password_callback(prompt)
+            except BaseException:
+                _Askpass.reply(conn, None)
+                self.close()
+                raise
+            finally:
+                self._deadline += time.monotonic() - asked_at
+            if answer is None:
+                _Askpass.reply(conn, None)
+                self.close()
+                raise SSHTunnelError(f"SSH tunnel to {self.server}: cancelled (no password "
+                                     "or passphrase given)")
+            self.prompts_answered += 1
+            _Askpass.reply(conn, answer)
+            del answer
+
     _marker_seen = False
 
-    def _watch(self, proc, ready, stderr: list) -> None:
+    def _watch(self, proc, events: "queue.Queue", stderr: list) -> None:
         marker = False
         for raw in proc.stdout:
             if raw.decode("utf-8", "replace").strip() == _READY:
                 marker = self._marker_seen = True
-                ready.set()
+                events.put(("up",))
         proc.wait()
-        ready.set()  # start() learns the end too
+        events.put(("exited",))  # start() learns the end too
         if marker and not self._closing and proc is self.process:
             self._wait_stderr(proc, stderr)
             why = _explain("".join(stderr), self.server) if stderr else \
@@ -285,17 +521,21 @@ class KernelTunnel:
 
 def tunnelled_connection_file(path: str, server: str, keyfile: Optional[str] = None, *,
                               timeout: float = 10.0, ssh_options=(),
-                              on_closed=None) -> tuple[str, KernelTunnel]:
+                              on_closed=None,
+                              password_callback: Optional[PasswordCallback] = None,
+                              ) -> tuple[str, KernelTunnel]:
     """Tunnel the kernel of connection file ``path`` through ``server``.
 
     Returns the path of the tunnelled connection file (``<name>-ssh.json``
     next to ``path``, mode 0600) and the :class:`KernelTunnel`, which the
-    caller closes when done.  Raises :class:`SSHTunnelError`."""
+    caller closes when done.  Raises :class:`SSHTunnelError`.
+    ``password_callback`` answers password and passphrase prompts (see
+    :class:`KernelTunnel`); without it a login that needs one fails."""
     from .connect import check_connection_file
 
     info = check_connection_file(path)
     tunnel = KernelTunnel(info, server, keyfile, timeout=timeout, ssh_options=ssh_options,
-                          on_closed=on_closed)
+                          on_closed=on_closed, password_callback=password_callback)
     new = tunnel.start()
     root, ext = os.path.splitext(path)
     new_path = (root[:-4] if root.endswith("-ssh") else root) + "-ssh" + (ext or ".json")

@@ -94,6 +94,15 @@ class SSHServer:
         self.options = [f"UserKnownHostsFile={self.known_hosts}", "StrictHostKeyChecking=yes",
                         "GlobalKnownHostsFile=/dev/null"]
 
+    def add_user_key(self, name: str, passphrase: str = "") -> Path:
+        """Another user key (protected by ``passphrase``) that the server accepts."""
+        key = self.root / name
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-f", str(key)],
+                       check=True)
+        with open(self.authorized, "a") as f:
+            f.write(key.with_suffix(".pub").read_text())
+        return key
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()

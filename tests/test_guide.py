@@ -427,10 +427,26 @@ def guide_kernel(qapp):
     stop_kernel(km, kc)
 
 
+@pytest.fixture(scope="module")
+def display_kernel(qapp):
+    """A kernel on a virtual X display (tests/xvfb.py), for the guide's
+    ``%matplotlib qt`` cell: matplotlib opens Qt windows only on a display."""
+    from xvfb import VirtualDisplay, start_kernel_on
+
+    display = VirtualDisplay()
+    km, kc = start_kernel_on(display)
+    yield km, kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+    display.stop()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("block", _by("ipython"))
-def test_guide_cells(block, guide_kernel, make_console):
-    c = make_console(*guide_kernel, wait=False)
+def test_guide_cells(block, request, make_console):
+    on_display = "%matplotlib qt" in block.code
+    kernel = request.getfixturevalue("display_kernel" if on_display else "guide_kernel")
+    c = make_console(*kernel, wait=False)
     c.wait_prompt()
     c.wait_ready()
     reply = c.run_source(block.code.rstrip("\n"), timeout=60000)
@@ -441,6 +457,12 @@ def test_guide_cells(block, guide_kernel, make_console):
     assert not failed, failed  # every rich output drawn, none replaced by its reason
     if "%matplotlib inline" in block.code:
         assert [b for b in c.w.rich_blocks() if b.kind in ("image", "svg")], "no figure drawn"
+    if on_display:  # a Qt window in the kernel, nothing inline, and the kernel answers
+        assert not c.w.rich_blocks()
+        c.run("import matplotlib.pyplot as plt; w = plt.get_current_fig_manager().window; "
+              "print(plt.get_backend(), w.isVisible())", timeout=20000)
+        assert "QtAgg True" in c.output_of_last_cell()
+        c.run("plt.close('all')")
     if c.w.pager.isVisible():  # obj? pages: the pager shows the text
         assert c.w.pager.text().strip()
         c.w.pager.close_page()

@@ -95,9 +95,9 @@ class TestPatchKernelCmd:
 # -- live kernels ----------------------------------------------------------
 
 @contextmanager
-def running_kernel(fix):
+def running_kernel(fix, env=None):
     km = QtKernelManager(fix_qt_event_loop=fix)
-    km.start_kernel()
+    km.start_kernel(**({"env": {**os.environ, **env}} if env else {}))
     # parent=km: liveness is asked of the manager (the process), not the
     # heartbeat, which can miss its first beat on a loaded machine.
     kc = BlockingKernelClient(parent=km)
@@ -224,10 +224,11 @@ def test_gui_qt_no_stalls(qapp):
 def _enable_matplotlib_qt(kc):
     """Turn on matplotlib's Qt backend; returns the magic(s) that worked.
 
-    ``%matplotlib qt`` alone is what users type.  Older IPython maps it to
-    Qt5Agg (PyQt5/PySide2 only), and without a display matplotlib refuses a
-    Qt backend until a QApplication exists, so fall back to ``%gui qt``
-    followed by ``%matplotlib qt`` / ``qt6`` (the same integration runs).
+    ``%matplotlib qt`` alone is what users type (it works on a display:
+    test_bare_matplotlib_qt_on_a_display).  Without a display matplotlib
+    refuses a Qt backend until a QApplication exists, so fall back to
+    ``%gui qt`` followed by ``%matplotlib qt`` / ``qt6`` (the same integration
+    runs).
     """
     errors = []
     for magic in ("%matplotlib qt", "%gui qt\n%matplotlib qt", "%matplotlib qt6"):
@@ -255,6 +256,77 @@ def test_matplotlib_qt_no_stalls(qapp):
         stats = hammer(kc, 300)
         print(f"fix on, {magic!r}:", stats)
         assert stats["sent"] == 300 and stats["stalls"] == 0, stats
+
+
+def _load_kernel_entry():
+    import importlib.util as iu
+
+    spec = iu.spec_from_file_location("_embedcon_kernel_entry_under_test", KERNEL_ENTRY)
+    module = iu.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="matplotlib not installed")
+def test_matplotlib_qt_name_is_mapped_to_qtagg_as_newer_ipython_does():
+    """IPython before 8.24 maps ``qt`` to Qt5Agg (PyQt5/PySide2 only); the
+    kernel entry maps it to QtAgg (any binding), lazily, on first use."""
+    import IPython
+    from IPython.core import pylabtools
+
+    entry = _load_kernel_entry()
+    assert entry._version_tuple("8.12.3") == (8, 12)
+    assert entry._version_tuple("8.24.0rc1") == (8, 24)
+    assert entry._version_tuple("3.11.2.post1") == (3, 11)
+    original, backends = pylabtools.find_gui_and_backend, dict(pylabtools.backends)
+    try:
+        installed = entry.install_matplotlib_qt_name()
+        assert installed == (entry._version_tuple(IPython.__version__) < (8, 24))
+        assert pylabtools.find_gui_and_backend("qt") == ("qt", "QtAgg")
+        assert pylabtools.find_gui_and_backend("qt5") == ("qt5", "Qt5Agg")  # asked for Qt5
+        assert pylabtools.find_gui_and_backend(None, "qt")[1] == "QtAgg"  # after %gui qt
+        assert pylabtools.find_gui_and_backend("inline")[1].endswith("backend_inline")
+        assert entry.install_matplotlib_qt_name() == installed  # twice: one wrapper
+    finally:
+        pylabtools.find_gui_and_backend = original
+        pylabtools.backends.clear()
+        pylabtools.backends.update(backends)
+
+
+@pytest.fixture(scope="module")
+def display():
+    from xvfb import VirtualDisplay
+
+    d = VirtualDisplay()
+    yield d
+    d.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="matplotlib not installed")
+def test_bare_matplotlib_qt_on_a_display(qapp, display):
+    """``%matplotlib qt`` alone, as users type it, in a kernel on an X display:
+    a Qt figure window, and the kernel keeps answering at once."""
+    with running_kernel(fix=True, env=display.env()) as (km, kc):
+        content = execute(kc, "%matplotlib qt", timeout=120)
+        assert content["status"] == "ok", content
+        _assert_fixed_loop_active(kc)
+        content = execute(kc, "import matplotlib.pyplot as plt\n"
+                              "plt.plot([1, 2])\n"
+                              "plt.show(block=False)\n"
+                              "manager = type(plt.get_current_fig_manager())\n"
+                              "window = plt.get_current_fig_manager().window", timeout=60)
+        assert content["status"] == "ok", content
+        t0 = time.perf_counter()
+        assert evaluate(kc, "1 + 1") == "2"
+        assert time.perf_counter() - t0 < 10  # generous: a stalled kernel never answers
+        assert evaluate(kc, "plt.get_backend()") == "'QtAgg'"
+        assert evaluate(kc, "manager.__module__") == "'matplotlib.backends.backend_qt'"
+        assert evaluate(kc, "window.isVisible() and window.windowHandle() is not None") == \
+            "True"
+        assert evaluate(kc, "window.windowHandle().screen().name() != ''") == "True"
+        stats = hammer(kc, 100)
+        assert stats["sent"] == 100 and stats["stalls"] == 0, stats
 
 
 def _cpu_seconds(pid):

@@ -14,6 +14,9 @@ ipykernel and a Qt binding but not embedcon, so nothing here imports
 embedcon, and Qt itself is only imported once a Qt integration is switched
 on (``%gui qt``, ``%matplotlib qt``, ``--gui=qt``).
 
+It also makes a bare ``%matplotlib qt`` work with IPython before 8.24
+(:func:`install_matplotlib_qt_name`).
+
 Why it exists
 -------------
 ipykernel's own Qt integration advances Qt by running a nested QEventLoop
@@ -239,6 +242,62 @@ def install():
     return names
 
 
+def _version_tuple(text):
+    """``"8.12.3"`` -> (8, 12); (0, 0) when it does not start with numbers."""
+    parts = []
+    for piece in str(text).split(".")[:2]:
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts + [0, 0])[:2] if parts else (0, 0)
+
+
+def install_matplotlib_qt_name():
+    """Make a bare ``%matplotlib qt`` use matplotlib's ``QtAgg`` backend.
+
+    IPython before 8.24 maps the name ``qt`` to ``Qt5Agg``, which imports only
+    PyQt5 or PySide2; IPython 8.24 and later map it to ``QtAgg`` (any Qt
+    binding, matplotlib 3.5 and later).  With an older IPython this wraps
+    ``pylabtools.find_gui_and_backend`` (what ``%matplotlib``, ``--matplotlib``
+    and ``--pylab`` go through) so that, on first use, the name ``qt`` is
+    mapped the newer way if the kernel's matplotlib has ``QtAgg``.  matplotlib
+    is not imported before that (IPython imports it there anyway).  ``qt5``
+    and a ``Qt5Agg`` chosen in matplotlibrc keep their meaning.  Returns
+    whether the wrapper was installed.
+    """
+    import IPython
+    from IPython.core import pylabtools
+
+    if _version_tuple(IPython.__version__) >= (8, 24):
+        return False
+    original = pylabtools.find_gui_and_backend
+    if getattr(original, "embedcon_qt_name", False):
+        return True
+    if getattr(pylabtools, "backends", {}).get("qt") != "Qt5Agg":
+        return False
+
+    def find_gui_and_backend(gui=None, gui_select=None):
+        if pylabtools.backends.get("qt") == "Qt5Agg":
+            try:
+                import matplotlib
+
+                if _version_tuple(matplotlib.__version__) >= (3, 5):
+                    pylabtools.backends["qt"] = "QtAgg"
+            except Exception:  # no matplotlib: IPython reports it as before
+                pass
+        return original(gui, gui_select)
+
+    find_gui_and_backend.__doc__ = original.__doc__
+    find_gui_and_backend.embedcon_qt_name = True
+    pylabtools.find_gui_and_backend = find_gui_and_backend
+    return True
+
+
 # First argument in head-start mode (see embedcon/head_start.py).
 _HEAD_START = "--embedcon-head-start"
 
@@ -294,6 +353,10 @@ def main():
         install()
     except Exception as exc:  # never stop the kernel from starting
         sys.stderr.write("embedcon: Qt event-loop fix not installed: %r\n" % (exc,))
+    try:
+        install_matplotlib_qt_name()
+    except Exception as exc:  # never stop the kernel from starting
+        sys.stderr.write("embedcon: %%matplotlib qt mapping not installed: %r\n" % (exc,))
     from ipykernel import kernelapp
 
     if head_start:
