@@ -738,6 +738,59 @@ def _pump(ad, seconds: float) -> None:
         time.sleep(0.002)
 
 
+class _ReplyClock:
+    """Splits a request's round trip into the kernel's part and the console's.
+
+    Wraps the shell channel's ``call_handlers`` (called on the client's I/O
+    thread by jupyter_client for every shell reply, in both consoles) and
+    records, for each reply of ``msg_type``, the kernel's part: from the
+    request's header date (stamped by the console's client when it builds
+    the request) to the reply's header date (stamped by the kernel when it
+    builds the reply), both wall clocks of this machine.  Whatever else the
+    round trip took -- the key handling before the request, the kernel
+    serializing and sending the reply, decoding it, handing it to the GUI
+    thread, building and showing the list or tip -- is the console's part."""
+
+    def __init__(self, ad, msg_type: str):
+        self.msg_type = msg_type
+        self.kernel_ms: list[float] = []
+        self._ch = ad.kc.shell_channel
+        self._orig = self._ch.call_handlers
+        self._ch.call_handlers = self._seen
+
+    def _seen(self, msg) -> None:
+        try:
+            if msg.get("msg_type") == self.msg_type:
+                sent = msg["parent_header"]["date"].timestamp()
+                made = msg["header"]["date"].timestamp()
+                self.kernel_ms.append((made - sent) * 1000)
+        except Exception:  # a reply without dates: no split for it
+            pass
+        self._orig(msg)
+
+    def take(self) -> float | None:
+        """The kernel's part of the last round trip (ms), None if not seen."""
+        if not self.kernel_ms:
+            return None
+        v = self.kernel_ms[-1]
+        self.kernel_ms.clear()
+        return v
+
+    def close(self) -> None:
+        self._ch.call_handlers = self._orig
+
+
+def _split(totals: list[float], kernels: list) -> dict:
+    """Medians of the kernel's and the console's parts of paired round trips."""
+    pairs = [(t, k) for t, k in zip(totals, kernels) if k is not None]
+    if not pairs:
+        return {}
+    ks = sorted(k for _t, k in pairs)
+    fs = sorted(t - k for t, k in pairs)
+    return {"kernel_ms": ks[len(ks) // 2], "frontend_ms": fs[len(fs) // 2],
+            "frontend_max_ms": fs[-1]}
+
+
 def sc_complete5k(ad, start_ts, n=5000, runs=5):
     """Tab with 5,000 matches: time until the droplist shows them all, longest stall."""
     from qtpy import QtCore
@@ -749,8 +802,9 @@ def sc_complete5k(ad, start_ts, n=5000, runs=5):
     ed = ad.editor
     ed.setFocus()
     emit({"event": "start", "kernel_pid": ad.kernel_pid()})
-    times, stalls, cpu = [], [], []
+    times, stalls, cpu, kernel = [], [], [], []
     spy = StallSpy()
+    clock = _ReplyClock(ad, "complete_reply")
     for _ in range(runs):
         ad.set_input("zq_na")
         _pump(ad, 0.2)
@@ -766,10 +820,13 @@ def sc_complete5k(ad, start_ts, n=5000, runs=5):
             raise TimeoutError(f"completion list not shown with {n} rows "
                                f"(rows: {ad.completion_count()})")
         times.append((t1 - t0) * 1000)
+        kernel.append(clock.take())
         cpu.append((c1 - c0) * 1000)
         QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
         QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
         _pump(ad, 0.1)
+    clock.close()
+    r.update(_split(times, kernel))
     times.sort()
     r.update(value=times[len(times) // 2], unit="ms Tab to list shown",
              longest_stall_ms=max(stalls), cpu_ms=sorted(cpu)[len(cpu) // 2], runs=runs,
@@ -869,7 +926,8 @@ def sc_calltip(ad, start_ts, runs=10):
     ed.setFocus()
     ad.call_tip_visible()  # NotAvailable before the timed part
     emit({"event": "start", "kernel_pid": ad.kernel_pid()})
-    times = []
+    times, kernel = [], []
+    clock = _ReplyClock(ad, "inspect_reply")
     for _ in range(runs):
         ad.set_input("")
         for ch in "print":
@@ -883,9 +941,12 @@ def sc_calltip(ad, start_ts, runs=10):
         if not ok:
             raise TimeoutError("no call tip after 10 s")
         times.append((t1 - t0) * 1000)
+        kernel.append(clock.take())
         QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
         ad.wait_until(lambda: not ad.call_tip_visible(), 2.0, poll_ms=1)
         _pump(ad, 0.05)
+    clock.close()
+    r.update(_split(times, kernel))
     times.sort()
     r.update(value=times[len(times) // 2], unit="ms ( to tip shown", max_ms=times[-1], runs=runs,
              floor_inspect_ms=_request_floor(ad, "inspect", "print(", 6))
