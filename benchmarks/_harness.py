@@ -742,18 +742,24 @@ class _ReplyClock:
     """Splits a request's round trip into the kernel's part and the console's.
 
     Wraps the shell channel's ``call_handlers`` (called on the client's I/O
-    thread by jupyter_client for every shell reply, in both consoles) and
-    records, for each reply of ``msg_type``, the kernel's part: from the
-    request's header date (stamped by the console's client when it builds
-    the request) to the reply's header date (stamped by the kernel when it
-    builds the reply), both wall clocks of this machine.  Whatever else the
-    round trip took -- the key handling before the request, the kernel
-    serializing and sending the reply, decoding it, handing it to the GUI
-    thread, building and showing the list or tip -- is the console's part."""
+    thread by jupyter_client for every decoded shell reply, in both
+    consoles) and records, for each reply of ``msg_type``:
+
+    * the kernel's part: from the request's header date (stamped by the
+      console's client when it builds the request) to the reply's header
+      date (stamped by the kernel when it builds the reply), both wall
+      clocks of this machine;
+    * the transit: from the reply's date to the reply decoded on the
+      console's I/O thread (the kernel serializing and sending it, the
+      hops between processes and threads, jupyter_client decoding it).
+
+    The rest of the round trip -- the key handling before the request, the
+    reply's way from the I/O thread to the GUI thread, building and showing
+    the list or tip -- is the console's GUI part."""
 
     def __init__(self, ad, msg_type: str):
         self.msg_type = msg_type
-        self.kernel_ms: list[float] = []
+        self.seen: list[tuple[float, float]] = []
         self._ch = ad.kc.shell_channel
         self._orig = self._ch.call_handlers
         self._ch.call_handlers = self._seen
@@ -761,34 +767,41 @@ class _ReplyClock:
     def _seen(self, msg) -> None:
         try:
             if msg.get("msg_type") == self.msg_type:
+                now = time.time()
                 sent = msg["parent_header"]["date"].timestamp()
                 made = msg["header"]["date"].timestamp()
-                self.kernel_ms.append((made - sent) * 1000)
+                self.seen.append(((made - sent) * 1000, (now - made) * 1000))
         except Exception:  # a reply without dates: no split for it
             pass
         self._orig(msg)
 
-    def take(self) -> float | None:
-        """The kernel's part of the last round trip (ms), None if not seen."""
-        if not self.kernel_ms:
+    def take(self) -> tuple[float, float] | None:
+        """(kernel ms, transit ms) of the last round trip, None if not seen."""
+        if not self.seen:
             return None
-        v = self.kernel_ms[-1]
-        self.kernel_ms.clear()
+        v = self.seen[-1]
+        self.seen.clear()
         return v
 
     def close(self) -> None:
         self._ch.call_handlers = self._orig
 
 
-def _split(totals: list[float], kernels: list) -> dict:
-    """Medians of the kernel's and the console's parts of paired round trips."""
-    pairs = [(t, k) for t, k in zip(totals, kernels) if k is not None]
+def _split(totals: list[float], parts: list) -> dict:
+    """Medians of the kernel's, the transit's and the console's GUI parts of
+    paired round trips (``frontend_ms``: everything but the kernel's part)."""
+    pairs = [(t, p) for t, p in zip(totals, parts) if p is not None]
     if not pairs:
         return {}
-    ks = sorted(k for _t, k in pairs)
-    fs = sorted(t - k for t, k in pairs)
-    return {"kernel_ms": ks[len(ks) // 2], "frontend_ms": fs[len(fs) // 2],
-            "frontend_max_ms": fs[-1]}
+
+    def med(v):
+        v = sorted(v)
+        return v[len(v) // 2]
+    front = [t - k for t, (k, _tr) in pairs]
+    return {"kernel_ms": med(k for _t, (k, _tr) in pairs),
+            "transit_ms": med(tr for _t, (_k, tr) in pairs),
+            "gui_ms": med(t - k - tr for t, (k, tr) in pairs),
+            "frontend_ms": med(front), "frontend_max_ms": max(front)}
 
 
 def sc_complete5k(ad, start_ts, n=5000, runs=5):
