@@ -119,7 +119,11 @@ def render() -> str:
             obj = getattr(m, name)
             if inspect.isclass(obj):
                 lines += [f"### `{mod}.{name}`", "", _doc(obj), ""]
-                methods = _public_methods(obj)
+                methods = {}
+                for klass in reversed(obj.__mro__):  # embedcon mixins' members too
+                    if klass.__module__.startswith("embedcon"):
+                        methods.update(_public_methods(klass))
+                methods = sorted(methods.items())
                 if methods:
                     for n, member in methods:
                         if isinstance(member, property):

@@ -163,6 +163,26 @@ def test_bracket_matching_ignores_strings_and_comments(console, tmp_path):
     w.grab().save(str(tmp_path / "brackets.png"))
 
 
+def test_bracket_matching_inside_a_multi_line_string(console):
+    """The middle lines of a triple-quoted string spanning lines are string:
+    their brackets match nothing; after the closing quotes brackets are code."""
+    w = console.w
+    console.type('f("""doc')
+    console.key(Key.Key_Return, CTRL)
+    console.type("middle )")  # inside the string: not the partner of "f("
+    assert _bracket_marks(w) == []
+    console.type(" [x]")
+    assert _bracket_marks(w) == []
+    console.key(Key.Key_Return, CTRL)
+    console.type('""", g(1))')  # the closing quotes, then code
+    prompt = len(w._cont_prompt)
+    line3 = len('f("""doc') + 1 + prompt + len("middle ) [x]") + 1 + prompt
+    assert _bracket_marks(w) == [1, line3 + len('""", g(1))') - 1]
+    console.key(Key.Key_Left)  # after "g(1)": its "("
+    assert _bracket_marks(w) == [line3 + 6, line3 + 8]
+    console.key(Key.Key_Escape)
+
+
 def test_find_bar(console):
     console.run("for i in range(30): print(f'row {i} needle' if i % 10 == 3 else f'row {i}')")
     w = console.w

@@ -197,3 +197,28 @@ def test_ipython_lexer_names_cell_magic_bodies_and_keeps_python():
     assert list(lx.get_tokens("len??"))[-1] == (Operator, "??")
     assert list(lx.get_tokens("x = !ls"))[4] == (Operator, "!")
     assert "".join(v for _, v in lx.get_tokens("a = b ? c")) == "a = b ? c"  # not help
+
+
+def test_brackets_inside_a_multi_line_string_are_ignored(scanner):
+    """The string state is carried from line to line: the middle lines of a
+    triple-quoted string are string, and its last line is code after the quotes."""
+    lines = ['f(x, """doc (', "middle ) line [ {", "end ''' (\"\"\" + g(1))",
+             "y = '\"\"\"' + (2)", "h(3, '''", "  ]''')"]
+
+    def at(i):
+        return lines[i]
+    assert scanner.states(at, 5) == [None, '"""', '"""', None, None, "'''"]
+    assert scanner.brackets(lines[1], '"""') == ()  # the middle line is string
+    assert scanner.brackets(lines[1]) != ()  # lexed alone it would be code
+    assert scanner.partner(at, 6, 0, 1) == (2, 19)  # f( ... ) over the string
+    assert scanner.partner(at, 6, 2, 19) == (0, 1)
+    assert scanner.partner(at, 6, 1, 7) is None  # ")" in the string: no bracket
+    assert scanner.partner(at, 6, 1, 14) is None
+    assert scanner.partner(at, 6, 2, 16) == (2, 18)  # g(1) after the closing quotes
+    assert scanner.partner(at, 6, 3, 12) == (3, 14)  # '"""' opens no string
+    assert scanner.partner(at, 6, 4, 1) == (5, 6)  # h( ... ''')
+    assert scanner.partner(at, 6, 5, 2) is None  # "]" inside the ''' string
+    # escaped quotes do not close it
+    esc = ['s = """a \\""" (', ') """ + (1)']
+    assert scanner.states(lambda i: esc[i], 1) == [None, '"""']
+    assert scanner.brackets(esc[1], '"""') == ((8, "("), (10, ")"))

@@ -16,7 +16,8 @@ import pytest
 from conftest import Console, start_kernel, stop_kernel
 from qtpy import QtCore, QtGui
 
-from embedcon.models.export_html import ansi_to_html, render_html
+from embedcon.models.contrast import contrast_ratio
+from embedcon.models.export_html import PageColours, ansi_to_html, render_html
 from embedcon.models.export_notebook import to_notebook
 from embedcon.models.sanitize import sanitize_html
 from embedcon.models.sanitize_svg import sanitize_svg
@@ -180,7 +181,7 @@ def session(qapp):
 
 
 def _body(html):
-    return html.split("<body>", 1)[1]
+    return re.split(r"<body[^>]*>", html, maxsplit=1)[1]
 
 
 def test_export_html_is_faithful_and_safe(session, tmp_path):
@@ -444,3 +445,94 @@ def test_transcript_compacts_in_slices_and_exactly():
     # the same look as the whole text collapsed at once, as a terminal shows it
     assert ansi_to_html(out.text) == ansi_to_html("before\nabcdefgh" + bar + "\rxy\n")
     assert ansi_to_html(out.text).endswith("\nxy9999% [" + "#" * 39 + " ]\n")
+
+
+# -- colours: the export looks like the screen (or the theme asked for) -------------------
+def _rule(html: str, selector: str) -> dict:
+    """The declarations of ``selector``'s rule in the page's style sheet."""
+    m = re.search(re.escape(selector) + r"\s*\{([^}]*)\}", html.split("</style>")[0])
+    assert m, selector
+    return {k.strip(): v.strip() for k, v in (d.split(":", 1) for d in m.group(1).split(";")
+                                              if ":" in d)}
+
+
+def _span_colour(body: str, text: str) -> str:
+    m = re.search(r'<span style="color:(#[0-9a-f]{6})[^"]*">' + re.escape(text) + "<", body)
+    assert m, text
+    return m.group(1)
+
+
+def _keyword_colour(body: str) -> str:
+    """The colour pygments gave the first input's ``def``."""
+    m = re.search(r'<span style="color: ?(#[0-9a-fA-F]{6})[^"]*">def</span>', body)
+    assert m
+    return m.group(1).lower()
+
+
+def _check_page(html: str, colours: PageColours, keyword: str) -> None:
+    body = _body(html)
+    rule = _rule(html, "body")
+    assert (rule["color"], rule["background"]) == (colours.text, colours.background)
+    assert _rule(html, ".in-prompt")["color"] == colours.prompt
+    assert _rule(html, ".out-prompt")["color"] == colours.out_prompt
+    assert _rule(html, ".stderr, .error")["color"] == colours.stderr
+    assert _span_colour(body, "alarm") == colours.ansi[1]
+    assert _span_colour(body, "blue") == colours.ansi[4]
+    assert _keyword_colour(body) == keyword
+    for c in colours.ansi + [colours.prompt, colours.out_prompt, colours.stderr, colours.text]:
+        assert contrast_ratio(c, colours.background) >= 4.5, c
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_export_has_the_screens_colours_or_the_theme_asked_for(session, theme):
+    w = session.w
+    w.theme = theme
+    try:
+        screen = w._control.palette()
+        colours = PageColours.for_theme(theme)
+        assert colours.background == screen.color(QtGui.QPalette.ColorRole.Base).name()
+        assert colours.ansi == w.writer.ansi_colours
+        assert colours.prompt == w._prompt_format.foreground().color().name()
+        keyword = {"light": "#008000", "dark": "#66d9ef"}  # pygments default, monokai
+        # export_html and export_xhtml: the screen's colours by default
+        _check_page(w.export_html(), colours, keyword[theme])
+        _check_page(w.export_xhtml(), colours, keyword[theme])
+        # or a theme forced: light for printing from a dark screen, and back
+        other = "dark" if theme == "light" else "light"
+        _check_page(w.export_html(theme=other), PageColours.for_theme(other), keyword[other])
+        # print and PDF: light (paper) unless asked
+        for asked, want in ((None, "light"), ("screen", theme), ("dark", "dark")):
+            doc = w.print_document(asked)
+            fmt = doc.rootFrame().frameFormat()
+            assert fmt.background().color().name() == PageColours.for_theme(want).background
+            assert PageColours.for_theme(want).ansi[1] in doc.toHtml().lower()
+            doc.deleteLater()
+        with pytest.raises(ValueError):
+            w.export_html(theme="purple")
+    finally:
+        w.theme = "auto"
+
+
+def test_export_theme_traits(session, tmp_path):
+    w = session.w
+    w.theme = "dark"
+    try:
+        w.export_theme = "light"
+        _check_page(w.export_html(), PageColours.for_theme("light"), "#008000")
+        w.print_theme = "screen"
+        doc = w.print_document()
+        assert doc.rootFrame().frameFormat().background().color().name() == "#1e1e1e"
+        w.export_pdf(str(tmp_path / "dark.pdf"))
+        data = (tmp_path / "dark.pdf").read_bytes()
+        assert data.startswith(b"%PDF")
+        # the page is filled with the dark background (#1e1e1e: 30/255 = 0.1176)
+        import zlib
+        streams = []
+        for m in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+            try:
+                streams.append(zlib.decompress(m.group(1)))
+            except zlib.error:
+                pass
+        assert any(re.search(rb"0\.1176\d* 0\.1176\d* 0\.1176\d* scn", t) for t in streams)
+    finally:
+        w.export_theme, w.print_theme, w.theme = "screen", "light", "auto"

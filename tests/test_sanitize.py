@@ -1,6 +1,7 @@
 """The HTML sanitizer (embedcon/models/sanitize.py): nothing runs, nothing loads."""
 
 import re
+import xml.dom.minidom
 
 import pytest
 
@@ -98,3 +99,83 @@ def test_safe_link():
 def test_rejects_non_text():
     with pytest.raises(TypeError):
         sanitize_html(b"<b>x</b>")
+
+
+# -- implied end tags: the output has the structure a browser gives the input ------------
+def _tree(markup: str):
+    """The element tree a browser (the WHATWG parser, html5lib) builds from
+    ``markup`` in a <body>, as nested (tag, children) and text."""
+    html5lib = pytest.importorskip("html5lib")
+    body = html5lib.parseFragment(markup, namespaceHTMLElements=False)
+
+    def walk(el):
+        out = [el.text] if el.text else []
+        for child in el:
+            out.append((child.tag, walk(child)))
+            if child.tail:
+                out.append(child.tail)
+        return out
+    return walk(body)
+
+
+UNCLOSED = [
+    "<p>one<p>two<p>three",
+    "<ul><li>one<li>two<li>three</ul>after",
+    "<ol><li>a<ul><li>inner one<li>inner two</ul><li>b</ol>",
+    "<dl><dt>term<dd>definition<dt>term 2<dd>definition 2</dl>",
+    "<table><tr><td>a<td>b<tr><td>c<td>d</table>",
+    "<table><thead><tr><th>h1<th>h2<tbody><tr><td>1<td>2<tr><td>3<td>4</table>",
+    "<table><tr><th>i<td>x<tr><th>j<td>y</table><p>after",
+    "<table><tr><td>outer<table><tr><td>inner a<td>inner b</table>tail<td>outer 2</table>",
+    "<p>para<table><tr><td>cell<p>in cell<td>next</table>",
+    "<p>para<ul><li>item<p>item para<li>item 2</ul>",
+    "<div><table><tr><td>x</div>y</table>z</div>",
+    "<h1>title<h2>sub</h2>text",
+    "<li>loose item<li>another",
+    "<table><td>no row</table>",
+]
+
+
+@pytest.mark.parametrize("markup", UNCLOSED)
+def test_unclosed_tags_get_the_structure_a_browser_gives(markup):
+    out = sanitize_html(markup)
+    assert _tree(out) == _tree(markup), out
+    xml.dom.minidom.parseString(f"<div>{out}</div>")  # every end tag written out
+
+
+def test_unclosed_cells_and_items_as_written():
+    assert sanitize_html("<table><tr><td>a<td>b<tr><td>c<td>d</table>") == (
+        "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>")
+    assert sanitize_html("<ul><li>one<li>two</ul>") == "<ul><li>one</li><li>two</li></ul>"
+    assert sanitize_html("<p>a<p>b") == "<p>a</p><p>b</p>"
+    # table parts outside a table lose their tags, as in a browser; text stays
+    assert sanitize_html("<td>a</td><tr>b</tr>") == "ab"
+
+
+def test_unclosed_table_shows_its_rows_and_cells_in_qt(qapp):
+    from qtpy import QtGui
+
+    doc = QtGui.QTextDocument()
+    doc.setHtml(sanitize_html("<table><tr><th>i<td>x<td>y<tr><th>j<td>z<td>w</table>"
+                              "<ul><li>one<li>two<li>three</ul>"))
+    tables = [f for f in doc.rootFrame().childFrames() if isinstance(f, QtGui.QTextTable)]
+    assert len(tables) == 1 and (tables[0].rows(), tables[0].columns()) == (2, 3)
+    assert tables[0].cellAt(1, 2).firstCursorPosition().block().text() == "w"
+    items = []
+    block = doc.begin()
+    while block.isValid():
+        if block.textList() is not None:
+            items.append(block.text())
+        block = block.next()
+    assert items == ["one", "two", "three"]
+
+
+@pytest.mark.parametrize("markup", [
+    "<p>a<script>alert(1)<p>b</script><p>c",
+    "<table><tr><td><script>alert(1)<td>x</table>",
+    "<ul><li><a href=javascript:alert(1)>x<li><img src=x onerror=alert(1)></ul>",
+    "<table><td><iframe src=http://evil.example/><td>after</table>",
+    "<p><svg><p onload=alert(1)>t</svg><p>after",
+])
+def test_implied_end_tags_let_nothing_unsafe_through(markup):
+    _no_active_content(sanitize_html(markup))

@@ -40,6 +40,7 @@ from traitlets import Type
 from zmq.utils import monitor as zmq_monitor
 
 from ..qt_compat import signal_connected
+from .client_common import ClientSignals, QtClientMixin
 
 log = logging.getLogger("embedcon.client")
 
@@ -373,13 +374,11 @@ class QtHBChannel(HBChannel):
             pass
 
 
-class _ClientSignals(QtCore.QObject):
-    started_channels = QtCore.Signal()
-    stopped_channels = QtCore.Signal()
+class _ClientSignals(ClientSignals):
     authentication_failed = QtCore.Signal(str)
 
 
-class QtKernelClient(ThreadedKernelClient):
+class QtKernelClient(QtClientMixin, ThreadedKernelClient):
     """Kernel client for Qt: every channel's messages arrive as GUI-thread signals.
 
     Signals (through attributes, like the Jupyter Qt Console):
@@ -409,14 +408,6 @@ class QtKernelClient(ThreadedKernelClient):
         super().__init__(**kwargs)
 
     @property
-    def started_channels(self):
-        return self._signals.started_channels
-
-    @property
-    def stopped_channels(self):
-        return self._signals.stopped_channels
-
-    @property
     def authentication_failed(self):
         return self._signals.authentication_failed
 
@@ -443,13 +434,6 @@ class QtKernelClient(ThreadedKernelClient):
             # the GUI thread, which runs it after this call returns
             chan._bridge.client = weakref.ref(self)
         self._signals.started_channels.emit()
-
-    @property
-    def comm_manager(self):
-        """Frontend comms with the kernel (:class:`embedcon.comms.CommManager`)."""
-        from .comms import comm_manager_for
-
-        return comm_manager_for(self)
 
     def _socket_channels(self) -> list:
         return [c for c in (self._shell_channel, self._iopub_channel, self._stdin_channel,

@@ -19,6 +19,12 @@ Pure Python, no Qt.  What the page shows:
 
 ``xhtml=True`` writes well-formed XHTML with SVG figures inline as ``<svg>``
 elements.
+
+Colours: :class:`PageColours` holds the page's background, text, prompt,
+stderr, notice and link colours and the 16 ANSI colours; the pygments style of
+the inputs is ``HtmlOptions.style``.  ``PageColours.for_theme("light"|"dark")``
+gives a theme's colours (the same ones the console uses on screen); the
+console passes the colours it shows (see ``ExportMixin``).
 """
 
 from __future__ import annotations
@@ -31,11 +37,13 @@ from html import escape
 from typing import Callable, Iterable
 
 from .ansi import AnsiParser, Backspace, CarriageReturn, EraseLine, Style, Text, xterm_colour
+from .contrast import THEMES, ansi_palette, is_dark, readable
 from .sanitize import sanitize_html
 from .sanitize_svg import sanitize_svg
 from .transcript import Cell, ErrorOutput, NoticeOutput, RichOutput, StreamOutput, Transcript
 
-__all__ = ["HtmlOptions", "render_html", "ansi_to_html", "MIME_ORDER", "inline_image_url"]
+__all__ = ["HtmlOptions", "PageColours", "render_html", "ansi_to_html", "MIME_ORDER",
+           "inline_image_url"]
 
 MIME_ORDER = ("text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg",
               "image/gif", "text/latex", "application/json", "text/plain")
@@ -54,26 +62,76 @@ def inline_image_url(mime: str, payload: str) -> str | None:
     return f"data:{mime};base64,{payload}"
 
 
+class PageColours:
+    """The colours of an exported page.  ``ansi`` holds the 16 standard ANSI
+    colours (the 256-colour and 24-bit ones are fixed); every other field is
+    a ``#rrggbb`` string."""
+
+    FIELDS = ("background", "text", "prompt", "out_prompt", "stderr", "notice", "link")
+
+    def __init__(self, *, background: str, text: str, prompt: str, out_prompt: str,
+                 stderr: str, notice: str, link: str, ansi: list[str] | tuple[str, ...]):
+        self.background, self.text = background, text
+        self.prompt, self.out_prompt = prompt, out_prompt
+        self.stderr, self.notice, self.link = stderr, notice, link
+        if len(ansi) != 16:
+            raise ValueError(f"ansi needs the 16 standard colours, not {len(ansi)}")
+        self.ansi = list(ansi)
+
+    @classmethod
+    def for_theme(cls, name: str) -> "PageColours":
+        """The colours of the console's ``light`` or ``dark`` theme (ANSI and
+        the others made readable on its background, as on screen)."""
+        if name not in THEMES:
+            raise ValueError(f"theme must be one of {sorted(THEMES)}, not {name!r}")
+        theme = THEMES[name]
+        bg = theme["background"]
+        return cls(background=bg, text=theme["text"], ansi=ansi_palette(bg),
+                   **{k: readable(theme[k], bg) for k in ("prompt", "out_prompt", "stderr",
+                                                          "notice", "link")})
+
+    @property
+    def dark(self) -> bool:
+        return is_dark(self.background)
+
+    def palette(self, n: int) -> str:
+        """The colour of ANSI colour number ``n`` (0-255)."""
+        return self.ansi[n] if 0 <= n < 16 else xterm_colour(n)
+
+    def mix(self, amount: float) -> str:
+        """The background moved ``amount`` (0-1) of the way to the text colour
+        (table rules, header shading)."""
+        a, b = self.background.lstrip("#"), self.text.lstrip("#")
+        return "#" + "".join(
+            f"{round(int(a[i:i + 2], 16) * (1 - amount) + int(b[i:i + 2], 16) * amount):02x}"
+            for i in (0, 2, 4))
+
+
 class HtmlOptions:
     """What :func:`render_html` needs besides the transcript.  ``lexer`` is a
     pygments lexer name or a lexer already built (the console's own: building
-    one costs ~150 ms, and looking up ``ipython3`` imports IPython)."""
+    one costs ~150 ms, and looking up ``ipython3`` imports IPython); ``style``
+    the pygments style of the inputs; ``colours`` the page's colours (the
+    light theme's by default; ``palette`` and ``stderr_colour`` override
+    theirs)."""
 
     def __init__(self, *, title: str = "embedcon session", lexer="python",
                  style: str = "default", in_prompt: str = "In [%i]: ",
                  out_prompt: str = "Out[%i]: ", continuation_prompt: str = "...: ",
-                 palette: Callable[[int], str] | None = None, stderr_colour: str = "#b22222",
+                 palette: Callable[[int], str] | None = None, stderr_colour: str | None = None,
                  image_url: ImageUrl = inline_image_url, xhtml: bool = False,
                  markdown: Callable[[str], str] | None = None, external_images: bool = False,
-                 font_family: str = "monospace", mime_order: Iterable[str] = MIME_ORDER):
+                 font_family: str = "monospace", mime_order: Iterable[str] = MIME_ORDER,
+                 colours: PageColours | None = None):
         self.title = title
         self.lexer = lexer
         self.style = style
         self.in_prompt = in_prompt
         self.out_prompt = out_prompt
         self.continuation_prompt = continuation_prompt
-        self.palette = palette or _default_palette
-        self.stderr_colour = stderr_colour
+        self.colours = colours or PageColours.for_theme("light")
+        self.palette = palette or self.colours.palette
+        self.stderr_colour = stderr_colour or self.colours.stderr
         self.image_url = image_url
         self.xhtml = xhtml
         self.markdown = markdown
@@ -94,10 +152,10 @@ def _prompt(template: str, n) -> str:
 
 
 # -- ANSI text ---------------------------------------------------------------------------
-def _css(style: Style, palette) -> str:
+def _css(style: Style, palette, page: tuple[str, str] = ("#ffffff", "#202020")) -> str:
     fg, bg = style.fg, style.bg
-    if style.inverse:
-        fg, bg = (bg if bg is not None else "#ffffff"), (fg if fg is not None else "#202020")
+    if style.inverse:  # the page's background and text colours where none is set
+        fg, bg = (bg if bg is not None else page[0]), (fg if fg is not None else page[1])
     out = []
     for prop, c in (("color", fg), ("background-color", bg)):
         if isinstance(c, int):
@@ -177,8 +235,10 @@ def _terminal_lines(text: str) -> list:
     return lines
 
 
-def ansi_to_html(text: str, palette=_default_palette) -> str:
-    """Terminal text as escaped HTML with ``<span style>`` for its colours."""
+def ansi_to_html(text: str, palette=_default_palette,
+                 page: tuple[str, str] = ("#ffffff", "#202020")) -> str:
+    """Terminal text as escaped HTML with ``<span style>`` for its colours
+    (``page``: the background and text colours, for inverse video)."""
     if "\x1b" not in text and "\r" not in text and "\b" not in text and \
             not _CONTROL.search(text):
         return escape(text, quote=False)
@@ -189,7 +249,7 @@ def ansi_to_html(text: str, palette=_default_palette) -> str:
         for seg, style in line:
             css = styles.get(style)
             if css is None:
-                css = styles[style] = _css(style, palette)
+                css = styles[style] = _css(style, palette, page)
             seg = escape(seg, quote=False)
             parts.append(f'<span style="{css}">{seg}</span>' if css else seg)
         out.append("".join(parts))
@@ -198,17 +258,18 @@ def ansi_to_html(text: str, palette=_default_palette) -> str:
 
 # -- the page ------------------------------------------------------------------------------
 _CSS = """
-body { font-family: %(font)s; font-size: 10pt; color: #000000; background: #ffffff; margin: 8px; }
+body { font-family: %(font)s; font-size: 10pt; color: %(text)s; background: %(background)s; margin: 8px; }
 pre { margin: 0; font-family: %(font)s; white-space: pre-wrap; overflow-wrap: anywhere; }
+a { color: %(link)s; }
 .cell { margin: 0 0 0.4em 0; }
-.in-prompt { color: #00a000; font-weight: bold; }
-.out-prompt { color: #c00000; font-weight: bold; }
+.in-prompt { color: %(prompt)s; font-weight: bold; }
+.out-prompt { color: %(out_prompt)s; font-weight: bold; }
 .stderr, .error { color: %(stderr)s; }
-.notice { color: #707070; font-style: italic; }
+.notice { color: %(notice)s; font-style: italic; }
 .rich { margin: 0.2em 0; font-family: sans-serif; }
 .rich table { border-collapse: collapse; }
-.rich th, .rich td { border: 1px solid #c8c8c8; padding: 2px 6px; text-align: right; }
-.rich thead th { background: #f0f0f0; }
+.rich th, .rich td { border: 1px solid %(rule)s; padding: 2px 6px; text-align: right; }
+.rich thead th { background: %(shade)s; }
 img, svg { max-width: 100%%; }
 """
 
@@ -216,6 +277,7 @@ img, svg { max-width: 100%%; }
 class _Page:
     def __init__(self, opts: HtmlOptions):
         self.o = opts
+        self._page = (opts.colours.background, opts.colours.text)
         self._formatter = self._lexer = None
         self._pictures = 0
 
@@ -272,13 +334,16 @@ class _Page:
             text = out.text
             if text.endswith("\n"):
                 text = text[:-1]
-            return f'<pre class="{out.name}">{ansi_to_html(text, self.o.palette)}</pre>'
+            body = ansi_to_html(text, self.o.palette, self._page)
+            return f'<pre class="{out.name}">{body}</pre>'
         if isinstance(out, ErrorOutput):
             text = "\n".join(out.traceback) or f"{out.ename}: {out.evalue}"
-            return f'<pre class="error">{ansi_to_html(text.rstrip(chr(10)), self.o.palette)}</pre>'
+            body = ansi_to_html(text.rstrip(chr(10)), self.o.palette, self._page)
+            return f'<pre class="error">{body}</pre>'
         if isinstance(out, NoticeOutput):
             cls = "banner" if out.role == "banner" else "notice"
-            return f'<pre class="{cls}">{ansi_to_html(out.text.rstrip(chr(10)), self.o.palette)}</pre>'
+            body = ansi_to_html(out.text.rstrip(chr(10)), self.o.palette, self._page)
+            return f'<pre class="{cls}">{body}</pre>'
         if isinstance(out, RichOutput):
             return self.rich(out)
         return ""
@@ -308,7 +373,9 @@ class _Page:
         if isinstance(value, list) and mime != "application/json":
             value = "".join(v for v in value if isinstance(v, str))
         if mime == "text/plain":
-            return ansi_to_html(str(value).rstrip("\n"), self.o.palette) if value is not None else None
+            if value is None:
+                return None
+            return ansi_to_html(str(value).rstrip("\n"), self.o.palette, self._page)
         if mime == "application/json":
             try:
                 return escape(json.dumps(value, indent=1, ensure_ascii=False), quote=False)
@@ -366,8 +433,11 @@ class _Page:
         img_src = "data: file:" if o.external_images else "data:"
         csp = (f"default-src 'none'; img-src {img_src}; style-src 'unsafe-inline'; "
                "script-src 'none'; object-src 'none'; frame-src 'none'; form-action 'none'")
+        c = o.colours
         css = _CSS % {"font": escape(o.font_family, quote=False) + ", monospace",
-                      "stderr": o.stderr_colour}
+                      "stderr": o.stderr_colour, "text": c.text, "background": c.background,
+                      "link": c.link, "prompt": c.prompt, "out_prompt": c.out_prompt,
+                      "notice": c.notice, "rule": c.mix(0.3), "shade": c.mix(0.08)}
         if o.xhtml:
             head = ('<?xml version="1.0" encoding="utf-8"?>\n'
                     '<html xmlns="http://www.w3.org/1999/xhtml">\n<head>\n'
@@ -379,7 +449,8 @@ class _Page:
                  f'<meta http-equiv="Content-Security-Policy" content="{csp}" />\n',
                  '<meta name="generator" content="embedcon" />\n'
                  f"<title>{escape(o.title, quote=False)}</title>\n"
-                 f"<style type=\"text/css\">{css}</style>\n</head>\n<body>\n"]
+                 f"<style type=\"text/css\">{css}</style>\n</head>\n"
+                 f'<body style="background-color:{c.background}; color:{c.text}">\n']
         if transcript.trimmed_cells or (transcript.trimmed_lines and not any(
                 c.trimmed_lines for c in transcript.cells)):
             parts.append(f'<pre class="notice">[{transcript.trimmed_lines:,} earlier lines '

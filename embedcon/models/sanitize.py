@@ -15,8 +15,13 @@ links, pictures).  Everything else is dropped:
   ``file:`` picture becomes its ``alt`` text); ``style`` attributes keep only
   declarations without ``url(``, ``expression``, ``@import`` or ``\\``.
 
-Text is re-escaped, comments, doctypes and processing instructions are dropped,
-and open tags are closed at the end.  The output is meant for Qt's rich text
+Text is re-escaped, comments, doctypes and processing instructions are dropped.
+End tags that HTML lets an author leave out are implied as a browser's parser
+implies them (``<p>a<p>b``, ``<li>`` without ``</li>``, unclosed ``<td>`` and
+``<tr>``, as pandas and hand-written HTML produce): a new paragraph, list item,
+cell or row closes the open one; a cell outside a row gets its row; table parts
+outside any table lose their tags (their text stays); an end tag never closes
+anything outside the table cell it is in.  Open tags are closed at the end.  The output is meant for Qt's rich text
 (``QTextDocument.setHtml``) and for exported HTML files.  Pure Python, no Qt.
 """
 
@@ -49,6 +54,25 @@ _DROP_CONTENT = frozenset({
 # dropped (void, or their text is kept): form machinery, document-level tags
 _DROP_TAG = frozenset({"form", "input", "meta", "link", "base", "param", "keygen",
                        "html", "body", "fieldset", "legend", "datalist", "output"})
+
+# -- implied end tags (the WHATWG parser's rules, for the elements kept here) --
+# an end tag or an implied end never reaches past these ("scope" boundaries)
+_SCOPE = frozenset({"table", "td", "th", "caption"})
+_CELLS = frozenset({"td", "th"})
+_SECTIONS = frozenset({"thead", "tbody", "tfoot"})
+_TABLE_PARTS = frozenset({"caption", "colgroup", "col", "tr"}) | _CELLS | _SECTIONS
+# start tags that end an open paragraph
+_ENDS_P = frozenset({
+    "article", "blockquote", "center", "details", "div", "dl", "dd", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
+    "nav", "ol", "p", "pre", "section", "summary", "table", "ul",
+})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# where an end tag looks for its element: the boundary it never crosses
+_END_BOUNDARY = {"li": _SCOPE | {"ul", "ol"}, "dd": _SCOPE | {"dl"}, "dt": _SCOPE | {"dl"},
+                 "table": frozenset()}
+for _part in _TABLE_PARTS:
+    _END_BOUNDARY[_part] = frozenset({"table"})
 
 _COMMON_ATTRS = frozenset({"class", "title", "align", "dir", "lang", "style", "id"})
 _TAG_ATTRS = {
@@ -162,6 +186,8 @@ class _Sanitizer(HTMLParser):
             if alt:
                 self.out.append(html.escape(alt))
             return
+        if not self._imply_ends(tag):
+            return  # a table part outside any table: its text stays
         if tag not in _VOID and not self_closing:
             if len(self.open) >= self.max_depth:
                 self.report.tag("deep-" + tag)
@@ -199,6 +225,64 @@ class _Sanitizer(HTMLParser):
             return None
         return kept
 
+    # -- implied end tags ------------------------------------------------
+    def _find(self, names, boundary=_SCOPE) -> int | None:
+        """Index of the innermost open element named in ``names``, looking
+        outward no further than an element in ``boundary``."""
+        for i in range(len(self.open) - 1, -1, -1):
+            name = self.open[i]
+            if name in names:
+                return i
+            if name in boundary:
+                return None
+        return None
+
+    def _close_from(self, i: int) -> None:
+        """Close the open elements from index ``i`` inward."""
+        while len(self.open) > i:
+            self.out.append(f"</{self.open.pop()}>")
+
+    def _imply_ends(self, tag: str) -> bool:
+        """Close what a start ``tag`` ends, as a browser does; False when
+        the tag itself is to be dropped."""
+        if tag in _TABLE_PARTS:
+            table = self._find(("table",), ())
+            if table is None:
+                return False
+            if tag in _CELLS:
+                # the cell's row, else the table (or its section): cells go in a row
+                at = self._find(("tr", "table") + tuple(_SECTIONS), ())
+                self._close_from(at + 1)
+                if self.open[at] != "tr" and len(self.open) < self.max_depth:
+                    self.open.append("tr")
+                    self.out.append("<tr>")
+            elif tag == "tr":
+                self._close_from(self._find(("table",) + tuple(_SECTIONS), ()) + 1)
+            elif tag == "col":
+                self._close_from(self._find(("colgroup", "table"), ()) + 1)
+            else:  # caption, colgroup, thead, tbody, tfoot
+                self._close_from(table + 1)
+            return True
+        if tag == "li":
+            i = self._find(("li",), _SCOPE | {"ul", "ol"})
+            if i is not None:
+                self._close_from(i)
+        elif tag in ("dd", "dt"):
+            i = self._find(("dd", "dt"), _SCOPE | {"dl"})
+            if i is not None:
+                self._close_from(i)
+        elif tag == "a":
+            i = self._find(("a",))
+            if i is not None:
+                self._close_from(i)
+        if tag in _ENDS_P:
+            i = self._find(("p",))
+            if i is not None:
+                self._close_from(i)
+        if tag in _HEADINGS and self.open and self.open[-1] in _HEADINGS:
+            self._close_from(len(self.open) - 1)
+        return True
+
     def handle_endtag(self, tag):
         if self.skip:
             if tag == self.skip_tag:
@@ -206,13 +290,10 @@ class _Sanitizer(HTMLParser):
                 if not self.skip:
                     self.skip_tag = None
             return
-        if tag not in self.open:
-            return  # never opened (or dropped): ignore
-        while self.open:  # close what was left open inside it
-            name = self.open.pop()
-            self.out.append(f"</{name}>")
-            if name == tag:
-                break
+        i = self._find((tag,), _END_BOUNDARY.get(tag, _SCOPE))
+        if i is None:
+            return  # never opened, dropped, or outside the cell it is in: ignored
+        self._close_from(i)  # with what was left open inside it
 
     # -- content ---------------------------------------------------------
     def handle_data(self, data):

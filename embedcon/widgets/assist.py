@@ -6,7 +6,8 @@ The parts live in their own modules (``calltip``, ``completion``,
 routes keys and kernel replies to them, and implements their key-map
 commands.  Public attributes: ``call_tip``, ``completer`` (with
 ``completion_widget`` for the list of the current style), ``reverse_search``
-and ``pager``; the signal ``custom_page_requested(str)`` is on the widget.
+and ``pager``; the signals ``custom_page_requested(str)`` and
+``custom_page_data_requested(dict)`` are on the widget.
 """
 
 from __future__ import annotations
@@ -134,6 +135,15 @@ class AssistCommands:
         elif kind == "history_search":
             self.reverse_search.on_history(content)
 
-    def page(self, text: str) -> None:
-        """Show pager text where the ``paging`` trait says."""
-        self.pager.page(text)
+    def page(self, text: str, html: str | None = None) -> None:
+        """Show pager text (or HTML, shown sanitized) where the ``paging`` trait says."""
+        self.pager.page(text, html)
+
+    def page_data(self, data: dict) -> None:
+        """Show a ``page`` payload's MIME bundle: its text/html as rich text
+        when the kernel sent one, else its text/plain (ANSI colours kept)."""
+        text, html = data.get("text/plain"), data.get("text/html")
+        text = text if isinstance(text, str) else None
+        html = html if isinstance(html, str) and html.strip() else None
+        if text is not None or html is not None:
+            self.pager.page(text, html)

@@ -2,7 +2,7 @@
 
 When the character before the cursor (else the one after it) is a bracket
 that is code (not inside a string or comment, as the input's lexer sees
-it), it and its partner get :attr:`BracketMatcher.format` as an extra
+it, with multi-line strings carried from line to line), it and its partner get :attr:`BracketMatcher.format` as an extra
 selection.  The scan is :class:`embedcon.models.brackets.BracketScanner`;
 a cursor move next to no bracket costs two character reads.
 """
@@ -76,7 +76,7 @@ class BracketMatcher:
         doc = con._doc
         lexer = self._lexer()
         if lexer is not self._lexer_used:  # another language: other tokens
-            self._scanner.brackets.cache_clear()
+            self._scanner.cache_clear()
             self._lexer_used = lexer
         first = doc.findBlock(con._input_cursor.position()).blockNumber()
         n = doc.blockCount() - first

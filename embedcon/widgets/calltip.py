@@ -4,7 +4,9 @@ Typing ``(`` after a name (or Shift+Tab inside a call) sends an
 ``inspect_request`` (detail 0) without waiting.  The reply is shown only if
 it answers the latest request and the cursor is still inside the same call;
 otherwise it is dropped.  The tip hides on Escape, when the cursor leaves the
-call's parentheses, and when the input is executed.  A kernel that does not
+call's parentheses, when the input is executed, and when the focus leaves the
+input (another widget of the host, another window, the window hidden); a
+reply still to come is then dropped.  A kernel that does not
 answer, answers with an error or with ``found: false`` shows nothing.
 """
 
@@ -36,6 +38,8 @@ class CallTip(QtWidgets.QLabel):
         self._paren: QtGui.QTextCursor | None = None  # just after the call's "("
         self._apply_palette()
         console._control.cursorPositionChanged.connect(self._cursor_moved)
+        # one signal per focus change (an event filter would see every event of the editor)
+        QtWidgets.QApplication.instance().focusChanged.connect(self._focus_changed)
         self.hide()
 
     def _apply_palette(self) -> None:
@@ -115,6 +119,13 @@ class CallTip(QtWidgets.QLabel):
         if paren <= console._input_cursor.position() or pos < paren:
             return False
         return call_still_open(console._text_range(paren - 1, pos))
+
+    @guarded
+    def _focus_changed(self, old, new) -> None:
+        """The focus left the input (not for the tip itself): hide, drop a pending reply."""
+        if (self.isVisible() or self._msg_id is not None) and \
+                old is self._console._control and new is not self:
+            self.cancel()
 
     @guarded
     def _cursor_moved(self) -> None:

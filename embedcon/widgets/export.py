@@ -22,8 +22,11 @@ import os
 from urllib.parse import quote
 
 from qtpy import QtCore, QtGui, QtWidgets
+from traitlets import Enum
+from traitlets.config import LoggingConfigurable
 
-from ..models.export_html import HtmlOptions, inline_image_url, render_html
+from ..models.contrast import is_dark
+from ..models.export_html import HtmlOptions, PageColours, inline_image_url, render_html
 from ..models.export_notebook import to_notebook
 from ..models.transcript import Transcript
 from .guard import guarded
@@ -32,7 +35,7 @@ from .long_output import LineViewer, LongOutput
 from .pager import MAX_PAGE_CHARS
 from .rich_blocks import RICH_OBJECT
 
-__all__ = ["ExportMixin"]
+__all__ = ["ExportMixin", "ExportSettings"]
 
 # object types whose characters the base classes' _text_as_written replace
 _EXPANDED_BELOW = frozenset({PLACEHOLDER_TYPE, RICH_OBJECT})
@@ -43,6 +46,23 @@ _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif",
 def _write(path: str, text: str) -> None:
     with open(path, "w", encoding="utf-8", errors="surrogatepass", newline="") as f:
         f.write(text)
+
+
+_THEMES = ("screen", "light", "dark")
+
+
+class ExportSettings(LoggingConfigurable):
+    """The exports' traits (a base of the rich widget's settings)."""
+
+    export_theme = Enum(
+        _THEMES, "screen", config=True,
+        help="Colours of export_html and export_xhtml: screen (the console's colours as shown: "
+             "background, text, prompts, ANSI colours and the inputs' syntax style), light or "
+             "dark.")
+    print_theme = Enum(
+        _THEMES, "light", config=True,
+        help="Colours of print_ and export_pdf: light (for paper, the default), dark or "
+             "screen (as shown).")
 
 
 class ExportMixin:
@@ -194,15 +214,38 @@ class ExportMixin:
         # object characters the layers below replaced are not in ``text``
         return self._long_output.expand(start, end, text, skip_types=_EXPANDED_BELOW)
 
-    def _html_options(self, **kw) -> HtmlOptions:
-        from .output import _xterm_colour
+    def export_colours(self, theme: str = "screen") -> tuple[PageColours, str]:
+        """The colours and the pygments style an export uses: ``screen``, the
+        console's as shown (background, text, prompts, stderr, notices, links,
+        the 16 ANSI colours, the inputs' syntax style); ``light`` or ``dark``,
+        that theme's (a syntax style made for the other kind of background
+        gives way to ``default`` on light, ``monokai`` on dark)."""
+        if theme not in _THEMES:
+            raise ValueError(f"theme must be one of {', '.join(_THEMES)}, not {theme!r}")
+        if theme == "screen":
+            pal = self._control.palette()
+            colours = PageColours(
+                background=pal.color(QtGui.QPalette.ColorRole.Base).name(),
+                text=pal.color(QtGui.QPalette.ColorRole.Text).name(),
+                prompt=self._prompt_format.foreground().color().name(),
+                out_prompt=self._out_prompt_format.foreground().color().name(),
+                stderr=QtGui.QColor(self.writer.stderr_colour).name(),
+                notice=self._notice_format.foreground().color().name(),
+                link=self._link_colour(), ansi=self.writer.ansi_colours)
+            return colours, getattr(self._highlighter, "_style_name", self.settings.syntax_style)
+        colours = PageColours.for_theme(theme)
+        style = "bw" if self.writer.no_color else self.settings.syntax_style
+        if style != "bw" and _style_is_dark(style) != colours.dark:
+            style = "monokai" if colours.dark else "default"
+        return colours, style
 
+    def _html_options(self, theme: str | None = None, **kw) -> HtmlOptions:
         s = self.settings
+        colours, style = self.export_colours(theme or s.export_theme)
         return HtmlOptions(title=kw.pop("title", "embedcon session"),
                            lexer=self._highlighter._get_lexer() or "python",
-                           style=s.syntax_style, in_prompt=s.in_prompt, out_prompt=s.out_prompt,
-                           continuation_prompt=s.continuation_prompt, palette=_xterm_colour,
-                           stderr_colour=self.writer.stderr_colour,
+                           style=style, in_prompt=s.in_prompt, out_prompt=s.out_prompt,
+                           continuation_prompt=s.continuation_prompt, colours=colours,
                            markdown=_markdown_to_html, font_family=s.font_family, **kw)
 
     def _live_input(self):
@@ -210,13 +253,18 @@ class ExportMixin:
             return self._prompt_text(), self.input_buffer
         return None
 
-    def export_html(self, path: str | None = None, images: str = "inline") -> str:
+    def export_html(self, path: str | None = None, images: str = "inline",
+                    theme: str | None = None) -> str:
         """The session as one HTML page; written to ``path`` when given.
 
         ``images="inline"``: pictures as ``data:`` URLs, one self-contained
         file.  ``images="external"`` (needs ``path``): pictures as files in a
         folder beside the page, ``<name>_files/`` (PNG as ``.png``; JPEG, GIF
-        and SVG keep their own format), as a browser's "Webpage, complete"."""
+        and SVG keep their own format), as a browser's "Webpage, complete".
+
+        ``theme``: the page's colours, ``screen`` (as the console shows them,
+        dark theme included), ``light`` or ``dark``; by default the
+        ``export_theme`` trait (``screen``).  See :meth:`export_colours`."""
         if images not in ("inline", "external"):
             raise ValueError(f"images must be 'inline' or 'external', not {images!r}")
         url = inline_image_url
@@ -225,16 +273,19 @@ class ExportMixin:
                 raise ValueError("images='external' needs a path to put the folder beside")
             url = _ExternalImages(path)
         html = render_html(self.transcript,
-                           self._html_options(image_url=url, external_images=images == "external"),
+                           self._html_options(theme, image_url=url,
+                                              external_images=images == "external"),
                            self._live_input())
         if path is not None:
             _write(path, html)
         return html
 
-    def export_xhtml(self, path: str | None = None) -> str:
+    def export_xhtml(self, path: str | None = None, theme: str | None = None) -> str:
         """The session as XHTML, SVG figures inline as ``<svg>`` elements
-        (other pictures as ``data:`` URLs); written to ``path`` when given."""
-        xhtml = render_html(self.transcript, self._html_options(xhtml=True), self._live_input())
+        (other pictures as ``data:`` URLs); written to ``path`` when given.
+        ``theme`` as for :meth:`export_html` (default: ``export_theme``)."""
+        xhtml = render_html(self.transcript, self._html_options(theme, xhtml=True),
+                            self._live_input())
         if path is not None:
             _write(path, xhtml)
         return xhtml
@@ -252,31 +303,39 @@ class ExportMixin:
             _write(path, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
         return nb
 
-    def print_document(self) -> QtGui.QTextDocument:
+    def print_document(self, theme: str | None = None) -> QtGui.QTextDocument:
         """The session as a QTextDocument laid out for printing (pictures as
-        resources, colours and highlighting kept)."""
+        resources, colours and highlighting kept).  ``theme``: ``light`` (for
+        paper), ``dark`` or ``screen``; by default the ``print_theme`` trait
+        (``light``)."""
         doc = QtGui.QTextDocument(self)
         doc.setDefaultFont(self._control.font())
         images = _ResourceImages(doc)
-        html = render_html(self.transcript, self._html_options(image_url=images),
-                           self._live_input())
+        options = self._html_options(theme or self.settings.print_theme, image_url=images)
+        html = render_html(self.transcript, options, self._live_input())
         doc.setHtml(html)
+        # the page's background (Qt's rich text reads no CSS background on <body>)
+        frame = doc.rootFrame().frameFormat()
+        frame.setBackground(QtGui.QColor(options.colours.background))
+        doc.rootFrame().setFrameFormat(frame)
         return doc
 
-    def print_(self, printer) -> None:
-        """Print the session on ``printer`` (a QPrinter, or any QPagedPaintDevice)."""
-        doc = self.print_document()
+    def print_(self, printer, theme: str | None = None) -> None:
+        """Print the session on ``printer`` (a QPrinter, or any QPagedPaintDevice),
+        in the colours of ``theme`` (default: the ``print_theme`` trait, light)."""
+        doc = self.print_document(theme)
         (getattr(doc, "print_", None) or getattr(doc, "print"))(printer)
         doc.deleteLater()
 
-    def export_pdf(self, path: str) -> None:
-        """Write the session as a PDF file."""
+    def export_pdf(self, path: str, theme: str | None = None) -> None:
+        """Write the session as a PDF file, in the colours of ``theme``
+        (default: the ``print_theme`` trait, light: paper)."""
         writer = QtGui.QPdfWriter(path)
         writer.setPageSize(QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4))
         writer.setPageMargins(QtCore.QMarginsF(15, 15, 15, 15), QtGui.QPageLayout.Unit.Millimeter)
         writer.setTitle("embedcon session")
         writer.setCreator("embedcon")
-        self.print_(writer)
+        self.print_(writer, theme)
         del writer  # the file is finished when the writer goes
 
     # ------------------------------------------------------------------
@@ -386,6 +445,16 @@ class ExportMixin:
             action()
         except (OSError, ValueError) as exc:
             QtWidgets.QMessageBox.warning(self, "Save failed", str(exc))
+
+
+def _style_is_dark(name: str) -> bool:
+    """Whether a pygments style is made for a dark background."""
+    try:
+        from pygments.styles import get_style_by_name
+
+        return is_dark(QtGui.QColor(get_style_by_name(name).background_color or "#ffffff").name())
+    except Exception:  # an unknown style: HtmlFormatter falls back to the default
+        return False
 
 
 def _dict(value) -> dict:

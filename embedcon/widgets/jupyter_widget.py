@@ -76,6 +76,7 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin
     kernel_state_changed = QtCore.Signal(str)
     queue_changed = QtCore.Signal(object)  # the queued cells (a tuple of str)
     custom_page_requested = QtCore.Signal(str)  # pager text, with paging = 'custom'
+    custom_page_data_requested = QtCore.Signal(object)  # the page's bundle (dict), 'custom'
 
     def __init__(self, parent=None, config=None, kernel_manager=None, kernel_client=None, **traits):
         super().__init__(parent, config=config, **traits)
@@ -554,9 +555,8 @@ class JupyterWidget(AssistCommands, KernelSession, IOPubHandlers, CellQueueMixin
                 self._pending_input = text
         elif source == "page":
             data = payload.get("data", {})
-            text = data.get("text/plain") if isinstance(data, dict) else None
-            if isinstance(text, str):
-                self.page(text)
+            if isinstance(data, dict):
+                self.page_data(data)
 
     # ------------------------------------------------------------------
     # stdin

@@ -17,7 +17,7 @@ from qtpy import QtCore, QtGui
 
 from ..qt_compat import TEXT_OBJECT_BASES
 
-__all__ = ["LongLines", "OBJECT_CHAR"]
+__all__ = ["LongLines", "OBJECT_CHAR", "PlaceholderLabel"]
 
 OBJECT_CHAR = "\ufffc"
 
@@ -30,20 +30,18 @@ PLACEHOLDER_TYPE = _enum_int(QtGui.QTextFormat.ObjectTypes.UserObject) + 7
 _ID = _enum_int(QtGui.QTextFormat.Property.UserProperty) + 7
 
 
-class _Label(*TEXT_OBJECT_BASES):
-    """Paints a placeholder as a grey, boxed "... N more characters"."""
+class PlaceholderLabel(*TEXT_OBJECT_BASES):
+    """Paints a placeholder object as a grey, boxed one-line label;
+    ``label(fmt)`` gives the label of the placeholder with format ``fmt``.
+    (Long input lines and long output lines draw their placeholders so.)"""
 
-    def __init__(self, owner: "LongLines"):
-        super().__init__(owner.parent())
-        self._owner = owner
-
-    def _label(self, fmt) -> str:
-        n = len(self._owner.text(fmt.property(_ID)) or "")
-        return f"\u2026 {n:,} more characters"
+    def __init__(self, parent, label):
+        super().__init__(parent)
+        self._label = label
 
     def intrinsicSize(self, doc, pos, fmt):
         metrics = QtGui.QFontMetricsF(doc.defaultFont())
-        return QtCore.QSizeF(metrics.horizontalAdvance(self._label(fmt)) + 8, metrics.height())
+        return QtCore.QSizeF(metrics.horizontalAdvance(self._label(fmt)) + 10, metrics.height())
 
     def drawObject(self, painter, rect, doc, pos, fmt):
         painter.save()
@@ -65,8 +63,12 @@ class LongLines(QtCore.QObject):
         self.keep = keep  # placeholders remembered (the oldest are forgotten)
         self._texts: dict[int, str] = {}
         self._next = 1
-        self._label = _Label(self)
+        self._label = PlaceholderLabel(self.parent(), self._label_text)
         document.documentLayout().registerHandler(PLACEHOLDER_TYPE, self._label)
+
+    def _label_text(self, fmt) -> str:
+        n = len(self.text(fmt.property(_ID)) or "")
+        return f"\u2026 {n:,} more characters"
 
     def text(self, ident) -> str | None:
         return self._texts.get(ident) if isinstance(ident, int) else None

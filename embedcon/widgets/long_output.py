@@ -19,9 +19,7 @@ from __future__ import annotations
 
 from qtpy import QtCore, QtGui, QtWidgets
 
-from ..qt_compat import TEXT_OBJECT_BASES
-
-from .long_input import OBJECT_CHAR
+from .long_input import OBJECT_CHAR, PlaceholderLabel
 from .output import FOLDED
 
 __all__ = ["LongOutput", "LineViewer", "HIDDEN_TYPE"]
@@ -35,28 +33,6 @@ HIDDEN_TYPE = _enum_int(QtGui.QTextFormat.ObjectTypes.UserObject) + 8
 _ID = _enum_int(QtGui.QTextFormat.Property.UserProperty) + 8
 
 
-class _Label(*TEXT_OBJECT_BASES):
-    def __init__(self, owner: "LongOutput"):
-        super().__init__(owner)
-        self._owner = owner
-
-    def _text(self, fmt) -> str:
-        return f"\u2026 {self._owner.hidden_count(fmt.property(_ID)):,} characters hidden " \
-               "(click to view) \u2026"
-
-    def intrinsicSize(self, doc, pos, fmt):
-        metrics = QtGui.QFontMetricsF(doc.defaultFont())
-        return QtCore.QSizeF(metrics.horizontalAdvance(self._text(fmt)) + 10, metrics.height())
-
-    def drawObject(self, painter, rect, doc, pos, fmt):
-        painter.save()
-        painter.setPen(QtGui.QColor("#808080"))
-        painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
-        painter.setFont(doc.defaultFont())
-        painter.drawText(rect, QtCore.Qt.AlignmentFlag.AlignCenter, self._text(fmt))
-        painter.restore()
-
-
 class LongOutput(QtCore.QObject):
     """The hidden middles of the over-long output lines of one document."""
 
@@ -66,8 +42,12 @@ class LongOutput(QtCore.QObject):
         self.keep = keep  # lines remembered (the oldest are forgotten)
         self._texts: dict[int, tuple[str, int]] = {}  # id -> (rest of the line, tail shown)
         self._next = 1
-        self._label = _Label(self)
+        self._label = PlaceholderLabel(self, self._label_text)
         document.documentLayout().registerHandler(HIDDEN_TYPE, self._label)
+
+    def _label_text(self, fmt) -> str:
+        return f"\u2026 {self.hidden_count(fmt.property(_ID)):,} characters hidden " \
+               "(click to view) \u2026"
 
     # -- the writer's hook ----------------------------------------------------------
     def placeholder(self, rest: str, tail: int) -> QtGui.QTextCharFormat:

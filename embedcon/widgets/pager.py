@@ -9,10 +9,16 @@ direction (a shown page moves to the new place):
 * ``inline`` (and ``none``, the Jupyter Qt Console's name for it) — written
   into the transcript, with its colours;
 * ``custom`` — nothing is shown: the console emits ``custom_page_requested(text)``
-  for the host to show it.
+  and ``custom_page_data_requested(bundle)`` for the host to show it.
 
 The page keeps its ANSI colours (drawn by the console's own
-:class:`~embedcon.widgets.output.OutputWriter`).  Keys in the pager: ``q`` or
+:class:`~embedcon.widgets.output.OutputWriter`).  A page the kernel sends as
+``text/html`` is shown as rich text: the markup goes through
+:func:`~embedcon.models.sanitize.sanitize_html` (nothing runs) into a
+:class:`~embedcon.widgets.rich_build.SafeDocument` (nothing loads from
+elsewhere), in every mode (inline: as a rich output of the transcript).
+Pages without HTML, or with more than ``MAX_PAGE_HTML_CHARS`` of it, are
+ANSI text as before.  Keys in the pager: ``q`` or
 Escape closes it and gives the focus back to the input; Space/PageDown,
 b/PageUp, j/k, g/G move; ``/`` (or Ctrl+F) opens the search line, where
 Enter finds the next hit and Shift+Enter the previous one; ``n``/``N``
@@ -23,8 +29,10 @@ from __future__ import annotations
 
 from qtpy import QtCore, QtGui, QtWidgets
 
+from ..models.sanitize import SanitizeReport, sanitize_html
 from .guard import guarded
 from .output import OutputWriter
+from .rich_build import SafeDocument
 
 __all__ = ["Pager", "PAGING_MODES"]
 
@@ -33,13 +41,15 @@ _K = QtCore.Qt.Key
 _M = QtGui.QTextCursor.MoveOperation
 MAX_PAGE_CHARS = 5_000_000  # more is cut (the rest is not shown)
 MAX_HIGHLIGHTS = 2000  # search hits highlighted at once
+MAX_PAGE_HTML_CHARS = 100_000  # a bigger text/html page is shown as its text
+_HTML_STYLE = ("table { border-collapse: collapse; } th, td { padding: 1px 5px; } "
+               "code, pre, tt { font-family: monospace; }")
 
 
-class _PageView(QtWidgets.QPlainTextEdit):
-    """The read-only text of the page; its keys are the pager's."""
+class _PagerKeys:
+    """Read-only, selectable, and the pager's keys (mixed into both views)."""
 
-    def __init__(self, pager):
-        super().__init__(pager)
+    def _setup(self, pager) -> None:
         self._pager = pager
         self.setReadOnly(True)
         self.setUndoRedoEnabled(False)
@@ -56,6 +66,26 @@ class _PageView(QtWidgets.QPlainTextEdit):
             super().keyPressEvent(ev)
 
 
+class _PageView(_PagerKeys, QtWidgets.QPlainTextEdit):
+    """The read-only text of the page; its keys are the pager's."""
+
+    def __init__(self, pager):
+        super().__init__(pager)
+        self._setup(pager)
+
+
+class _HtmlPageView(_PagerKeys, QtWidgets.QTextEdit):
+    """A ``text/html`` page: sanitized rich text in a document that loads nothing."""
+
+    def __init__(self, pager):
+        super().__init__(pager)
+        self.setDocument(SafeDocument(self))
+        self._setup(pager)
+
+    def loadResource(self, kind, url):  # noqa: N802 (Qt's name) - the document's rules only
+        return self.document().loadResource(kind, url)
+
+
 class Pager(QtWidgets.QWidget):
     """The page view plus its search line, placed by the console's ``paging`` trait."""
 
@@ -65,7 +95,10 @@ class Pager(QtWidgets.QWidget):
         super().__init__(console)
         self._console = console
         self.log = console.log
-        self.view = _PageView(self)
+        self.text_view = _PageView(self)
+        self.html_view = _HtmlPageView(self)
+        self.html_view.hide()
+        self.view: QtWidgets.QAbstractScrollArea = self.text_view  # the one shown
         self.search_line = QtWidgets.QLineEdit(self)
         self.search_line.setPlaceholderText("search (Enter: next, Shift+Enter: previous, "
                                             "Esc: back to the page)")
@@ -78,11 +111,13 @@ class Pager(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.view)
+        layout.addWidget(self.text_view)
+        layout.addWidget(self.html_view)
         layout.addWidget(self.search_line)
         layout.addWidget(self.status)
-        self._writer = OutputWriter(self.view.document(), buffer_size=0)
+        self._writer = OutputWriter(self.text_view.document(), buffer_size=0)
         self._text = ""
+        self._html: str | None = None  # the sanitized markup of a text/html page
         self.setFocusProxy(self.view)
         # the console's editor and the pager share a splitter that replaces
         # the editor in the console's layout
@@ -101,23 +136,52 @@ class Pager(QtWidgets.QWidget):
 
     @property
     def text(self) -> str:
-        """The text of the page shown (ANSI codes included); "" when none."""
+        """The text of the page shown (ANSI codes included; the text/plain
+        form of an HTML page); "" when none."""
         return self._text if self.isVisible() else ""
 
-    def page(self, text: str) -> None:
-        """Show ``text`` where the ``paging`` trait says."""
-        text = text[:MAX_PAGE_CHARS]
+    @property
+    def html(self) -> str:
+        """The sanitized markup of the text/html page shown; "" when none."""
+        return (self._html or "") if self.isVisible() else ""
+
+    def page(self, text: str | None, html: str | None = None) -> None:
+        """Show a page where the ``paging`` trait says: ``html`` (a kernel's
+        text/html, sanitized here) as rich text when given, else ``text``
+        (with ANSI colours)."""
+        if html is not None and len(html) <= MAX_PAGE_HTML_CHARS:
+            report = SanitizeReport()
+            html = sanitize_html(html, report)
+            if report:
+                self.log.info("pager page sanitized: %s", report.summary())
+            if text is None:
+                text = _plain_of(html)
+        else:
+            html = None
+        text = (text or "")[:MAX_PAGE_CHARS]
         mode = self._mode
         if mode == "custom":
             self._console.custom_page_requested.emit(text)
+            bundle = {"text/plain": text}
+            if html is not None:
+                bundle["text/html"] = html
+            self._console.custom_page_data_requested.emit(bundle)
             return
         if mode in ("inline", "none") or (mode == "inside" and self._fits_in_view(text)):
             self.close_page(refocus=False)
-            self._console.write_text(text.rstrip("\n") + "\n")
+            if html is not None:  # a rich output in the transcript (sanitized again there)
+                self._console._render_display({"text/html": html, "text/plain": text}, {})
+            else:
+                self._console.write_text(text.rstrip("\n") + "\n")
             return
-        self._text = text
-        self._fill(text)
+        self._text, self._html = text, html
+        if html is not None:
+            self._fill_html(html)
+        else:
+            self._fill(text)
         self._show()
+        if html is not None:  # the top (a heading's margin scrolled it while the view was hidden)
+            self.html_view.verticalScrollBar().setValue(0)
 
     def close_page(self, refocus: bool = True) -> None:
         """Hide the pager; the focus goes back to the input."""
@@ -125,7 +189,7 @@ class Pager(QtWidgets.QWidget):
         self.hide()
         self.search_line.hide()
         self._console._control.show()
-        self._text = ""
+        self._text, self._html = "", None
         if refocus:
             self._console._control.setFocus()
         if was_shown:
@@ -135,7 +199,7 @@ class Pager(QtWidgets.QWidget):
         """Move the pager (and a shown page) to ``mode``'s place."""
         if mode not in PAGING_MODES:
             raise ValueError(f"paging must be one of {', '.join(PAGING_MODES)}, not {mode!r}")
-        shown, text = self.isVisible(), self._text
+        shown, text, html = self.isVisible(), self._text, self._html
         self._mode = mode
         orientation = QtCore.Qt.Orientation.Vertical if mode == "vsplit" \
             else QtCore.Qt.Orientation.Horizontal
@@ -147,7 +211,7 @@ class Pager(QtWidgets.QWidget):
             self._show(focus=had_focus)
         else:  # the page leaves the pager: into the transcript or to the host
             self.close_page(refocus=had_focus)
-            self.page(text)
+            self.page(text, html)
 
     def find(self, needle: str, backwards: bool = False) -> bool:
         """Select the next (previous) hit of ``needle``; True when found."""
@@ -173,7 +237,36 @@ class Pager(QtWidgets.QWidget):
         line_h = QtGui.QFontMetrics(edit.font()).lineSpacing()
         return text.count("\n") + 1 <= max(edit.viewport().height() // max(line_h, 1) - 2, 3)
 
+    def _use_view(self, view) -> None:
+        """Show ``view`` (the text or the HTML one) as the page."""
+        had_focus = self.view.hasFocus()
+        other = self.html_view if view is self.text_view else self.text_view
+        other.hide()
+        if other is self.html_view:
+            other.document().clear()  # no big page kept in the hidden view
+        view.show()
+        self.view = view
+        self.setFocusProxy(view)
+        if had_focus:
+            view.setFocus()
+
+    def _fill_html(self, html: str) -> None:
+        self._use_view(self.html_view)
+        view = self.html_view
+        doc = view.document()
+        doc.setDefaultFont(self._console._control.font())
+        link = getattr(self._console, "_link_colour", None)
+        # links in the theme's colour, by the style sheet (no pass over the fragments)
+        doc.setDefaultStyleSheet(_HTML_STYLE + (f" a {{ color: {link()}; }}" if link else ""))
+        doc.clear()
+        start = QtGui.QTextCursor(doc)
+        start.setKeepPositionOnInsert(True)  # stays at the top as the page goes in
+        view.setTextCursor(start)  # (set after setHtml it would lay the whole page out now)
+        doc.setHtml(html)
+        view.setExtraSelections([])
+
     def _fill(self, text: str) -> None:
+        self._use_view(self.text_view)
         view = self.view
         view.setFont(self._console._control.font())
         doc = view.document()
@@ -272,3 +365,10 @@ class Pager(QtWidgets.QWidget):
             c.setPosition(sels[0].cursor.selectionStart())
             view.setTextCursor(c)
             self.find(needle)
+
+
+def _plain_of(html: str) -> str:
+    """The text of sanitized markup (for a page sent without text/plain)."""
+    doc = QtGui.QTextDocument()
+    doc.setHtml(html)
+    return doc.toPlainText()

@@ -66,7 +66,7 @@ class RichView:
                      band: QtCore.QRectF) -> None:
         painter.setRenderHints(_HINTS)
         kind = block.kind
-        if kind == "doc" and block.docs:
+        if kind == "doc" and block.docs and not self._has_inner_selection(block):
             # a big output: each band is drawn once into a picture, then blitted
             # (a band of a big table costs ~10-20 ms to draw; a scroll repaints 3 bands)
             dpr = painter_dpr(painter)
@@ -103,15 +103,26 @@ class RichView:
             ctx = QtGui.QAbstractTextDocumentLayout.PaintContext()
             ctx.palette = self._control.palette()
             ctx.palette.setColor(QtGui.QPalette.ColorRole.Text, self._text_colour())
-            for doc, top in (block.docs or [(block.doc, 0.0)]):
+            docs = block.docs or [(block.doc, 0.0)]
+            for k, (doc, top) in enumerate(docs):
                 height = doc.size().height()
                 if top + height < band.top() or top > band.bottom():
                     continue
                 ctx.clip = band.translated(0, -top)
+                ctx.selections = self._selections_for(block, k, doc)
                 painter.save()
                 painter.translate(0, top)
                 doc.documentLayout().draw(painter, ctx)
+                if getattr(doc, "grid", None) is not None:  # a cut table's ruling
+                    doc.grid.draw(painter, k + 1 >= len(docs) or docs[k + 1][0].grid is None)
                 painter.restore()
+
+    # a text selection inside a block (rich_select.RichSelection paints one)
+    def _selections_for(self, block, index: int, doc) -> list:
+        return []
+
+    def _has_inner_selection(self, block) -> bool:
+        return False
 
     def _paint_other(self, painter, block, whole, band) -> None:
         kind = block.kind

@@ -10,7 +10,8 @@ the end to text/plain, with the reason logged.  Outputs with a
 ``display_id`` are updated in place by ``update_display_data`` (coalesced to
 one update per frame), and ``clear_output(wait=True)`` clears when the next
 output comes, in the same frame.  Painting, copying, links and the picture
-menu are in :mod:`.rich_view`.
+menu are in :mod:`.rich_view`; selecting text inside an output in
+:mod:`.rich_select`.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from traitlets import Integer, List, Unicode
 from ..models.mime import DEFAULT_MIME_PREFERENCE, choose_mime, payload_text, unshown_types
 from . import rich_build as rb
 from .editor import settings_properties
-from .export import ExportMixin
+from .export import ExportMixin, ExportSettings
 from .guard import guarded
 from .jupyter_widget import JupyterSettings, JupyterWidget
 from .rich_blocks import PROP_ID, PROP_SLICE, RICH_OBJECT, RichBlock, RichObjectHandler
+from .rich_select import RichSelection
 from .rich_view import RichView
 from .theme import ThemeMixin, ThemeSettings
 
@@ -48,7 +50,7 @@ def _visible(html: str) -> bool:
     return bool(_TAGS.sub("", html).strip()) or "<img" in html
 
 
-class RichSettings(ThemeSettings, JupyterSettings):
+class RichSettings(ExportSettings, ThemeSettings, JupyterSettings):
     max_image_width = Integer(800, config=True, help="Wider pictures are scaled down to this.")
     mime_preference = List(
         Unicode(), default_value=list(DEFAULT_MIME_PREFERENCE), config=True,
@@ -76,7 +78,7 @@ RichSettings.__name__ = RichSettings.__qualname__ = "RichJupyterWidget"
 
 
 @settings_properties
-class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
+class RichJupyterWidget(ExportMixin, RichSelection, RichView, ThemeMixin, JupyterWidget):
     """The console widget to embed: text, pictures, SVG, math, HTML and Markdown."""
 
     settings_class = RichSettings
@@ -100,6 +102,7 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
         self._base_point_size = self._control.font().pointSizeF()
         self.font_changed.connect(self._rich_font_changed)
         self._init_view()
+        self._init_selection()
         self._init_theme()
 
     # -- public ----------------------------------------------------------------
@@ -332,7 +335,7 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
         font, link, ink = self._rich_font(), self._link_colour(), self._text_colour().name()
         width = self._rich_metrics()[0]
         pieces = [(h, cut) for h, cut in prep.pieces if cut or _visible(h)]
-        state = {"k": 0, "docs": [], "y": 0.0, "widths": None, "shown": 0.0}
+        state = {"k": 0, "docs": [], "y": 0.0, "widths": None, "shown": 0.0, "cost": 0.0}
         timer = QtCore.QTimer(self)
         timer.setInterval(0)
 
@@ -351,7 +354,12 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
                 timer.deleteLater()
                 return
             t0 = time.perf_counter()
-            while state["k"] < len(pieces) and (now or time.perf_counter() - t0 < self.PIECE_SECONDS):
+            while state["k"] < len(pieces):
+                # stop before a piece that would take the turn over its budget
+                spent = time.perf_counter() - t0
+                if not now and spent > 0.0005 and spent + state["cost"] > self.PIECE_SECONDS:
+                    break
+                t1 = time.perf_counter()
                 k = state["k"]
                 html, cut = pieces[k]
                 if cut and (k == 0 or not pieces[k - 1][1]) and state.get("measured") != k:
@@ -359,12 +367,14 @@ class RichJupyterWidget(ExportMixin, RichView, ThemeMixin, JupyterWidget):
                     probe = rb.lay_out_piece(rb.sample_table(pieces, k), font, width, prep.math,
                                              [], link, ink)
                     state["widths"], state["measured"] = rb.column_widths(probe), k
+                    state["cost"] = time.perf_counter() - t1
                     continue
                 doc = rb.lay_out_piece(html, font, width, prep.math,
                                        state["widths"] if cut else None, link, ink)
                 state["docs"].append((doc, state["y"]))
                 state["y"] += doc.size().height()
                 state["k"] = k + 1
+                state["cost"] = time.perf_counter() - t1
             if state["k"] >= len(pieces):
                 timer.stop()
                 timer.deleteLater()

@@ -32,6 +32,8 @@ from ipykernel.inprocess.client import InProcessKernelClient
 from qtpy import QtCore
 from traitlets import Bool, Type
 
+from ..client_common import ClientSignals, QtClientMixin
+
 log = logging.getLogger("embedcon.inprocess")
 
 __all__ = ["QtInProcessKernelClient", "QtInProcessChannel", "QtInProcessHBChannel"]
@@ -43,11 +45,6 @@ class _ChannelSignals(QtCore.QObject):
 
 class _HBSignals(QtCore.QObject):
     kernel_died = QtCore.Signal(float)
-
-
-class _ClientSignals(QtCore.QObject):
-    started_channels = QtCore.Signal()
-    stopped_channels = QtCore.Signal()
 
 
 class _Outbox(QtCore.QObject):
@@ -151,7 +148,7 @@ class QtInProcessHBChannel(InProcessHBChannel):
         return bool(self._is_alive and client is not None and client.kernel is not None)
 
 
-class QtInProcessKernelClient(InProcessKernelClient):
+class QtInProcessKernelClient(QtClientMixin, InProcessKernelClient):
     """Client for :class:`~embedcon.inprocess.QtInProcessKernelManager`'s kernel.
 
     Same signals as :class:`embedcon.client.QtKernelClient`; requests are
@@ -173,7 +170,7 @@ class QtInProcessKernelClient(InProcessKernelClient):
     )
 
     def __init__(self, **kwargs):
-        self._signals = _ClientSignals()
+        self._signals = ClientSignals()
         self._outbox = _Outbox()
         self._parked: list = []
         self._deferred = 0
@@ -190,22 +187,6 @@ class QtInProcessKernelClient(InProcessKernelClient):
             yield self
         finally:
             self._deferred -= 1
-
-    # -- signals -----------------------------------------------------------
-    @property
-    def started_channels(self):
-        return self._signals.started_channels
-
-    @property
-    def stopped_channels(self):
-        return self._signals.stopped_channels
-
-    @property
-    def comm_manager(self):
-        """Frontend comms with the kernel (:class:`embedcon.comms.CommManager`)."""
-        from ..comms import comm_manager_for
-
-        return comm_manager_for(self)
 
     # -- channels ------------------------------------------------------------
     def start_channels(self, shell=True, iopub=True, stdin=True, hb=True, control=True):

@@ -46,6 +46,7 @@ from qtpy import QtCore
 from tornado.websocket import WebSocketClosedError, websocket_connect
 
 from ..client import _Bridge, check_content, validate_message
+from ..client_common import ClientSignals, QtClientMixin
 from . import wire
 from .rest import JupyterServer, ServerError
 
@@ -56,9 +57,7 @@ __all__ = ["ServerKernelClient", "ServerChannel", "ServerHBChannel"]
 CHANNELS = ("shell", "iopub", "stdin", "control")
 
 
-class _ClientSignals(QtCore.QObject):
-    started_channels = QtCore.Signal()
-    stopped_channels = QtCore.Signal()
+class _ClientSignals(ClientSignals):
     connection_lost = QtCore.Signal(str)
     connection_restored = QtCore.Signal()
     server_event = QtCore.Signal(str, str)
@@ -374,7 +373,7 @@ class ServerHBChannel:
         pass
 
 
-class ServerKernelClient(KernelClient):
+class ServerKernelClient(QtClientMixin, KernelClient):
     """Client for a kernel managed by a Jupyter Server (see the module docstring).
 
     ``server`` is a :class:`~embedcon.kernels.server.rest.JupyterServer`,
@@ -399,14 +398,6 @@ class ServerKernelClient(KernelClient):
         self.session.auth = None  # the server signs (see wire.wire_session)
 
     # -- signals ---------------------------------------------------------------
-    @property
-    def started_channels(self):
-        return self._signals.started_channels
-
-    @property
-    def stopped_channels(self):
-        return self._signals.stopped_channels
-
     @property
     def connection_lost(self):
         """Signal(str): the WebSocket dropped; the client is reconnecting."""

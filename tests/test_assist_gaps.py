@@ -1,0 +1,172 @@
+"""The assistance features' later additions, against a real ipykernel: the call
+tip hides when the focus leaves the input, completion types and signatures in
+every style, and pager pages sent as text/html shown as rich text."""
+
+import os
+
+import pytest
+from conftest import Key, Mod
+from qtpy import QtWidgets
+from test_assist import _kernel_with_env
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def shared_kernel(qapp, tmp_path_factory):
+    env = dict(os.environ, IPYTHONDIR=str(tmp_path_factory.mktemp("ipython")))
+    km, kc = _kernel_with_env(env)
+    kc.stop_channels()
+    yield km
+    if km.has_kernel:
+        km.shutdown_kernel(now=True)
+
+
+@pytest.fixture
+def con(shared_kernel, make_console):
+    made = []
+
+    def make(**traits):
+        kc = shared_kernel.client()
+        kc.start_channels()
+        c = make_console(None, kc, wait=False, **traits)
+        c.wait_prompt()
+        c.wait_ready()
+        made.append(kc)
+        return c
+
+    yield make
+    for kc in made:
+        kc.stop_channels()
+
+
+# -- call tip and focus -------------------------------------------------------------
+def test_call_tip_hides_when_the_focus_leaves_the_input(con, qtbot):
+    c = con()
+    tip = c.w.call_tip
+    host = QtWidgets.QWidget()  # the host application's window: console + a line edit
+    qtbot.addWidget(host)
+    layout = QtWidgets.QVBoxLayout(host)
+    layout.addWidget(c.w)
+    other = QtWidgets.QLineEdit(host)
+    layout.addWidget(other)
+    host.resize(900, 700)
+    host.show()
+    host.activateWindow()
+    qtbot.waitUntil(host.isActiveWindow, timeout=5000)
+    c.editor.setFocus()
+    qtbot.waitUntil(c.editor.hasFocus, timeout=5000)
+    c.type("print(")
+    qtbot.waitUntil(tip.isVisible, timeout=10000)
+    other.setFocus()  # the user clicks into another widget of the host
+    qtbot.waitUntil(other.hasFocus, timeout=5000)
+    assert not tip.isVisible()
+    c.editor.setFocus()  # back in the input: Shift+Tab shows it again
+    qtbot.waitUntil(c.editor.hasFocus, timeout=5000)
+    c.key(Key.Key_Backtab, Mod.ShiftModifier)
+    qtbot.waitUntil(tip.isVisible, timeout=10000)
+    # a reply that arrives after the focus left is dropped
+    c.key(Key.Key_Escape)
+    c.key(Key.Key_Backtab, Mod.ShiftModifier)
+    other.setFocus()
+    qtbot.waitUntil(other.hasFocus, timeout=5000)
+    qtbot.wait(500)
+    assert not tip.isVisible()
+    # the window hidden: the tip goes with the focus
+    c.editor.setFocus()
+    c.key(Key.Key_Backtab, Mod.ShiftModifier)
+    qtbot.waitUntil(tip.isVisible, timeout=10000)
+    host.hide()
+    host.show()
+    qtbot.wait(50)
+    assert not tip.isVisible()
+    c.w.setParent(None)
+
+
+# -- text/html pages -------------------------------------------------------------------
+HTML_PAGE = ("<h2>Help title</h2><p>A <b>bold</b> word</p><script>alert(1)</script>"
+             "<img src='http://example.invalid/x.png' alt='remote'>"
+             + "".join(f"<p>html line <i>{i}</i></p>" for i in range(120)))
+PLAIN_PAGE = "Help title\nA bold word\n" + "".join(f"html line {i}\n" for i in range(120))
+KERNEL_PAGE = ("from IPython.core.page import page; "
+               f"page({{'text/html': {HTML_PAGE!r}, 'text/plain': {PLAIN_PAGE!r}}})")
+
+
+def _bold_fragments(doc):
+    out = []
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            if frag.charFormat().fontWeight() >= 600:
+                out.append(frag.text())
+            it += 1
+        block = block.next()
+    return out
+
+
+@pytest.mark.parametrize("mode", ["inside", "hsplit", "vsplit", "inline", "custom"])
+def test_pager_shows_a_kernel_html_page_as_rich_text(con, mode):
+    c = con(paging=mode)
+    custom, data = [], []
+    c.w.custom_page_requested.connect(custom.append)
+    c.w.custom_page_data_requested.connect(data.append)
+    c.run_source(KERNEL_PAGE)
+    pager = c.w.pager
+    if mode == "custom":  # the host gets the text and the (sanitized) bundle
+        assert custom == [PLAIN_PAGE] and len(data) == 1
+        assert data[0]["text/plain"] == PLAIN_PAGE
+        assert "<b>bold</b>" in data[0]["text/html"] and "script" not in data[0]["text/html"]
+        assert not pager.isVisible()
+        return
+    if mode == "inline":  # a rich output in the transcript
+        assert not pager.isVisible()
+        c.qtbot.waitUntil(lambda: bool(c.w.rich_blocks()), timeout=10000)
+        block = c.w.rich_blocks()[-1]
+        assert block.mime == "text/html"
+        assert "bold" in "".join(_bold_fragments(block.all_docs()[0]))
+        return
+    assert pager.isVisible() and pager.view is pager.html_view
+    assert pager.view.hasFocus() and not pager.text_view.isVisible()
+    assert pager.view.verticalScrollBar().value() == 0  # the page from its top
+    doc = pager.view.document()
+    assert "bold" in _bold_fragments(doc)  # rich text, not markup shown as text
+    assert "<b>" not in doc.toPlainText() and "alert" not in doc.toPlainText()
+    assert "html line 119" in doc.toPlainText() and "<script" not in pager.html
+    assert doc.refused == [] or all("example.invalid" in u for u in doc.refused)
+    assert pager.text == PLAIN_PAGE
+    # searchable as a text page is
+    c.qtbot.keyClick(pager.view, "/")
+    c.qtbot.keyClicks(pager.search_line, "line 11")
+    assert pager.hits() == 11  # "html line 11", "html line 110".."119"
+    first = pager.view.textCursor().position()
+    c.qtbot.keyClick(pager.search_line, Key.Key_Return)
+    assert pager.view.textCursor().position() > first
+    c.qtbot.keyClick(pager.search_line, Key.Key_Escape)
+    assert pager.view.hasFocus()
+    c.qtbot.keyClick(pager.view, "q")
+    assert not pager.isVisible() and c.w.control.hasFocus()
+    # a page without HTML is ANSI text again, in the text view
+    c.run("page('\\x1b[31mred\\x1b[0m\\n' + 'x\\n' * 200)")
+    assert pager.isVisible() and pager.view is pager.text_view
+    assert not pager.html_view.isVisible() and pager.html == ""
+    c.qtbot.keyClick(pager.view, "q")
+
+
+def test_html_page_moves_between_modes(qtbot):
+    from embedcon.widgets import RichJupyterWidget
+
+    w = RichJupyterWidget(paging="vsplit")
+    qtbot.addWidget(w)
+    w.resize(800, 600)
+    w.show()
+    w.page_data({"text/html": HTML_PAGE})  # no text/plain: its text comes from the HTML
+    assert w.pager.view is w.pager.html_view and "html line 3" in w.pager.text
+    w.paging = "hsplit"
+    assert w.pager.isVisible() and "bold" in _bold_fragments(w.pager.view.document())
+    w.paging = "inline"
+    assert not w.pager.isVisible()
+    qtbot.waitUntil(lambda: bool(w.rich_blocks()), timeout=10000)
+    assert w.rich_blocks()[-1].mime == "text/html"
+    w.clear()

@@ -1,0 +1,280 @@
+"""Selecting text inside rich outputs (a DataFrame table, Markdown) with the
+mouse, as in a browser: drag, double and triple click, copy, the highlight
+painted, a click elsewhere clearing it.  A real kernel sends the outputs;
+the mouse and keys go through QTest into the console's viewport and
+focusProxy().
+
+One kernel serves the module (each test has its own console on it)."""
+
+import pytest
+from qtpy import QtCore, QtGui, QtWidgets
+
+from conftest import start_kernel, stop_kernel
+
+pytestmark = pytest.mark.slow
+
+Left = QtCore.Qt.MouseButton.LeftButton
+Key = QtCore.Qt.Key
+Ctrl = QtCore.Qt.KeyboardModifier.ControlModifier
+
+SHOW = (
+    "from IPython.display import display, Markdown\n"
+    "import pandas as pd\n"
+    "display(pd.DataFrame({'alpha': [1, 2], 'beta': ['apple pie', 'cherry tart']}))\n"
+    "display(Markdown('The quick brown fox jumps over the **lazy** dog.'))\n")
+
+
+@pytest.fixture(scope="module")
+def shared_kernel(qapp):
+    km, kc = start_kernel()
+    yield km, kc
+    stop_kernel(km, kc)
+
+
+@pytest.fixture
+def rich(shared_kernel, make_console):
+    km, kc = shared_kernel
+    c = make_console(km, kc, wait=False)
+    c.wait_prompt()
+    c.wait_ready()
+    c.run_source(SHOW)
+    c.qtbot.waitUntil(lambda: len(_blocks(c)) == 2, timeout=20000)
+    c.w._control.verticalScrollBar().setValue(0)
+    c.qtbot.wait(30)
+    yield c
+    c.w.kernel_client = None
+
+
+def _blocks(c):
+    return [b for b in c.w.rich_blocks() if b.kind == "doc" and b.mime != "text/plain"]
+
+
+def _block(c, mime):
+    return next(b for b in _blocks(c) if b.mime == mime)
+
+
+def _point(c, block, needle, end=False, nth=0):
+    """The viewport point just inside the start (or the end) of ``needle``
+    in ``block``'s document, computed from Qt's layout of that document."""
+    doc = block.doc
+    found = QtGui.QTextCursor(doc)
+    for _ in range(nth + 1):
+        found = doc.find(needle, found)
+    assert not found.isNull(), needle
+    pos = found.selectionEnd() if end else found.selectionStart()
+    tb = doc.findBlock(pos)
+    rect = doc.documentLayout().blockBoundingRect(tb)
+    line = tb.layout().lineForTextPosition(pos - tb.position())
+    at = pos - tb.position()
+    x, beside = line.cursorToX(at)[0], line.cursorToX(at - 1 if end else at + 1)[0]
+    x = rect.left() + x + (beside - x) / 4  # a quarter into the character: nearer this edge
+    y = rect.top() + line.y() + line.height() / 2
+    edit = c.w._control
+    slice0 = c.w._doc.findBlock(block.cursor.position())
+    geo = edit.blockBoundingGeometry(slice0).translated(edit.contentOffset())
+    x0 = slice0.layout().lineForTextPosition(0).cursorToX(0)[0]  # the object's left edge
+    return QtCore.QPoint(round(geo.left() + x0 + x), round(geo.top() + y))
+
+
+def _drag(c, a, b):
+    vp = c.w._control.viewport()
+    c.qtbot.mousePress(vp, Left, pos=a)
+    mid = QtCore.QPoint((a.x() + b.x()) // 2, (a.y() + b.y()) // 2)
+    for p in (mid, b):
+        ev = QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, QtCore.QPointF(p),
+                               QtCore.QPointF(vp.mapToGlobal(p)), QtCore.Qt.MouseButton.NoButton,
+                               Left, QtCore.Qt.KeyboardModifier.NoModifier)
+        QtWidgets.QApplication.sendEvent(vp, ev)
+    c.qtbot.mouseRelease(vp, Left, pos=b)
+
+
+def _copy(c):
+    clip = QtWidgets.QApplication.clipboard()
+    clip.setText("-sentinel-")
+    c.qtbot.keyClick(c.w.focusProxy(), Key.Key_C, Ctrl)
+    return clip.text()
+
+
+def _highlighted(c, block, colour=None):
+    """How many pixels of ``block``'s area are in the highlight colour."""
+    colour = colour or c.w._control.palette().color(QtGui.QPalette.ColorRole.Highlight)
+    img = c.w._control.viewport().grab().toImage()
+    edit = c.w._control
+    top, bottom = (edit.blockBoundingGeometry(c.w._doc.findBlock(block.cursor.position() + 2 * i))
+                   .translated(edit.contentOffset()) for i in (0, block.slices - 1))
+    dpr = img.devicePixelRatio()
+    n = 0
+    for y in range(max(int(top.top() * dpr), 0), min(int(bottom.bottom() * dpr), img.height()), 2):
+        for x in range(0, img.width(), 2):
+            p = img.pixelColor(x, y)
+            if abs(p.red() - colour.red()) + abs(p.green() - colour.green()) + \
+                    abs(p.blue() - colour.blue()) < 12:
+                n += 1
+    return n
+
+
+def test_drag_inside_markdown_copies_the_words(rich, tmp_path):
+    md = _block(rich, "text/markdown")
+    assert _highlighted(rich, md) == 0
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    assert rich.w.rich_selection_text() == "quick brown fox"
+    assert _copy(rich) == "quick brown fox"
+    mime = QtWidgets.QApplication.clipboard().mimeData()
+    assert mime.hasHtml() and "quick brown fox" in mime.html()
+    # the selection is painted by the block's document, in the highlight colour
+    painted = _highlighted(rich, md)
+    assert painted > 50, painted
+    rich.w.grab().save(str(tmp_path / "light.png"))
+    # across formatting: from "over" into the bold word
+    _drag(rich, _point(rich, md, "over"), _point(rich, md, "lazy", end=True))
+    assert _copy(rich) == "over the lazy"
+
+
+def test_double_and_triple_click_select_a_word_and_a_paragraph(rich):
+    md = _block(rich, "text/markdown")
+    vp = rich.w._control.viewport()
+    p = _point(rich, md, "brown")
+    rich.qtbot.mouseDClick(vp, Left, pos=p)
+    assert _copy(rich) == "brown"
+    rich.qtbot.mouseClick(vp, Left, pos=p)  # the third click, within the interval
+    assert _copy(rich) == "The quick brown fox jumps over the lazy dog."
+
+
+def test_dataframe_cells_and_words_are_selected(rich):
+    df = _block(rich, "text/html")
+    # inside one cell: a word
+    _drag(rich, _point(rich, df, "apple"), _point(rich, df, "apple", end=True))
+    assert _copy(rich) == "apple"
+    # from one cell to another: the cells, tab-separated rows
+    _drag(rich, _point(rich, df, "apple"), _point(rich, df, "tart", end=True))
+    assert _copy(rich) == "apple pie\ncherry tart"
+    # a rectangle: column alpha of row 0 to column beta of row 1 (the index left out)
+    _drag(rich, _point(rich, df, "1"), _point(rich, df, "cherry", end=True))
+    assert _copy(rich) == "1\tapple pie\n2\tcherry tart"
+    assert _highlighted(rich, df) > 50
+
+
+def test_click_elsewhere_and_transcript_selection_clear_it(rich):
+    md = _block(rich, "text/markdown")
+    vp = rich.w._control.viewport()
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    assert _highlighted(rich, md) > 50
+    # a click on the input line (transcript text) clears it
+    edit = rich.w._control
+    rect = edit.cursorRect(rich.w._cursor())
+    rich.qtbot.mouseClick(vp, Left, pos=rect.center())
+    assert rich.w.rich_selection_text() == ""
+    assert _highlighted(rich, md) == 0
+    assert _copy(rich) == "-sentinel-"  # nothing selected: the clipboard stays
+    # typing ends an inner selection (so Ctrl+C interrupts a running cell again)
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    rich.type("x")
+    assert rich.w.rich_selection_text() == ""
+    # select all (the transcript's selection) takes the outputs whole: the
+    # DataFrame's text/plain form, the Markdown's text
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    rich.w.run_command("select_all")  # the input
+    rich.w.run_command("select_all")  # everything
+    assert rich.w.rich_selection_text() == ""
+    text = _copy(rich)
+    assert "   alpha         beta\n0      1    apple pie\n1      2  cherry tart" in text, text
+    assert "The quick brown fox jumps over the lazy dog." in text, text
+
+
+def test_context_menu_copy_takes_the_inner_selection(rich):
+    md = _block(rich, "text/markdown")
+    _drag(rich, _point(rich, md, "jumps"), _point(rich, md, "over", end=True))
+    rich.w._menu_pos = _point(rich, md, "jumps")
+    menu = rich.w._control.createStandardContextMenu(rich.w._menu_pos)
+    rich.w._extend_context_menu(menu)
+    copy = next(a for a in menu.actions() if a.objectName() == "edit-copy")
+    assert copy.isEnabled()
+    QtWidgets.QApplication.clipboard().setText("-")
+    copy.trigger()
+    assert QtWidgets.QApplication.clipboard().text() == "jumps over"
+    menu.deleteLater()
+    # the console's copy commands too
+    for command in ("interrupt_or_copy", "copy_raw"):
+        QtWidgets.QApplication.clipboard().setText("-")
+        rich.w.run_command(command)
+        assert QtWidgets.QApplication.clipboard().text() == "jumps over"
+
+
+def test_selection_is_painted_on_the_dark_theme(rich, tmp_path):
+    rich.w.theme = "dark"
+    rich.qtbot.wait(30)
+    md = _block(rich, "text/markdown")
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "dog", end=True))
+    assert _highlighted(rich, md) > 100
+    rich.w.grab().save(str(tmp_path / "dark.png"))
+    assert _copy(rich) == "quick brown fox jumps over the lazy dog"
+
+
+def test_a_selection_across_the_pieces_of_a_long_table(rich, tmp_path):
+    """A long DataFrame is laid out as several documents (pieces of 20 rows)
+    and several slices of the transcript: a drag goes across them."""
+    rich.run_source("import pandas as pd\n"
+                    "pd.set_option('display.max_rows', None)\n"
+                    "display(pd.DataFrame({'key': [f'row{i}x' for i in range(60)]}))\n")
+    rich.qtbot.waitUntil(lambda: any(len(b.docs) > 2 for b in _blocks(rich)), timeout=20000)
+    block = next(b for b in _blocks(rich) if len(b.docs) > 2)
+    rich.qtbot.waitUntil(lambda: not block.building, timeout=20000)
+    assert block.slices > 1
+    edit = rich.w._control
+    edit.verticalScrollBar().setValue(rich.w._doc.findBlock(block.cursor.position()).blockNumber())
+    rich.qtbot.wait(30)
+
+    def point(needle, end=False):
+        for k, (doc, top) in enumerate(block.docs):
+            found = doc.find(needle)
+            if not found.isNull():
+                break
+        pos = found.selectionEnd() if end else found.selectionStart()
+        tb = doc.findBlock(pos)
+        rect = doc.documentLayout().blockBoundingRect(tb)
+        line = tb.layout().lineForTextPosition(pos - tb.position())
+        x = rect.left() + line.cursorToX(pos - tb.position())[0] + (-2 if end else 2)
+        y = top + rect.top() + line.y() + line.height() / 2
+        # content y to the slice paragraph showing it
+        whole = block.size(*rich.w._rich_metrics())
+        for i in range(block.slices):
+            band = block.slice_rect(i, whole)
+            if band.top() <= y < band.bottom():
+                tbs = rich.w._doc.findBlock(block.cursor.position() + 2 * i)
+                geo = edit.blockBoundingGeometry(tbs).translated(edit.contentOffset())
+                x0 = tbs.layout().lineForTextPosition(0).cursorToX(0)[0]
+                return QtCore.QPoint(round(geo.left() + x0 + x), round(geo.top() + y - band.top()))
+
+    a, b = point("row5x"), point("row27x", end=True)
+    assert b.y() < edit.viewport().height()
+    _drag(rich, a, b)
+    # the cells between, as in one table (pieces of 20 rows: 3 documents)
+    assert _copy(rich) == "\n".join(f"row{i}x" for i in range(5, 28))
+    _drag(rich, point("19"), b)  # from the index column: both columns
+    assert _copy(rich) == "\n".join(f"{i}\trow{i}x" for i in range(19, 28))
+    assert _highlighted(rich, block) > 100
+    rich.w.grab().save(str(tmp_path / "long.png"))
+    # held below the viewport, the drag scrolls the view and extends the selection
+    vp = edit.viewport()
+    bar = edit.verticalScrollBar()
+    before = bar.value()
+    rich.qtbot.mousePress(vp, Left, pos=a)
+    below = QtCore.QPoint(a.x(), vp.height() + 40)
+    QtWidgets.QApplication.sendEvent(vp, QtGui.QMouseEvent(
+        QtCore.QEvent.Type.MouseMove, QtCore.QPointF(below), QtCore.QPointF(vp.mapToGlobal(below)),
+        QtCore.Qt.MouseButton.NoButton, Left, QtCore.Qt.KeyboardModifier.NoModifier))
+    rich.qtbot.waitUntil(lambda: bar.value() > before, timeout=5000)
+    rich.qtbot.wait(200)
+    rich.qtbot.mouseRelease(vp, Left, pos=below)
+    # from a cell to past the table's end: whole rows, from the cell's to the last
+    assert _copy(rich) == "\n".join(f"{i}\trow{i}x" for i in range(5, 60))
+
+
+def test_a_formula_in_markdown_copies_as_its_tex(rich):
+    rich.run_source("display(Markdown(r'Area is $\\pi r^2$ here.'))\n")
+    rich.qtbot.waitUntil(lambda: any("Area" in b.doc.toPlainText() for b in _blocks(rich)
+                                     if b.mime == "text/markdown"), timeout=30000)
+    md = next(b for b in _blocks(rich) if "Area" in b.doc.toPlainText())
+    assert md.doc.math, "the formula was drawn"
+    _drag(rich, _point(rich, md, "Area"), _point(rich, md, "here", end=True))
+    assert _copy(rich) == "Area is $\\pi r^2$ here"
