@@ -741,6 +741,72 @@ def _pump(ad, seconds: float) -> None:
         time.sleep(0.002)
 
 
+class _ReplyClock:
+    """Splits a request's round trip into the kernel's part and the console's.
+
+    Wraps the shell channel's ``call_handlers`` (called on the client's I/O
+    thread by jupyter_client for every decoded shell reply, in both
+    consoles) and records, for each reply of ``msg_type``:
+
+    * the kernel's part: from the request's header date (stamped by the
+      console's client when it builds the request) to the reply's header
+      date (stamped by the kernel when it builds the reply), both wall
+      clocks of this machine;
+    * the transit: from the reply's date to the reply decoded on the
+      console's I/O thread (the kernel serializing and sending it, the
+      hops between processes and threads, jupyter_client decoding it).
+
+    The rest of the round trip -- the key handling before the request, the
+    reply's way from the I/O thread to the GUI thread, building and showing
+    the list or tip -- is the console's GUI part."""
+
+    def __init__(self, ad, msg_type: str):
+        self.msg_type = msg_type
+        self.seen: list[tuple[float, float]] = []
+        self._ch = ad.kc.shell_channel
+        self._orig = self._ch.call_handlers
+        self._ch.call_handlers = self._seen
+
+    def _seen(self, msg) -> None:
+        try:
+            if msg.get("msg_type") == self.msg_type:
+                now = time.time()
+                sent = msg["parent_header"]["date"].timestamp()
+                made = msg["header"]["date"].timestamp()
+                self.seen.append(((made - sent) * 1000, (now - made) * 1000))
+        except Exception:  # a reply without dates: no split for it
+            pass
+        self._orig(msg)
+
+    def take(self) -> tuple[float, float] | None:
+        """(kernel ms, transit ms) of the last round trip, None if not seen."""
+        if not self.seen:
+            return None
+        v = self.seen[-1]
+        self.seen.clear()
+        return v
+
+    def close(self) -> None:
+        self._ch.call_handlers = self._orig
+
+
+def _split(totals: list[float], parts: list) -> dict:
+    """Medians of the kernel's, the transit's and the console's GUI parts of
+    paired round trips (``frontend_ms``: everything but the kernel's part)."""
+    pairs = [(t, p) for t, p in zip(totals, parts) if p is not None]
+    if not pairs:
+        return {}
+
+    def med(v):
+        v = sorted(v)
+        return v[len(v) // 2]
+    front = [t - k for t, (k, _tr) in pairs]
+    return {"kernel_ms": med(k for _t, (k, _tr) in pairs),
+            "transit_ms": med(tr for _t, (_k, tr) in pairs),
+            "gui_ms": med(t - k - tr for t, (k, tr) in pairs),
+            "frontend_ms": med(front), "frontend_max_ms": max(front)}
+
+
 def sc_complete5k(ad, start_ts, n=5000, runs=5):
     """Tab with 5,000 matches: time until the droplist shows them all, longest stall."""
     from qtpy import QtCore
@@ -752,8 +818,9 @@ def sc_complete5k(ad, start_ts, n=5000, runs=5):
     ed = ad.editor
     ed.setFocus()
     emit({"event": "start", "kernel_pid": ad.kernel_pid()})
-    times, stalls, cpu = [], [], []
+    times, stalls, cpu, kernel = [], [], [], []
     spy = StallSpy()
+    clock = _ReplyClock(ad, "complete_reply")
     for _ in range(runs):
         ad.set_input("zq_na")
         _pump(ad, 0.2)
@@ -769,10 +836,13 @@ def sc_complete5k(ad, start_ts, n=5000, runs=5):
             raise TimeoutError(f"completion list not shown with {n} rows "
                                f"(rows: {ad.completion_count()})")
         times.append((t1 - t0) * 1000)
+        kernel.append(clock.take())
         cpu.append((c1 - c0) * 1000)
         QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
         QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
         _pump(ad, 0.1)
+    clock.close()
+    r.update(_split(times, kernel))
     times.sort()
     r.update(value=times[len(times) // 2], unit="ms Tab to list shown",
              longest_stall_ms=max(stalls), cpu_ms=sorted(cpu)[len(cpu) // 2], runs=runs,
@@ -872,7 +942,8 @@ def sc_calltip(ad, start_ts, runs=10):
     ed.setFocus()
     ad.call_tip_visible()  # NotAvailable before the timed part
     emit({"event": "start", "kernel_pid": ad.kernel_pid()})
-    times = []
+    times, kernel = [], []
+    clock = _ReplyClock(ad, "inspect_reply")
     for _ in range(runs):
         ad.set_input("")
         for ch in "print":
@@ -886,9 +957,12 @@ def sc_calltip(ad, start_ts, runs=10):
         if not ok:
             raise TimeoutError("no call tip after 10 s")
         times.append((t1 - t0) * 1000)
+        kernel.append(clock.take())
         QTest.keyClick(ed, QtCore.Qt.Key.Key_Escape)
         ad.wait_until(lambda: not ad.call_tip_visible(), 2.0, poll_ms=1)
         _pump(ad, 0.05)
+    clock.close()
+    r.update(_split(times, kernel))
     times.sort()
     r.update(value=times[len(times) // 2], unit="ms ( to tip shown", max_ms=times[-1], runs=runs,
              floor_inspect_ms=_request_floor(ad, "inspect", "print(", 6))

@@ -206,6 +206,27 @@ def test_completion_parse_reconcile_and_columns():
     assert colw == 5 and rows == [[0, 3], [1, 4], [2]]  # filled top to bottom
 
 
+
+def test_completion_types_in_order_out_of_order_and_missing():
+    names = [f"zq_name_{i}" for i in range(5000)]
+    meta = [{"text": n, "type": "instance", "signature": ""} for n in names]
+    meta[7] = {"text": "zq_name_7", "type": "function", "signature": "(a, b)"}
+    comps = parse_reply({"matches": names, "metadata": {"_jupyter_types_experimental": meta}},
+                        "zq_na")
+    assert (comps.match(7).type, comps.match(7).signature) == ("function", "(a, b)")
+    assert comps.match(4999).type == "instance"
+    assert comps._info is None  # in IPython's order: no name index built for 5,000 matches
+    # another order, fewer entries, junk entries: looked up by name
+    shuffled = [{"text": "b", "type": "module"}, "junk", {"text": "a", "type": "class"}]
+    comps = parse_reply({"matches": ["a", "b", "c"],
+                         "metadata": {"_jupyter_types_experimental": shuffled}}, "")
+    assert [comps.match(i).type for i in range(3)] == ["class", "module", ""]
+    # a duplicate dropped from the matches shifts the order: still by name
+    comps = parse_reply({"matches": ["a", "a", "b"], "metadata": {"_jupyter_types_experimental": [
+        {"text": "a", "type": "class"}, {"text": "a", "type": "class"},
+        {"text": "b", "type": "module"}]}}, "")
+    assert comps.texts == ["a", "b"] and comps.match(1).type == "module"
+
 def test_call_tip_text_and_call_detection():
     assert open_call("f(a, g(1), '(' # (\n") == 1
     assert open_call("f(a)") is None and open_call("x = [1, (2") == 8

@@ -47,18 +47,27 @@ class Completions:
         return len(self.texts)
 
     def match(self, i: int) -> Match:
-        """The i-th match with its type and signature (when the kernel sent them)."""
+        """The i-th match with its type and signature (when the kernel sent them).
+
+        IPython sends the metadata in the order of the matches, so the i-th
+        entry is tried first; only a reply where they disagree (duplicates
+        dropped, another kernel's order) builds a name -> metadata index, once."""
         text = self.texts[i]
-        if self._info is None:
-            self._info = {}
-            for item in self._metadata or ():
-                if isinstance(item, dict):
-                    key = item.get("text")
-                    if isinstance(key, str) and key not in self._info:
-                        self._info[key] = item
-        item = self._info.get(text)
-        if item is None:
+        meta = self._metadata
+        if not meta:
             return Match(text)
+        item = meta[i] if i < len(meta) else None
+        if not isinstance(item, dict) or item.get("text") != text:
+            if self._info is None:
+                self._info = {}
+                for entry in meta:
+                    if isinstance(entry, dict):
+                        key = entry.get("text")
+                        if isinstance(key, str) and key not in self._info:
+                            self._info[key] = entry
+            item = self._info.get(text)
+            if item is None:
+                return Match(text)
         return Match(text, _clip(item.get("type")), _clip(item.get("signature")))
 
     def common_prefix(self) -> str:

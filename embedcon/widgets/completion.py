@@ -175,12 +175,12 @@ class DropList(_ListBase):
         edit = self._console._control
         view = edit.viewport()
         fm = QtGui.QFontMetrics(self.font())
-        texts = completions.texts
-        name = max((len(texts[i]) for i in rows[:2000]), default=4)
+        name = max(map(len, map(completions.texts.__getitem__, rows[:2000])), default=4)
         extra = 0
         for i in rows[:200]:  # room for the type and signature of the first names
             m = completions.match(i)
-            extra = max(extra, len(m.type) + min(len(m.signature), 40))
+            if m.type or m.signature:
+                extra = max(extra, len(m.type) + min(len(m.signature), 40))
         char = fm.horizontalAdvance("M")
         width = min(max((name + extra + (3 if extra else 0)) * char + 40, 120), view.width() - 10)
         height_rows = min(len(rows), self._console.settings.gui_completion_height)
