@@ -274,6 +274,19 @@ to_host.send({"n": 1})
 '''
 
 
+def runner(qtbot, kc):
+    """run(code): execute through ``kc`` and return once the cell's reply is ok."""
+    replies = {}
+    kc.shell_channel.message_received.connect(
+        lambda m: replies.__setitem__(m["parent_header"].get("msg_id"), m))
+
+    def run(code):
+        msg_id = kc.execute(code)
+        qtbot.waitUntil(lambda: msg_id in replies, timeout=15000)
+        assert replies[msg_id]["content"]["status"] == "ok", replies[msg_id]["content"]
+    return run
+
+
 def _comms_both_ways(qtbot, kc, run):
     """Drive comms in both directions; ``run(code)`` executes in the kernel and
     returns once the cell finished."""
@@ -315,30 +328,12 @@ def _comms_both_ways(qtbot, kc, run):
 
 def test_comms_both_ways_with_a_kernel_process(qtbot, kernel):
     _km, kc = kernel
-    replies = {}
-    kc.shell_channel.message_received.connect(
-        lambda m: replies.__setitem__(m["parent_header"].get("msg_id"), m))
-
-    def run(code):
-        msg_id = kc.execute(code)
-        qtbot.waitUntil(lambda: msg_id in replies, timeout=15000)
-        assert replies[msg_id]["content"]["status"] == "ok", replies[msg_id]["content"]
-
-    _comms_both_ways(qtbot, kc, run)
+    _comms_both_ways(qtbot, kc, runner(qtbot, kc))
 
 
 def test_comms_both_ways_with_the_inprocess_kernel(qtbot, inprocess):
     _km, kc = inprocess
-    replies = {}
-    kc.shell_channel.message_received.connect(
-        lambda m: replies.__setitem__(m["parent_header"].get("msg_id"), m))
-
-    def run(code):
-        msg_id = kc.execute(code)
-        qtbot.waitUntil(lambda: msg_id in replies, timeout=15000)
-        assert replies[msg_id]["content"]["status"] == "ok", replies[msg_id]["content"]
-
-    _comms_both_ways(qtbot, kc, run)
+    _comms_both_ways(qtbot, kc, runner(qtbot, kc))
 
 
 def test_a_manager_given_a_running_kernel_follows_it_and_never_stops_it(qtbot, inprocess):

@@ -341,17 +341,8 @@ def test_json_form_when_the_server_does_not_offer_v1(tmp_path, server_console, q
 def test_comms_both_ways_through_the_server(jserver, server_console, qtbot):
     """``kernel_client.comm_manager`` exists on a Jupyter Server kernel's client
     too (one shared mixin for the three clients) and carries comms both ways."""
-    from test_qtconsole_compat import _comms_both_ways
+    from test_qtconsole_compat import _comms_both_ways, runner
 
     c = server_console(jserver.url, jserver.token)
     kc = c.w.kernel_client
-    replies = {}
-    kc.shell_channel.message_received.connect(
-        lambda m: replies.__setitem__(m["parent_header"].get("msg_id"), m))
-
-    def run(code):
-        msg_id = kc.execute(code)
-        qtbot.waitUntil(lambda: msg_id in replies, timeout=15000)
-        assert replies[msg_id]["content"]["status"] == "ok", replies[msg_id]["content"]
-
-    _comms_both_ways(qtbot, kc, run)
+    _comms_both_ways(qtbot, kc, runner(qtbot, kc))
