@@ -91,11 +91,14 @@ class Console:
     def start_cell(self, code, settle_ms=300):
         """Type a cell and press Enter; return once the kernel is running it."""
         started = []
+        seen = len(self.states)
         self.w.executing.connect(started.append)
         self.type(code)
         self.key(Key.Key_Return)
         self.qtbot.waitUntil(lambda: bool(started), timeout=10000)
-        self.qtbot.waitUntil(lambda: self.w.kernel_state == "busy", timeout=10000)
+        # from the recorded signal, not the current state: a short cell may
+        # already be idle again when the poll looks
+        self.qtbot.waitUntil(lambda: "busy" in self.states[seen:], timeout=10000)
         self.qtbot.wait(settle_ms)
 
     def output_of_last_cell(self):

@@ -102,3 +102,50 @@ def test_cell_magic_body_is_lexed_in_its_language(console):
         console.key(Key.Key_Backspace)
     console.type("time")  # %%time: Python body
     console.qtbot.waitUntil(lambda: colour_at(console.w, "echo") is None, timeout=5000)
+
+
+def test_a_highlighting_pass_repaints_only_the_typed_line(console):
+    """A pass while typing used to repaint the whole view (every visible line
+    painted again, once per pass): now only the line it coloured, and the
+    colours are on screen."""
+    from qtpy import QtCore
+
+    w = console.w
+    w.input_buffer = "if x:\n" + "    y = 1\n" * 40  # input lines fill the view
+    console.key(Key.Key_End, Mod.ControlModifier)
+    view = w.control.viewport()
+    console.qtbot.waitUntil(lambda: colour_at(w, "= 1", 2) is not None, timeout=5000)
+    console.qtbot.wait(100)
+    rects = []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, ev):
+            if ev.type() == QtCore.QEvent.Type.Paint:
+                rects.append(ev.rect())
+            return False
+
+    spy = Spy()
+    view.installEventFilter(spy)
+    try:
+        console.type("pass")
+        keyword = style_colour("default", Keyword)
+        wait_colour(console, "pass", keyword)
+        console.qtbot.wait(50)  # the pass's repaint
+    finally:
+        view.removeEventFilter(spy)
+    assert rects and all(r.height() < view.height() // 2 for r in rects), \
+        [(r.y(), r.height()) for r in rects]
+    # the keyword's colour is painted where "pass" is
+    c = w.control.textCursor()
+    c.setPosition(c.position() - 4)
+    at = w.control.cursorRect(c)
+    img = view.grab(QtCore.QRect(at.left(), at.top(), 40, at.height())).toImage()
+    colours = {img.pixelColor(x, y).name() for x in range(img.width()) for y in range(img.height())}
+    assert keyword in colours or any(_close(keyword, c) for c in colours), colours
+
+
+def _close(a, b, tol=40):
+    from qtpy import QtGui
+
+    x, y = QtGui.QColor(a), QtGui.QColor(b)
+    return abs(x.red() - y.red()) + abs(x.green() - y.green()) + abs(x.blue() - y.blue()) < tol

@@ -183,7 +183,10 @@ def test_interrupt_and_restart_through_rest(jserver, server_console, qtbot):
 @pytest.mark.slow
 def test_kernel_death_is_reported_and_the_server_restarts_it(jserver, server_console, qtbot):
     c = server_console(jserver.url, jserver.token)
-    c.start_cell("import os; os._exit(1)", settle_ms=0)
+    # not start_cell: os._exit can end the kernel before its "busy" status
+    # leaves the process, so the console may never see it busy
+    c.type("import os; os._exit(1)")
+    c.key(Key.Key_Return)
     c.wait_text("Kernel died", timeout=20000)
     c.wait_text("Kernel restarted", timeout=20000)
     assert "dead" in c.states

@@ -158,13 +158,69 @@ class InputHighlighter:
             self._apply_range(start, end)
             return
         done_to = self._apply_range(start, end, budget=self.SLICE_SECONDS)
-        self._doc.markContentsDirty(start, max(done_to - start, 0))
+        self._deliver(start, max(done_to - start, 0))
         if done_to < end:  # a big paste: the rest in later slices, the GUI stays live
             self._dirty = [done_to, end] if self._dirty is None else \
                 [min(self._dirty[0], done_to), max(self._dirty[1], end)]
             self._timer.start(0)
         else:
             self._timer.setInterval(self.DELAY_MS)
+
+    # A pass over at most this many lines repaints just them; a bigger one
+    # (a paste) repaints the view as Qt does.
+    PARTIAL_REPAINT_BLOCKS = 64
+
+    def _deliver(self, start: int, length: int) -> None:
+        """Deliver the pending format change of [start, start + length] to the
+        layout, repainting only the lines it touched.
+
+        ``QTextLayout.setFormats`` registers a change the size of the whole
+        block twice over (removed + added), which QPlainTextDocumentLayout
+        always reads as spanning several blocks: it re-lays out the block and
+        asks for a repaint of the whole viewport.  Each highlighting pass
+        while typing then repainted every visible line (about 2 ms for a full
+        window, several under load), and since passes come at most every
+        ``DELAY_MS`` of wall time, a slower machine paid more of them per key.
+        Here the layout's signals are held while the change is delivered and
+        only the lines' rectangles are repainted; if a line's height changed
+        (a bold glyph wrapped it), the held signals are given as Qt would."""
+        doc = self._doc
+        edit = self._console._control
+        first = doc.findBlock(start)
+        last = doc.findBlock(start + length)
+        if not first.isValid():
+            return
+        if not last.isValid():
+            last = doc.lastBlock()
+        if last.blockNumber() - first.blockNumber() >= self.PARTIAL_REPAINT_BLOCKS:
+            doc.markContentsDirty(start, length)
+            return
+        layout = doc.documentLayout()
+        blocks, block = [], first
+        while block.isValid():
+            blocks.append(block)
+            if block == last:
+                break
+            block = block.next()
+        heights = [layout.blockBoundingRect(b).height() for b in blocks]
+        held = layout.blockSignals(True)
+        try:
+            doc.markContentsDirty(start, length)
+        finally:
+            layout.blockSignals(held)
+        if [layout.blockBoundingRect(b).height() for b in blocks] != heights:
+            layout.documentSizeChanged.emit(layout.documentSize())
+            layout.update.emit(QtCore.QRectF(0.0, -doc.documentMargin(), 1e9, 1e9))
+            return
+        offset = edit.contentOffset()
+        view = edit.viewport()
+        rect = QtCore.QRect()
+        for b in blocks:
+            if b.isVisible():
+                rect = rect.united(edit.blockBoundingGeometry(b).translated(offset).toAlignedRect())
+        rect = rect.intersected(view.rect())
+        if not rect.isEmpty():
+            view.update(rect.adjusted(0, 0, 0, 1))
 
     def _highlight_range(self, start: int, end: int) -> None:
         self._apply_range(start, end)
