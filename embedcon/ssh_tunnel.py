@@ -321,7 +321,8 @@ class KernelTunnel:
     :func:`prompt_kind` tells which; when ssh asks the same again because the
     answer was refused, a first line says so: ``Wrong password, try
     again.``); None cancels, and :meth:`start` raises at once.  It is called on the thread that called :meth:`start`,
-    and the time it takes does not count against ``timeout``.  OpenSSH asks
+    and the time it takes does not count against ``timeout``; after each
+    answer the server has a whole ``timeout`` for its verdict.  OpenSSH asks
     up to three times (``NumberOfPasswordPrompts``) before the login fails.
     Without a callback nothing is asked (``BatchMode``) and a login that needs
     an answer fails with an :class:`SSHTunnelError` that says so.  Yes/no
@@ -383,7 +384,8 @@ class KernelTunnel:
     # -- life ------------------------------------------------------------------
     def start(self) -> dict:
         """Start ssh and wait (at most ``timeout`` s, not counting the time the
-        password callback takes) until every forward listens.
+        password callback takes, and ``timeout`` s after each answer) until
+        every forward listens.
 
         A local port taken by another program between our choice and ssh's
         bind is the one failure that a retry with other ports fixes (twice)."""
@@ -476,7 +478,11 @@ class KernelTunnel:
                 self.close()
                 raise
             finally:
-                self._deadline += time.monotonic() - asked_at
+                # the callback's time is not ssh's, and after an answer the server
+                # gets a whole timeout for its verdict (PAM waits ~2 s after a
+                # wrong password: three of them must not read as "no connection")
+                self._deadline = max(self._deadline + time.monotonic() - asked_at,
+                                     time.monotonic() + self.timeout)
             if answer is None:
                 _Askpass.reply(conn, None)
                 self.close()

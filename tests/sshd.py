@@ -42,7 +42,7 @@ def _free_port() -> int:
 class SSHServer:
     """sshd -D on 127.0.0.1:port; ``options`` are the client options that trust it."""
 
-    def __init__(self, root: Path, password_users: tuple | list = ()):
+    def __init__(self, root: Path, password_users: tuple | list = (), *, pam: bool = False):
         sshd = find_sshd()
         if sshd is None:
             raise RuntimeError("sshd not found: install openssh-server (.ci/run does)")
@@ -74,7 +74,7 @@ class SSHServer:
             "KbdInteractiveAuthentication no",
             "PermitRootLogin prohibit-password",
             "StrictModes no",
-            "UsePAM no",
+            f"UsePAM {'yes' if pam else 'no'}",
             "AllowTcpForwarding yes",
             "PermitOpen any",
             "MaxStartups 100",
@@ -82,7 +82,11 @@ class SSHServer:
             "LogLevel VERBOSE",
         ] + [  # password login for the users made for the test, and them alone
             line for user in password_users for line in (
-                f"Match User {user}", "    PasswordAuthentication yes")
+                f"Match User {user}",
+                # with PAM, the password is asked as keyboard-interactive (as on
+                # many clusters), else as the "password" method
+                f"    PasswordAuthentication {'no' if pam else 'yes'}",
+                f"    KbdInteractiveAuthentication {'yes' if pam else 'no'}")
         ]) + "\n")
         if os.geteuid() == 0:
             os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # privilege separation dir

@@ -36,18 +36,39 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def pw(tmp_path_factory):
-    """The test server, with ``pw.user`` (a :class:`PasswordUser`) and
-    ``pw.login`` (``user@127.0.0.1:port``)."""
+def _password_server(tmp_path_factory, method):
     user = PasswordUser()
     try:
-        server = SSHServer(tmp_path_factory.mktemp("sshd-pw"), password_users=[user.name])
+        server = SSHServer(tmp_path_factory.mktemp("sshd-pw"), password_users=[user.name],
+                           pam=method == "keyboard-interactive")
     except BaseException:
         user.remove()
         raise
     server.user_pw = user
     server.login = f"{user.name}@127.0.0.1:{server.port}"
+    # ssh's prompt for each login method
+    server.prompt = (f"{user.name}@127.0.0.1's password:" if method == "password"
+                     else f"({user.name}@127.0.0.1) Password:")
+    return server, user
+
+
+@pytest.fixture(scope="module")
+def pw(tmp_path_factory):
+    """The test server, with ``pw.user_pw`` (a :class:`PasswordUser`), ``pw.login``
+    (``user@127.0.0.1:port``) and ``pw.prompt`` (ssh's password prompt)."""
+    server, user = _password_server(tmp_path_factory, "password")
+    yield server
+    server.stop()
+    user.remove()
+
+
+@pytest.fixture(scope="module", params=["password", "keyboard-interactive"])
+def any_pw(request, tmp_path_factory):
+    """As ``pw``, with each of the two ways a server asks for a password: the
+    ``password`` method, and ``keyboard-interactive`` through PAM (as many
+    clusters do; PAM waits about 2 s after a wrong password)."""
+    server, user = _password_server(tmp_path_factory, request.param)
+    server.method = request.param
     yield server
     server.stop()
     user.remove()
@@ -83,8 +104,9 @@ def test_prompt_kind():
 
 @pytest.mark.slow
 def test_a_password_login_tunnels_the_kernel_and_the_password_is_never_kept(
-        qapp, pw, caplog):
+        qapp, any_pw, caplog):
     """Test 1: the library, the password given through its callback."""
+    pw = any_pw
     caplog.set_level(logging.DEBUG)
     password = pw.user_pw.password
     t0 = time.time() - 1
@@ -97,7 +119,7 @@ def test_a_password_login_tunnels_the_kernel_and_the_password_is_never_kept(
                                                  password_callback=answers)
         with tunnel:
             # ssh's password prompt (not a passphrase's), asked once
-            assert answers.prompts == [f"{pw.user_pw.name}@127.0.0.1's password:"]
+            assert answers.prompts == [pw.prompt]
             assert prompt_kind(answers.prompts[0]) == "password"
             secret = password.encode()
             assert secret not in _cmdline_of(tunnel.process.pid)
@@ -116,7 +138,7 @@ def test_a_password_login_tunnels_the_kernel_and_the_password_is_never_kept(
             assert reply["content"]["status"] == "ok"
             assert any(m["content"].get("text") == "via password 42\n" for m in outputs)
             # the login really was the password user's (sshd says so)
-            assert f"Accepted password for {pw.user_pw.name}" in pw.log.read_text()
+            assert f"Accepted {pw.method}" in pw.log.read_text()
         assert not tunnel.alive()
         time.sleep(0.2)
         assert _ssh_processes(pw.port) == []
@@ -130,8 +152,10 @@ def test_a_password_login_tunnels_the_kernel_and_the_password_is_never_kept(
         stop_kernel(km, kc0)
 
 
-def test_a_wrong_password_is_one_line_within_10_s_and_says_so_when_asking_again(pw, caplog):
+def test_a_wrong_password_is_one_line_within_10_s_and_says_so_when_asking_again(
+        any_pw, caplog):
     """Test 3: the library; ssh asks three times, each retry says the last was wrong."""
+    pw = any_pw
     caplog.set_level(logging.DEBUG)
     answers = Answers("wrong 1", "wrong 2", pw.user_pw.password + "x")
     t0 = time.monotonic()
@@ -143,10 +167,21 @@ def test_a_wrong_password_is_one_line_within_10_s_and_says_so_when_asking_again(
     message = str(err.value)
     assert "refused the login: wrong password (3 tries)" in message, message
     assert "\n" not in message
-    prompt = f"{pw.user_pw.name}@127.0.0.1's password:"
-    assert answers.prompts == [prompt] + [f"Wrong password, try again.\n{prompt}"] * 2
+    assert answers.prompts == [pw.prompt] + [f"Wrong password, try again.\n{pw.prompt}"] * 2
     assert pw.user_pw.password not in caplog.text
     assert _ssh_processes(pw.port) == []
+
+
+def test_the_servers_wait_after_each_wrong_password_is_not_a_timeout(any_pw):
+    """The timeout is for an answer from the server after each password: PAM's
+    wait of about 2 s after each wrong one adds up over three tries, and the
+    error is still the wrong password, not "no connection"."""
+    pw = any_pw
+    answers = Answers("wrong 1", "wrong 2", "wrong 3")
+    with pytest.raises(SSHTunnelError) as err:
+        KernelTunnel(FAKE_INFO, pw.login, ssh_options=pw.options, timeout=3,
+                     password_callback=answers).start()
+    assert "wrong password (3 tries)" in str(err.value), str(err.value)
 
 
 def test_without_a_callback_a_password_login_fails_and_says_a_password_is_needed(pw):
@@ -233,7 +268,7 @@ def test_the_app_asks_the_password_in_its_dialog_and_the_console_works(qapp, pw,
         result = json.loads(lines[-1])
         assert result.get("connection_file", "").endswith("-ssh.json"), \
             (result, out.stderr[-2000:])
-        assert result["prompts"] == [f"{pw.user_pw.name}@127.0.0.1's password:"]
+        assert result["prompts"] == [pw.prompt]
         assert picture.exists()
         assert out.returncode == 0, out.stderr[-2000:]
         assert "[EmbedconApp] Loading connection file" in out.stderr  # (--debug: all of the log)
@@ -258,6 +293,5 @@ def test_the_app_with_a_wrong_password_asks_three_times_then_one_line(qapp, pw, 
     errors = [ln for ln in out.stderr.splitlines() if ln.startswith("embedcon: error:")]
     assert errors and "wrong password (3 tries)" in errors[0], out.stderr[-1500:]
     state = json.loads(out.stdout.strip().splitlines()[-1])
-    prompt = f"{pw.user_pw.name}@127.0.0.1's password:"
-    assert state["prompts"] == [prompt] + [f"Wrong password, try again.\n{prompt}"] * 2
+    assert state["prompts"] == [pw.prompt] + [f"Wrong password, try again.\n{pw.prompt}"] * 2
     assert _ssh_processes(pw.port) == []
