@@ -13,6 +13,7 @@ application's dialog; it is never logged, never written to a file, and no
 import json
 import logging
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -196,7 +197,10 @@ def test_without_a_callback_a_password_login_fails_and_says_a_password_is_needed
 
 
 _TTY_PROBE = r"""
-import json, sys
+import fcntl, json, os, sys, termios
+os.setsid()  # the pty on stdin becomes this program's terminal, as in a shell
+fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+assert os.ttyname(0) and open("/dev/tty", "rb")  # (it has one)
 from embedcon.ssh_tunnel import KernelTunnel, SSHTunnelError
 info, login, options = json.loads(sys.argv[1])
 out = []
@@ -215,33 +219,32 @@ def test_no_password_prompt_on_the_terminal_even_when_there_is_one(pw):
     import pty
 
     master, slave = pty.openpty()
-
-    def controlling_tty():  # the pty becomes the child's terminal, as in a shell
-        import fcntl
-        import termios
-
-        os.setsid()
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
     t0 = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-c", _TTY_PROBE, json.dumps([FAKE_INFO, pw.login, pw.options])],
-        stdin=slave, stdout=slave, stderr=slave, preexec_fn=controlling_tty,
+        stdin=slave, stdout=slave, stderr=slave,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(
             [os.getcwd(), os.environ.get("PYTHONPATH", "")])})
     os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=30)
-    os.close(master)
-    assert time.monotonic() - t0 < 20
+    chunks, deadline = [], time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:  # (a prompt on the terminal would wait forever)
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        os.close(master)
+    assert time.monotonic() - t0 < 20, b"".join(chunks).decode("utf-8", "replace")
     text = b"".join(chunks).decode("utf-8", "replace")
     result = [ln for ln in text.splitlines() if ln.startswith("RESULT ")]
     assert result, text
