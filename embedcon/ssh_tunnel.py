@@ -320,9 +320,10 @@ class KernelTunnel:
     for key '/home/me/.ssh/id_ed25519':`` or ``me@host's password:``;
     :func:`prompt_kind` tells which; when ssh asks the same again because the
     answer was refused, a first line says so: ``Wrong password, try
-    again.``); None cancels, and :meth:`start` raises at once.  It is called on the thread that called :meth:`start`,
-    and the time it takes does not count against ``timeout``; after each
-    answer the server has a whole ``timeout`` for its verdict.  OpenSSH asks
+    again.``); None cancels, and :meth:`start` raises at once.  It is called
+    on the thread that called :meth:`start`, and the time it takes does not
+    count against ``timeout``; after each answer the server has a whole
+    ``timeout`` for its verdict.  OpenSSH asks
     up to three times (``NumberOfPasswordPrompts``) before the login fails.
     Without a callback nothing is asked (``BatchMode``) and a login that needs
     an answer fails with an :class:`SSHTunnelError` that says so.  Yes/no

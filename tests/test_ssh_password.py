@@ -290,8 +290,9 @@ def tick():
         print(json.dumps({"connection_file": app.connection_file, "asked": state["asked"],
                           "prompts": state["prompts"]}), flush=True)
         timer.stop()  # the widget goes with the window
-        app.window.owns_kernel = False
-        app.window.close()
+        if ACTION != "stay":  # "stay": left running (for the test to kill)
+            app.window.owns_kernel = False
+            app.window.close()
 
 timer = QtCore.QTimer()
 timer.timeout.connect(tick)
@@ -300,12 +301,9 @@ entry.main(sys.argv[1:])
 """
 
 
-def _run_app(sshd, connection_file, action, picture=None, *, server=None, key="locked",
-             secret=PASSPHRASE, extra=()):
-    """The application on ``connection_file`` through ``--ssh server`` (the test
-    server's user by default) with ``--sshkey key`` (the locked key by default;
-    None: no key), the probe typing ``secret`` into each dialog (``action`` "ok")
-    or cancelling it.  The last line of stdout is the probe's JSON."""
+def _app_command(sshd, connection_file, action, picture=None, *, server=None, key="locked",
+                 secret=PASSPHRASE, extra=()):
+    """The command line and environment of :func:`_run_app`."""
     argv = ["--existing", connection_file, "--ssh", server or sshd.server]
     if key == "locked":
         key = str(sshd.locked_key)
@@ -318,8 +316,18 @@ def _run_app(sshd, connection_file, action, picture=None, *, server=None, key="l
            "PROBE_SECRET": secret}
     if picture:
         env["PROBE_PICTURE"] = picture
-    return subprocess.run([sys.executable, "-c", _APP_PROBE, *argv], capture_output=True,
-                          text=True, timeout=90, env=env, stdin=subprocess.DEVNULL)
+    return [sys.executable, "-c", _APP_PROBE, *argv], env
+
+
+def _run_app(sshd, connection_file, action, picture=None, **kw):
+    """The application on ``connection_file`` through ``--ssh server`` (the test
+    server's user by default) with ``--sshkey key`` (the locked key by default;
+    None: no key), the probe typing ``secret`` into each dialog (``action`` "ok";
+    "stay": and the application is left running) or cancelling it.  The last
+    line of stdout is the probe's JSON."""
+    cmd, env = _app_command(sshd, connection_file, action, picture, **kw)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=90, env=env,
+                          stdin=subprocess.DEVNULL)
 
 
 @pytest.mark.slow

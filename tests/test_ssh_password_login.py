@@ -24,7 +24,8 @@ from conftest import start_kernel, stop_kernel
 from jupyter_client import BlockingKernelClient
 from sshd import PasswordUser, SSHServer
 from test_ssh import _answers, _ssh_processes
-from test_ssh_password import FAKE_INFO, Answers, _cmdline_of, _environ_of, _run_app
+from test_ssh_password import FAKE_INFO, Answers, _app_command, _cmdline_of, _environ_of, \
+    _run_app
 
 from embedcon.ssh_tunnel import KernelTunnel, SSHTunnelError, prompt_kind, \
     tunnelled_connection_file
@@ -298,3 +299,28 @@ def test_the_app_with_a_wrong_password_asks_three_times_then_one_line(qapp, pw, 
     state = json.loads(out.stdout.strip().splitlines()[-1])
     assert state["prompts"] == [pw.prompt] + [f"Wrong password, try again.\n{pw.prompt}"] * 2
     assert _ssh_processes(pw.port) == []
+
+
+@pytest.mark.slow
+def test_no_ssh_outlives_a_console_that_is_killed(qapp, pw):
+    """The console dies without closing anything (SIGKILL): its tunnel ends too."""
+    km, kc = start_kernel()
+    cmd, env = _app_command(pw, km.connection_file, "stay", server=pw.login, key=None,
+                            secret=pw.user_pw.password)
+    app = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = app.stdout.readline()  # the probe's line once a cell ran through the tunnel
+        assert json.loads(line).get("connection_file", "").endswith("-ssh.json"), line
+        assert len(_ssh_processes(pw.port)) == 1
+        app.kill()
+        app.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _ssh_processes(pw.port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _ssh_processes(pw.port) == []
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+        stop_kernel(km, kc)
