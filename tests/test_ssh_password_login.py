@@ -154,6 +154,7 @@ def test_a_password_login_tunnels_the_kernel_and_the_password_is_never_kept(
         stop_kernel(km, kc0)
 
 
+@pytest.mark.slow  # (PAM waits ~2 s after each wrong password)
 def test_a_wrong_password_is_one_line_within_10_s_and_says_so_when_asking_again(
         any_pw, caplog):
     """Test 3: the library; ssh asks three times, each retry says the last was wrong."""
@@ -164,8 +165,11 @@ def test_a_wrong_password_is_one_line_within_10_s_and_says_so_when_asking_again(
     with pytest.raises(SSHTunnelError) as err:
         KernelTunnel(FAKE_INFO, pw.login, ssh_options=pw.options,
                      password_callback=answers).start()
-    assert time.monotonic() - t0 < 10
+    # within 10 s of the last answer; with PAM the server's own waits after the
+    # first two wrong answers come on top (its policy, ~2 s each)
     assert time.monotonic() - answers.last_answer_at < 10
+    if pw.method == "password":
+        assert time.monotonic() - t0 < 10
     message = str(err.value)
     assert "refused the login: wrong password (3 tries)" in message, message
     assert "\n" not in message
@@ -174,6 +178,7 @@ def test_a_wrong_password_is_one_line_within_10_s_and_says_so_when_asking_again(
     assert _ssh_processes(pw.port) == []
 
 
+@pytest.mark.slow
 def test_the_servers_wait_after_each_wrong_password_is_not_a_timeout(any_pw):
     """The timeout is for an answer from the server after each password: PAM's
     wait of about 2 s after each wrong one adds up over three tries, and the
