@@ -47,7 +47,7 @@ from typing import Callable, Optional
 log = logging.getLogger("embedcon.ssh_tunnel")
 
 __all__ = ["SSHTunnelError", "KernelTunnel", "tunnelled_connection_file", "CHANNELS",
-           "PasswordCallback"]
+           "PasswordCallback", "prompt_kind"]
 
 #: ``callback(prompt) -> answer`` (the password or passphrase), or None to cancel
 PasswordCallback = Callable[[str], Optional[str]]
@@ -126,12 +126,31 @@ def key_needs_passphrase(path: Optional[str]) -> bool:
     return raw[len(magic) + 4:len(magic) + 4 + n] != b"none"
 
 
+def prompt_kind(prompt: str) -> str:
+    """What ssh's ``prompt`` asks for: ``"password"`` (the server's password
+    login, ``user@host's password:`` or keyboard-interactive ``Password:``),
+    ``"passphrase"`` (a key's), or ``"answer"`` (anything else, e.g. a PIN)."""
+    low = prompt.lower()
+    if "passphrase" in low:
+        return "passphrase"
+    if "password" in low:
+        return "password"
+    return "answer"
+
+
+def _server_methods(low_stderr: str) -> set:
+    """The login methods of ``Permission denied (publickey,password).``"""
+    m = re.search(r"permission denied \(([^)]*)\)", low_stderr)
+    return set(m.group(1).split(",")) if m else set()
+
+
 def _explain(stderr: str, server: str, *, asked: int = 0, can_ask: bool = False,
-             keyfile: Optional[str] = None) -> str:
+             keyfile: Optional[str] = None, asked_for: tuple = ()) -> str:
     """The line of ssh's stderr that says what went wrong, in the user's words.
 
-    ``asked``: how many passwords or passphrases were answered; ``can_ask``:
-    whether a password callback was there to answer them."""
+    ``asked``: how many passwords or passphrases were answered (``asked_for``:
+    their :func:`prompt_kind`); ``can_ask``: whether a password callback was
+    there to answer them."""
     text = stderr.strip()
     low = text.lower()
     if "host key verification failed" in low or "no matching host key" in low:
@@ -139,11 +158,18 @@ def _explain(stderr: str, server: str, *, asked: int = 0, can_ask: bool = False,
                 f"`ssh {server}` to check and accept it")
     if "permission denied" in low:
         if asked:
-            return (f"{server} refused the login: wrong password or passphrase "
+            kinds = set(asked_for) or {"password", "passphrase"}
+            what = " or ".join(k for k in ("password", "passphrase", "answer") if k in kinds)
+            return (f"{server} refused the login: wrong {what} "
                     f"({asked} {'try' if asked == 1 else 'tries'})")
         if not can_ask and key_needs_passphrase(keyfile):
             return (f"the key {keyfile} needs its passphrase, which cannot be asked here: "
                     "add it to an ssh-agent (or give the tunnel a password_callback)")
+        methods = _server_methods(low)
+        if not can_ask and methods & {"password", "keyboard-interactive"}:
+            return (f"{server} asks for a password, which cannot be asked here (no "
+                    "password_callback): give one, or use a key that the server accepts "
+                    "(--sshkey) or an ssh-agent")
         if can_ask:
             return (f"{server} refused the login (permission denied): use a key that the "
                     "server accepts (--sshkey) or an ssh-agent")
@@ -291,9 +317,13 @@ class KernelTunnel:
 
     ``password_callback(prompt) -> str | None`` answers ssh's password and
     key-passphrase prompts (``prompt`` is ssh's text, e.g. ``Enter passphrase
-    for key '/home/me/.ssh/id_ed25519':``); None cancels, and :meth:`start`
-    raises at once.  It is called on the thread that called :meth:`start`,
-    and the time it takes does not count against ``timeout``.  OpenSSH asks
+    for key '/home/me/.ssh/id_ed25519':`` or ``me@host's password:``;
+    :func:`prompt_kind` tells which; when ssh asks the same again because the
+    answer was refused, a first line says so: ``Wrong password, try
+    again.``); None cancels, and :meth:`start` raises at once.  It is called
+    on the thread that called :meth:`start`, and the time it takes does not
+    count against ``timeout``; after each answer the server has a whole
+    ``timeout`` for its verdict.  OpenSSH asks
     up to three times (``NumberOfPasswordPrompts``) before the login fails.
     Without a callback nothing is asked (``BatchMode``) and a login that needs
     an answer fails with an :class:`SSHTunnelError` that says so.  Yes/no
@@ -319,6 +349,7 @@ class KernelTunnel:
         self.on_closed = on_closed
         self.password_callback = password_callback
         self.prompts_answered = 0
+        self._asked: list[str] = []  # the prompts answered (not the answers)
         self.local_ports: dict[str, int] = {}
         self.process: Optional[subprocess.Popen] = None
         self._stderr: list[str] = []
@@ -354,7 +385,8 @@ class KernelTunnel:
     # -- life ------------------------------------------------------------------
     def start(self) -> dict:
         """Start ssh and wait (at most ``timeout`` s, not counting the time the
-        password callback takes) until every forward listens.
+        password callback takes, and ``timeout`` s after each answer) until
+        every forward listens.
 
         A local port taken by another program between our choice and ssh's
         bind is the one failure that a retry with other ports fixes (twice)."""
@@ -362,6 +394,7 @@ class KernelTunnel:
         if missing:
             raise SSHTunnelError(f"the connection info lacks {', '.join(missing)}")
         self.prompts_answered = 0
+        self._asked = []
         self._deadline = time.monotonic() + self.timeout
         for attempt in range(3):
             try:
@@ -408,7 +441,8 @@ class KernelTunnel:
                 self.process = None
                 raise _PortTaken(text.strip().splitlines()[-1])
             why = _explain(text, self.server, asked=self.prompts_answered,
-                           can_ask=self.password_callback is not None, keyfile=self.keyfile)
+                           can_ask=self.password_callback is not None, keyfile=self.keyfile,
+                           asked_for=tuple(prompt_kind(p) for p in self._asked))
             self.process = None
             raise SSHTunnelError(f"SSH tunnel to {self.server} failed: {why}")
         new = dict(self.info, ip="127.0.0.1", **self.local_ports)
@@ -431,16 +465,25 @@ class KernelTunnel:
                 self.close()
                 raise SSHTunnelError(f"SSH tunnel to {self.server} failed: ssh asked more "
                                      f"than {self.max_prompts} times")
-            log.info("ssh asks for a password or passphrase; asking the user")
+            kind = prompt_kind(prompt)
+            log.info("ssh asks for a %s; asking the user", kind)
+            shown = prompt
+            if prompt in self._asked:  # the same question again: the answer was refused
+                shown = f"Wrong {kind}, try again.\n{prompt}"
+            self._asked.append(prompt)
             asked_at = time.monotonic()
             try:
-                answer = self.password_callback(prompt)
+                answer = self.password_callback(shown)
             except BaseException:
                 _Askpass.reply(conn, None)
                 self.close()
                 raise
             finally:
-                self._deadline += time.monotonic() - asked_at
+                # the callback's time is not ssh's, and after an answer the server
+                # gets a whole timeout for its verdict (PAM waits ~2 s after a
+                # wrong password: three of them must not read as "no connection")
+                self._deadline = max(self._deadline + time.monotonic() - asked_at,
+                                     time.monotonic() + self.timeout)
             if answer is None:
                 _Askpass.reply(conn, None)
                 self.close()

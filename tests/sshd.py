@@ -1,17 +1,25 @@
 """A real OpenSSH server on loopback for the tunnel tests.
 
 Made fresh per test session: a host key and a user key generated for the
-test, a non-default port, public-key login only, the current user.  ``.ci/run``
+test, a non-default port, public-key login for the current user.  ``.ci/run``
 installs Debian's ``openssh-server``; without ``sshd`` the tests that need it
 fail with a message that says so (they are not skipped: CI must run them).
+
+Password login (what users of a cluster often have): :class:`PasswordUser`
+makes a system user with a random password (``useradd``/``chpasswd``, root
+only), and ``SSHServer(root, password_users=[name])`` allows password login
+for those users alone (a ``Match User`` block in the test server's own
+config; the system's sshd config is never touched).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +42,7 @@ def _free_port() -> int:
 class SSHServer:
     """sshd -D on 127.0.0.1:port; ``options`` are the client options that trust it."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, password_users: tuple | list = (), *, pam: bool = False):
         sshd = find_sshd()
         if sshd is None:
             raise RuntimeError("sshd not found: install openssh-server (.ci/run does)")
@@ -66,12 +74,19 @@ class SSHServer:
             "KbdInteractiveAuthentication no",
             "PermitRootLogin prohibit-password",
             "StrictModes no",
-            "UsePAM no",
+            f"UsePAM {'yes' if pam else 'no'}",
             "AllowTcpForwarding yes",
             "PermitOpen any",
             "MaxStartups 100",
             "MaxSessions 100",
             "LogLevel VERBOSE",
+        ] + [  # password login for the users made for the test, and them alone
+            line for user in password_users for line in (
+                f"Match User {user}",
+                # with PAM, the password is asked as keyboard-interactive (as on
+                # many clusters), else as the "password" method
+                f"    PasswordAuthentication {'no' if pam else 'yes'}",
+                f"    KbdInteractiveAuthentication {'yes' if pam else 'no'}")
         ]) + "\n")
         if os.geteuid() == 0:
             os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # privilege separation dir
@@ -110,6 +125,46 @@ class SSHServer:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+class PasswordUser:
+    """A system user made for the test, with a random password (root only).
+
+    ``name`` (``ecpw-`` and random hex), ``password`` (random, with a space
+    and shell-special characters: quoting bugs show), a shell (``/bin/sh``:
+    the tunnel's remote command needs one) and a home in the temporary
+    directory.  :meth:`remove` deletes the user and its home."""
+
+    def __init__(self):
+        if os.geteuid() != 0:
+            raise PermissionError("making a system user needs root")
+        for tool in ("useradd", "chpasswd", "userdel"):
+            if shutil.which(tool) is None:
+                raise RuntimeError(f"{tool} not found (Debian's passwd package)")
+        self.name = f"ecpw-{secrets.token_hex(4)}"
+        self.password = f"{secrets.token_urlsafe(12)} $'\"x\\{secrets.token_hex(2)}"
+        self.home = os.path.join(tempfile.gettempdir(), self.name)
+        subprocess.run(["useradd", "--create-home", "--home-dir", self.home,
+                        "--shell", "/bin/sh", "--user-group", self.name],
+                       check=True, capture_output=True)
+        try:
+            # the password goes through a pipe, never argv
+            subprocess.run(["chpasswd"], input=f"{self.name}:{self.password}\n".encode(),
+                           check=True, capture_output=True)
+        except BaseException:
+            self.remove()
+            raise
+
+    def remove(self) -> None:
+        # userdel refuses while a session of the user still ends: wait, then force
+        for attempt in range(50):
+            force = ["--force"] if attempt == 49 else []
+            done = subprocess.run(["userdel", "--remove", *force, self.name],
+                                  capture_output=True)
+            if done.returncode in (0, 6):  # removed / no such user
+                break
+            time.sleep(0.1)
+        shutil.rmtree(self.home, ignore_errors=True)
 
 
 def non_loopback_ip() -> str | None:

@@ -127,7 +127,7 @@ def test_a_wrong_passphrase_three_times_is_one_line_within_10_s(sshd):
     assert time.monotonic() - answers.last_answer_at < 10
     assert len(answers.prompts) == 3 and not answers.answers
     message = str(err.value)
-    assert "wrong password or passphrase (3 tries)" in message and "\n" not in message, message
+    assert "wrong passphrase (3 tries)" in message and "\n" not in message, message
     assert _ssh_processes(sshd.port) == []
 
 
@@ -240,7 +240,7 @@ def test_the_dialog_picture(qtbot, tmp_path):
 # -- the application -----------------------------------------------------------
 
 _APP_PROBE = r"""
-import json, os, sys
+import atexit, json, os, sys
 from qtpy import QtCore, QtGui, QtWidgets
 from qtpy.QtTest import QTest
 qapp = QtWidgets.QApplication(["embedcon"])
@@ -248,7 +248,9 @@ from embedcon import __main__ as entry
 from embedcon.app import EmbedconApp
 
 ACTION = os.environ["PROBE_ACTION"]
-state = {"asked": 0}
+state = {"asked": 0, "prompts": []}
+# what was asked, also when the application exits with an error
+atexit.register(lambda: state.get("done") or print(json.dumps(state), flush=True))
 
 def dialog():
     for w in QtWidgets.QApplication.topLevelWidgets():
@@ -260,6 +262,7 @@ def tick():
     if d is not None and not d.property("probe_seen"):
         d.setProperty("probe_seen", True)
         state["asked"] += 1
+        state["prompts"].append(d.findChild(QtWidgets.QLabel, "ssh_password_prompt").text())
         if os.environ.get("PROBE_PICTURE"):
             d.grab().save(os.environ["PROBE_PICTURE"])
         field = d.findChild(QtWidgets.QLineEdit, "ssh_password")
@@ -283,10 +286,13 @@ def tick():
         state["sent"] = True
         w.execute("print('via', 'ssh', 6 * 7)")
     if "via ssh 42" in w.export_text():
-        print(json.dumps({"connection_file": app.connection_file, "asked": state["asked"]}),
-              flush=True)
-        app.window.owns_kernel = False
-        app.window.close()
+        state["done"] = True
+        print(json.dumps({"connection_file": app.connection_file, "asked": state["asked"],
+                          "prompts": state["prompts"]}), flush=True)
+        timer.stop()  # the widget goes with the window
+        if ACTION != "stay":  # "stay": left running (for the test to kill)
+            app.window.owns_kernel = False
+            app.window.close()
 
 timer = QtCore.QTimer()
 timer.timeout.connect(tick)
@@ -295,17 +301,33 @@ entry.main(sys.argv[1:])
 """
 
 
-def _run_app(sshd, connection_file, action, picture=None):
-    argv = ["--existing", connection_file, "--ssh", sshd.server,
-            "--sshkey", str(sshd.locked_key)]
+def _app_command(sshd, connection_file, action, picture=None, *, server=None, key="locked",
+                 secret=PASSPHRASE, extra=()):
+    """The command line and environment of :func:`_run_app`."""
+    argv = ["--existing", connection_file, "--ssh", server or sshd.server]
+    if key == "locked":
+        key = str(sshd.locked_key)
+    if key:
+        argv += ["--sshkey", key]
     for opt in sshd.options:
         argv.append(f"--EmbedconApp.ssh_options={opt}")
+    argv += list(extra)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PROBE_ACTION": action,
-           "PROBE_SECRET": PASSPHRASE}
+           "PROBE_SECRET": secret}
     if picture:
         env["PROBE_PICTURE"] = picture
-    return subprocess.run([sys.executable, "-c", _APP_PROBE, *argv], capture_output=True,
-                          text=True, timeout=90, env=env, stdin=subprocess.DEVNULL)
+    return [sys.executable, "-c", _APP_PROBE, *argv], env
+
+
+def _run_app(sshd, connection_file, action, picture=None, **kw):
+    """The application on ``connection_file`` through ``--ssh server`` (the test
+    server's user by default) with ``--sshkey key`` (the locked key by default;
+    None: no key), the probe typing ``secret`` into each dialog (``action`` "ok";
+    "stay": and the application is left running) or cancelling it.  The last
+    line of stdout is the probe's JSON."""
+    cmd, env = _app_command(sshd, connection_file, action, picture, **kw)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=90, env=env,
+                          stdin=subprocess.DEVNULL)
 
 
 @pytest.mark.slow
