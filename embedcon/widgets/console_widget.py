@@ -165,11 +165,16 @@ class ConsoleWidget(QtConsoleNames, EditingTools, EditingCommands, TranscriptWri
         elif name == "key_profile":
             self.keymap.profile = change["new"]
         elif name == "syntax_style":
-            self._highlighter.set_style(change["new"])
+            self._set_input_style()
         elif name == "long_input_line":
             self._long_lines.limit = change["new"]
         elif name in ("fold_width", "max_line_chars"):
             setattr(self.writer, name, change["new"])
+
+    def _set_input_style(self) -> None:
+        """Highlight the inputs (executed ones too) in ``syntax_style``; the
+        theme mixin picks the style the theme and ``colors`` call for."""
+        self._highlighter.set_style(self.settings.syntax_style)
 
     def _apply_font(self) -> None:
         font = QtGui.QFont(self.settings.font_family)

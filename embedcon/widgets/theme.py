@@ -9,7 +9,9 @@ taken from :mod:`embedcon.models.contrast`, readable (4.5:1 or better) on the
 background in use, and the colours already in the transcript are switched
 to the new ones in one pass.  ``style_sheet`` is a Qt style sheet for the
 widget; ``syntax_style`` any pygments style (a dark theme with the
-``default`` style uses ``monokai``, made for dark backgrounds).
+``default`` style uses ``monokai``, made for dark backgrounds).  A switch of
+theme or style colours the inputs already executed again too, a slice at a
+time (see :class:`~embedcon.widgets.highlighter.InputHighlighter`).
 
 ``colors`` takes the Jupyter Qt Console guide's schemes: ``LightBG`` (the
 light theme), ``Linux`` (the dark theme) and ``NoColor`` (no colour at all:
@@ -171,12 +173,7 @@ class ThemeMixin:
         self._out_prompt_format.setForeground(QtGui.QColor(new[17]))
         self._notice_format.setForeground(QtGui.QColor(new[19]))
         self._apply_style_sheet_classes()
-        style = self.settings.syntax_style
-        if no_color:
-            style = "bw"
-        elif name == "dark" and style == "default":
-            style = "monokai"
-        self._highlighter.set_style(style)
+        self._set_input_style()
         if old and old != new:
             self._recolour({QtGui.QColor(a).rgb(): QtGui.QColor(b)
                             for a, b in zip(old, new) if a != b})
@@ -189,6 +186,17 @@ class ThemeMixin:
                     colour_links(doc, link)
                     recolour_math(doc, ink)
         edit.viewport().update()
+
+    def _set_input_style(self) -> None:
+        """The inputs' pygments style: ``syntax_style``, ``bw`` for NoColor,
+        ``monokai`` for ``default`` on the dark theme.  A new style colours
+        the executed inputs again too (see ``InputHighlighter.set_style``)."""
+        style = self.settings.syntax_style
+        if self.writer.no_color:
+            style = "bw"
+        elif getattr(self, "_theme_name", "") == "dark" and style == "default":
+            style = "monokai"
+        self._highlighter.set_style(style)
 
     def _palette_for_parts(self, pal) -> None:
         """The console's other parts (pager, completion columns, find and
