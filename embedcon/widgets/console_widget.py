@@ -24,7 +24,8 @@ from .editing_tools import EditingTools
 from .editor import ConsoleEdit, block_text_joined, key_chord, settings_properties
 from .highlighter import InputHighlighter
 from .long_input import LongLines
-from .output import OutputWriter, StreamQueue
+from .output import (ROLE_KEY, ROLE_NOTICE, ROLE_OUT_PROMPT, ROLE_PROMPT, OutputWriter,
+                     StreamQueue)
 from .qtconsole_names import QtConsoleNames
 from .transcript_writing import TranscriptWriting
 
@@ -147,6 +148,10 @@ class ConsoleWidget(QtConsoleNames, EditingTools, EditingCommands, TranscriptWri
         self._notice_format = QtGui.QTextCharFormat()
         self._notice_format.setForeground(QtGui.QColor("#707070"))
         self._notice_format.setFontItalic(True)
+        for fmt, role in ((self._prompt_format, ROLE_PROMPT),
+                          (self._out_prompt_format, ROLE_OUT_PROMPT),
+                          (self._notice_format, ROLE_NOTICE)):
+            fmt.setProperty(ROLE_KEY, role)  # the theme restyles text written with it
         self._highlighter = InputHighlighter(self, self.settings.syntax_style)
         self._init_editing_tools()
         self._apply_font()
