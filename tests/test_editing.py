@@ -108,6 +108,42 @@ def test_select_all_takes_the_input_then_everything(console):
     assert c.selectionStart() == 0 and c.selectionEnd() == console.w._end()
 
 
+@pytest.mark.parametrize("profile,chord", [("emacs", (Key.Key_A, CTRL | SHIFT)),
+                                           ("standard", (Key.Key_A, CTRL))])
+def test_select_all_on_an_empty_input_takes_everything(kernel, make_console, profile, chord):
+    km, kc = kernel
+    console = make_console(km, kc, key_profile=profile)
+    w = console.w
+    assert w.key_map.lookup("Ctrl+Shift+A" if profile == "emacs" else "Ctrl+A") == "select_all"
+    console.run("print('first output')")
+
+    def selection():
+        c = console.editor.textCursor()
+        return c.selectionStart(), c.selectionEnd()
+    everything = (0, w._end())
+    # nothing typed: the chord takes the whole transcript at once, and again
+    console.key(*chord)
+    assert selection() == everything
+    assert "first output" in console.editor.textCursor().selectedText()
+    console.key(*chord)
+    assert selection() == everything
+    # a part of the input selected: the whole input first, then everything
+    console.type("y = 4")
+    console.key(Key.Key_Left, SHIFT)
+    console.key(*chord)
+    assert console.editor.textCursor().selectedText() == "y = 4"
+    console.key(*chord)
+    assert selection() == everything[:1] + (w._end(),)
+    # a selection from the input's start that is not all of it: the input first
+    console.key(Key.Key_End)
+    console.key(Key.Key_Home)
+    console.key(Key.Key_Right, SHIFT)
+    assert console.editor.textCursor().selectedText() == "y"
+    console.key(*chord)
+    assert console.editor.textCursor().selectedText() == "y = 4"
+    assert w.input_buffer == "y = 4"
+
+
 def test_jump_to_previous_and_next_prompt(console):
     for code in ("a = 1", "b = 2", "c = 3"):
         console.run(code)

@@ -585,3 +585,53 @@ def test_multi_bar_and_raw_cursor_escapes_export_as_the_screen_shows(session, ma
     shown = _html_text(cell)
     assert region in shown, (region, shown)
     assert _html_text(c.w.export_xhtml()).count(region) == 1
+
+
+# -- colors = NoColor: the export has no colour, as the screen -----------------------------
+NOCOLOR_CELLS = (
+    "print('\\x1b[31mred\\x1b[0m \\x1b[42mongreen\\x1b[0m \\x1b[38;5;196mx256\\x1b[0m "
+    "\\x1b[38;2;10;200;30mrgb\\x1b[0m \\x1b[2mfaint\\x1b[0m \\x1b[7minverse\\x1b[0m "
+    "\\x1b[1mbold\\x1b[0m')",
+    "import sys; print('\\x1b[34mto stderr\\x1b[0m', file=sys.stderr)",
+    "raise ValueError('\\x1b[35mmagenta\\x1b[0m')",
+    "def f(): return 'string'  # comment",
+    "40 + 2",
+)
+
+
+def test_nocolor_export_has_no_colour(kernel, make_console):
+    km, kc = kernel
+    c = make_console(km, kc, colors="NoColor")
+    for code in NOCOLOR_CELLS:
+        c.run(code)
+    assert "ValueError" in c.text() and "Out[5]" in c.text()
+    w = c.w
+    text = w._control.palette().color(QtGui.QPalette.ColorRole.Text).name()
+    palettes = set(w.writer.ansi_colours) | set(PageColours.for_theme("light").ansi) | \
+        set(PageColours.for_theme("dark").ansi) | {"#ff0000", "#0ac81e", "#808080"}
+    pages = [("screen", w.export_html(), text), ("screen", w.export_xhtml(), text)]
+    for theme in ("light", "dark"):
+        pages.append((theme, w.export_html(theme=theme), PageColours.for_theme(theme).text))
+    for theme, html, ink in pages:
+        body = _body(html)
+        assert "ongreen" in body and "magenta" in body and "to stderr" in body
+        # no colour in any span: not the ANSI palette's, 256 or 24-bit ones, faint's
+        # grey, inverse video's, nor the syntax style's on the input
+        styles = re.findall(r'style="([^"]*)"', body)
+        assert styles, theme
+        for style in styles:
+            assert "color" not in style, (theme, style)
+        for colour in palettes:
+            assert colour not in body.lower(), (theme, colour)
+        assert re.search(r'<span style="[^"]*font-weight: ?bold[^"]*">bold</span>', body)
+        # prompts, stderr and tracebacks in the text colour (the screen's prompt
+        # format or palette: either is grey)
+        for selector in (".in-prompt", ".out-prompt", ".stderr, .error", ".notice"):
+            colour = QtGui.QColor(_rule(html, selector)["color"])
+            assert _rule(html, selector)["color"] == ink or max(colour.getRgb()[:3]) - min(
+                colour.getRgb()[:3]) < 8, (theme, selector)
+    # printing too
+    doc = w.print_document()
+    assert not any(colour in doc.toHtml().lower() for colour in PageColours.for_theme(
+        "light").ansi[1:7])
+    doc.deleteLater()

@@ -75,6 +75,33 @@ def test_colors_switch_at_run_time_theme_and_kernel(kernel, make_console, qtbot)
         QtGui.QPalette.ColorRole.Text).name(), c.w._prompt_format.foreground().color().name())
 
 
+def test_nocolor_at_run_time_takes_the_colour_from_what_is_shown_and_back(kernel,
+                                                                          make_console, qtbot):
+    km, kc = kernel
+    c = make_console(km, kc, colors="LightBG")
+    c.run("print('\\x1b[31mredtext\\x1b[0m \\x1b[38;5;27mblue256\\x1b[0m')")
+    c.run("import sys; print('errtext', file=sys.stderr)")
+    c.run("40 + 2")
+    doc = c.w.control.document()
+
+    def colours():
+        return {t.strip(): fg for t, fg in _fragments(doc)
+                if t.strip() in ("redtext", "blue256", "errtext", "Out[3]:", "In [1]:")}
+    shown = colours()
+    assert shown["redtext"] == c.w.writer.ansi_colours[1] and shown["blue256"] == "#005fff"
+    c.w.colors = "NoColor"
+    image = c.w.grab().toImage()
+    image.save("/tmp/embedcon-nocolor-at-run-time.png")
+    assert _coloured_pixels(image) == 0  # earlier output, prompts and inputs too
+    text = c.w.control.palette().color(QtGui.QPalette.ColorRole.Text).name()
+    ink = c.w._prompt_format.foreground().color().name()
+    assert all(fg in (None, text, ink) for fg in colours().values()), colours()
+    # and back: the colours of before
+    c.w.colors = "LightBG"
+    assert colours() == shown
+    assert _coloured_pixels(c.w.grab().toImage()) > 0
+
+
 SHEET = """
 QPlainTextEdit { font-family: monospace; }
 .in-prompt { color: #0000ff; }

@@ -6,7 +6,7 @@ import pytest
 from conftest import Key, Mod
 from fake_kernel import FakeKernel
 from pygments.styles import get_style_by_name
-from pygments.token import Comment, Keyword, Name, Operator
+from pygments.token import Comment, Keyword, Name, Operator, Token
 
 
 def colour_at(w, needle, offset=0):
@@ -149,3 +149,94 @@ def _close(a, b, tol=40):
 
     x, y = QtGui.QColor(a), QtGui.QColor(b)
     return abs(x.red() - y.red()) + abs(x.green() - y.green()) + abs(x.blue() - y.blue()) < tol
+
+
+# -- executed inputs follow a theme or style switch -----------------------------------------
+def executed_colour(w, needle, offset=0):
+    """Foreground the highlighter gave ``needle`` (+ ``offset``) in the first
+    executed input line holding it (None: uncoloured)."""
+    block = w.control.document().begin()
+    live = w._input_cursor.position() if w._input_cursor is not None else 1 << 60
+    while block.isValid() and block.position() < live:
+        text = block.text()
+        col = text.find(needle)
+        if col >= 0 and text.startswith(("In [", " ")):
+            col += offset
+            for r in block.layout().formats():
+                if r.start <= col < r.start + r.length:
+                    return r.format.foreground().color().name()
+            return None
+        block = block.next()
+    raise AssertionError(needle)
+
+
+def _pixels_near(w, needle, size=(60, 0)):
+    """The colours painted over the first executed ``needle`` (on screen)."""
+    from qtpy import QtCore, QtGui
+
+    edit = w.control
+    doc = edit.document()
+    found = doc.find(needle)
+    assert not found.isNull(), needle
+    c = QtGui.QTextCursor(doc)
+    c.setPosition(found.selectionStart())
+    at = edit.cursorRect(c)
+    img = w.grab().toImage()
+    origin = edit.viewport().mapTo(w, QtCore.QPoint(0, 0))
+    return {img.pixelColor(x, y).name()
+            for x in range(origin.x() + at.left(), origin.x() + at.left() + size[0])
+            for y in range(origin.y() + at.top(), origin.y() + at.bottom())}
+
+
+def test_a_theme_or_style_switch_colours_the_executed_inputs_again(kernel, make_console,
+                                                                   tmp_path):
+    km, kc = kernel
+    console = make_console(km, kc, theme="light")
+    w = console.w
+    console.run("def far(): return 'first'  # scrolled away")
+    console.run("for i in range(120): print(i)")  # the first input leaves the screen
+    console.run("def near(): return 'last'")
+    light = style_colour("default", Keyword)
+    dark = style_colour("monokai", Keyword)
+    assert executed_colour(w, "def far") == light and executed_colour(w, "def near") == light
+    assert any(_close(light, c) for c in _pixels_near(w, "def near"))
+    w.grab().save(str(tmp_path / "light.png"))
+    w.theme = "dark"
+    # the input on screen at once; the one scrolled away in the slices that follow
+    assert executed_colour(w, "def near") == dark
+    console.qtbot.waitUntil(lambda: not w._highlighter.restyling, timeout=5000)
+    assert executed_colour(w, "def far") == dark
+    assert executed_colour(w, "'first'") == style_colour("monokai", Token.Literal.String)
+    console.qtbot.wait(50)
+    w.grab().save(str(tmp_path / "dark.png"))
+    near = _pixels_near(w, "def near")
+    assert any(_close(dark, c) for c in near) and not any(_close(light, c) for c in near)
+    # a syntax_style of its own, at run time: old inputs take it too
+    w.syntax_style = "solarized-dark"
+    console.qtbot.waitUntil(lambda: not w._highlighter.restyling, timeout=5000)
+    for needle in ("def far", "def near"):
+        assert executed_colour(w, needle) == style_colour("solarized-dark", Keyword)
+    # back to light with the default style
+    w.syntax_style = "default"
+    w.theme = "light"
+    console.qtbot.waitUntil(lambda: not w._highlighter.restyling, timeout=5000)
+    assert executed_colour(w, "def far") == light and executed_colour(w, "def near") == light
+    # colors = NoColor: the executed inputs lose their colour too (pygments' bw)
+    w.colors = "NoColor"
+    console.qtbot.waitUntil(lambda: not w._highlighter.restyling, timeout=5000)
+    assert executed_colour(w, "def far") in (None, "#000000")
+    assert executed_colour(w, "def near") in (None, "#000000")
+
+
+def test_a_cell_magic_body_keeps_its_language_when_coloured_again(console):
+    console.type("%%bash")
+    console.key(Key.Key_Return, Mod.ControlModifier)
+    console.type("echo $HOME")
+    console.key(Key.Key_Return, Mod.ShiftModifier)
+    console.wait_prompt(2)
+    builtin = {s: style_colour(s, Name.Builtin) for s in ("default", "monokai")}
+    assert executed_colour(console.w, "echo") == builtin["default"]
+    console.w.syntax_style = "monokai"
+    console.qtbot.waitUntil(lambda: executed_colour(console.w, "echo") == builtin["monokai"],
+                            timeout=5000)
+    assert executed_colour(console.w, "$HOME") == style_colour("monokai", Name.Variable)

@@ -96,6 +96,13 @@ class PageColours:
     def dark(self) -> bool:
         return is_dark(self.background)
 
+    def without_colour(self) -> "PageColours":
+        """These colours for ``colors = NoColor``: prompts, stderr and notices
+        in the text colour (the page's background, text and links kept)."""
+        return PageColours(background=self.background, text=self.text, prompt=self.text,
+                           out_prompt=self.text, stderr=self.text, notice=self.text,
+                           link=self.link, ansi=self.ansi)
+
     def palette(self, n: int) -> str:
         """The colour of ANSI colour number ``n`` (0-255)."""
         return self.ansi[n] if 0 <= n < 16 else xterm_colour(n)
@@ -115,7 +122,8 @@ class HtmlOptions:
     one costs ~150 ms, and looking up ``ipython3`` imports IPython); ``style``
     the pygments style of the inputs; ``colours`` the page's colours (the
     light theme's by default; ``palette`` and ``stderr_colour`` override
-    theirs)."""
+    theirs); ``no_color`` drops the outputs' ANSI colours (``colors =
+    NoColor``: weight, slant and underline stay, as on screen)."""
 
     def __init__(self, *, title: str = "embedcon session", lexer="python",
                  style: str = "default", in_prompt: str = "In [%i]: ",
@@ -124,7 +132,7 @@ class HtmlOptions:
                  image_url: ImageUrl = inline_image_url, xhtml: bool = False,
                  markdown: Callable[[str], str] | None = None, external_images: bool = False,
                  font_family: str = "monospace", mime_order: Iterable[str] = MIME_ORDER,
-                 colours: PageColours | None = None):
+                 colours: PageColours | None = None, no_color: bool = False):
         self.title = title
         self.lexer = lexer
         self.style = style
@@ -140,6 +148,7 @@ class HtmlOptions:
         self.external_images = external_images
         self.font_family = font_family
         self.mime_order = tuple(mime_order)
+        self.no_color = no_color
 
 
 def _default_palette(n: int) -> str:
@@ -155,8 +164,12 @@ def _prompt(template: str, n) -> str:
 
 # -- ANSI text ---------------------------------------------------------------------------
 def _css(style: Style, palette, page: tuple[str, str] = ("#ffffff", "#202020")) -> str:
+    """The inline CSS of ``style``; ``palette`` None: no colour (``NoColor``),
+    weight, slant and underline only."""
     fg, bg = style.fg, style.bg
-    if style.inverse:  # the page's background and text colours where none is set
+    if palette is None:
+        fg = bg = None
+    elif style.inverse:  # the page's background and text colours where none is set
         fg, bg = (bg if bg is not None else page[0]), (fg if fg is not None else page[1])
     out = []
     for prop, c in (("color", fg), ("background-color", bg)):
@@ -172,7 +185,7 @@ def _css(style: Style, palette, page: tuple[str, str] = ("#ffffff", "#202020")) 
         out.append("font-style:italic")
     if style.underline:
         out.append("text-decoration:underline")
-    if style.faint and fg is None:
+    if style.faint and fg is None and palette is not None:
         out.append("color:#808080")
     return ";".join(out)
 
@@ -306,7 +319,8 @@ def _lines_html(lines: list, palette, page: tuple[str, str], main: str = "stdout
 def ansi_to_html(text: str, palette=_default_palette,
                  page: tuple[str, str] = ("#ffffff", "#202020")) -> str:
     """Terminal text as escaped HTML with ``<span style>`` for its colours
-    (``page``: the background and text colours, for inverse video)."""
+    (``page``: the background and text colours, for inverse video;
+    ``palette`` None: no colours, only weight, slant and underline)."""
     if not _has_controls(text):
         return escape(text, quote=False)
     return _lines_html(_terminal_lines(text), palette, page)
@@ -334,6 +348,7 @@ class _Page:
     def __init__(self, opts: HtmlOptions):
         self.o = opts
         self._page = (opts.colours.background, opts.colours.text)
+        self._palette = None if opts.no_color else opts.palette  # None: no ANSI colours
         self._formatter = self._lexer = None
         self._pictures = 0
 
@@ -412,22 +427,22 @@ class _Page:
         main = outs[0].name
         if all(stream != main for line in lines for _, _, stream in line) and lines != [[]]:
             main = next(stream for line in lines for _, _, stream in line)
-        return f'<pre class="{main}">{_lines_html(lines, self.o.palette, self._page, main)}</pre>'
+        return f'<pre class="{main}">{_lines_html(lines, self._palette, self._page, main)}</pre>'
 
     def output(self, out) -> str:
         if isinstance(out, StreamOutput):
             text = out.text
             if text.endswith("\n"):
                 text = text[:-1]
-            body = ansi_to_html(text, self.o.palette, self._page)
+            body = ansi_to_html(text, self._palette, self._page)
             return f'<pre class="{out.name}">{body}</pre>'
         if isinstance(out, ErrorOutput):
             text = "\n".join(out.traceback) or f"{out.ename}: {out.evalue}"
-            body = ansi_to_html(text.rstrip(chr(10)), self.o.palette, self._page)
+            body = ansi_to_html(text.rstrip(chr(10)), self._palette, self._page)
             return f'<pre class="error">{body}</pre>'
         if isinstance(out, NoticeOutput):
             cls = "banner" if out.role == "banner" else "notice"
-            body = ansi_to_html(out.text.rstrip(chr(10)), self.o.palette, self._page)
+            body = ansi_to_html(out.text.rstrip(chr(10)), self._palette, self._page)
             return f'<pre class="{cls}">{body}</pre>'
         if isinstance(out, RichOutput):
             return self.rich(out)
@@ -460,7 +475,7 @@ class _Page:
         if mime == "text/plain":
             if value is None:
                 return None
-            return ansi_to_html(str(value).rstrip("\n"), self.o.palette, self._page)
+            return ansi_to_html(str(value).rstrip("\n"), self._palette, self._page)
         if mime == "application/json":
             try:
                 return escape(json.dumps(value, indent=1, ensure_ascii=False), quote=False)

@@ -133,7 +133,7 @@ COMMANDS: dict[str, str] = {
     "copy_raw": "copy the selection with its prompts",
     "cut": "cut the selection (inside the input)",
     "paste": "paste, with continuation prompts",
-    "select_all": "select the current input, then everything",
+    "select_all": "select the current input, then everything (all at once if the input is empty)",
     "undo": "undo the last edit of the input",
     "redo": "redo what undo took back",
     "find": "open the find bar (search the transcript)",

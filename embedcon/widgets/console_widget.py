@@ -24,7 +24,8 @@ from .editing_tools import EditingTools
 from .editor import ConsoleEdit, block_text_joined, key_chord, settings_properties
 from .highlighter import InputHighlighter
 from .long_input import LongLines
-from .output import OutputWriter, StreamQueue
+from .output import (ROLE_KEY, ROLE_NOTICE, ROLE_OUT_PROMPT, ROLE_PROMPT, OutputWriter,
+                     StreamQueue)
 from .qtconsole_names import QtConsoleNames
 from .transcript_writing import TranscriptWriting
 
@@ -147,6 +148,10 @@ class ConsoleWidget(QtConsoleNames, EditingTools, EditingCommands, TranscriptWri
         self._notice_format = QtGui.QTextCharFormat()
         self._notice_format.setForeground(QtGui.QColor("#707070"))
         self._notice_format.setFontItalic(True)
+        for fmt, role in ((self._prompt_format, ROLE_PROMPT),
+                          (self._out_prompt_format, ROLE_OUT_PROMPT),
+                          (self._notice_format, ROLE_NOTICE)):
+            fmt.setProperty(ROLE_KEY, role)  # the theme restyles text written with it
         self._highlighter = InputHighlighter(self, self.settings.syntax_style)
         self._init_editing_tools()
         self._apply_font()
@@ -165,11 +170,16 @@ class ConsoleWidget(QtConsoleNames, EditingTools, EditingCommands, TranscriptWri
         elif name == "key_profile":
             self.keymap.profile = change["new"]
         elif name == "syntax_style":
-            self._highlighter.set_style(change["new"])
+            self._set_input_style()
         elif name == "long_input_line":
             self._long_lines.limit = change["new"]
         elif name in ("fold_width", "max_line_chars"):
             setattr(self.writer, name, change["new"])
+
+    def _set_input_style(self) -> None:
+        """Highlight the inputs (executed ones too) in ``syntax_style``; the
+        theme mixin picks the style the theme and ``colors`` call for."""
+        self._highlighter.set_style(self.settings.syntax_style)
 
     def _apply_font(self) -> None:
         font = QtGui.QFont(self.settings.font_family)

@@ -453,11 +453,14 @@ class EditingCommands:
         self._set_cursor(c)
 
     def cmd_select_all(self):
+        """The input first; the whole transcript when the input is empty or
+        already wholly selected (so a second press widens the selection)."""
         c = self._cursor()
-        if self._editing() and not (c.hasSelection() and
-                                    c.selectionStart() == self._input_cursor.position()):
-            c.setPosition(self._input_cursor.position())
-            c.setPosition(self._end(), _KEEP)
+        start, end = (self._input_cursor.position(), self._end()) if self._editing() \
+            else (0, 0)
+        if start < end and not (c.selectionStart() == start and c.selectionEnd() == end):
+            c.setPosition(start)
+            c.setPosition(end, _KEEP)
         else:
             c.select(QtGui.QTextCursor.SelectionType.Document)
         self._control.setTextCursor(c)

@@ -219,23 +219,32 @@ class ExportMixin:
         console's as shown (background, text, prompts, stderr, notices, links,
         the 16 ANSI colours, the inputs' syntax style); ``light`` or ``dark``,
         that theme's (a syntax style made for the other kind of background
-        gives way to ``default`` on light, ``monokai`` on dark)."""
+        gives way to ``default`` on light, ``monokai`` on dark).  With ``colors
+        = NoColor`` there is no colour in any theme, as on screen: prompts,
+        stderr and notices in the text colour, inputs in pygments' ``bw``
+        (and the outputs' ANSI colours are dropped, see ``HtmlOptions``)."""
         if theme not in _THEMES:
             raise ValueError(f"theme must be one of {', '.join(_THEMES)}, not {theme!r}")
+        no_color = self.writer.no_color
         if theme == "screen":
             pal = self._control.palette()
+            text = pal.color(QtGui.QPalette.ColorRole.Text).name()
             colours = PageColours(
-                background=pal.color(QtGui.QPalette.ColorRole.Base).name(),
-                text=pal.color(QtGui.QPalette.ColorRole.Text).name(),
+                background=pal.color(QtGui.QPalette.ColorRole.Base).name(), text=text,
                 prompt=self._prompt_format.foreground().color().name(),
                 out_prompt=self._out_prompt_format.foreground().color().name(),
-                stderr=QtGui.QColor(self.writer.stderr_colour).name(),
+                # NoColor: stderr is not coloured on screen, whatever .error says
+                stderr=text if no_color else QtGui.QColor(self.writer.stderr_colour).name(),
                 notice=self._notice_format.foreground().color().name(),
                 link=self._link_colour(), ansi=self.writer.ansi_colours)
-            return colours, getattr(self._highlighter, "_style_name", self.settings.syntax_style)
+            style = "bw" if no_color else \
+                getattr(self._highlighter, "_style_name", self.settings.syntax_style)
+            return colours, style
         colours = PageColours.for_theme(theme)
-        style = "bw" if self.writer.no_color else self.settings.syntax_style
-        if style != "bw" and _style_is_dark(style) != colours.dark:
+        if no_color:  # colors = NoColor: no colour at all, in any theme
+            return colours.without_colour(), "bw"
+        style = self.settings.syntax_style
+        if _style_is_dark(style) != colours.dark:
             style = "monokai" if colours.dark else "default"
         return colours, style
 
@@ -246,7 +255,8 @@ class ExportMixin:
                            lexer=self._highlighter._get_lexer() or "python",
                            style=style, in_prompt=s.in_prompt, out_prompt=s.out_prompt,
                            continuation_prompt=s.continuation_prompt, colours=colours,
-                           markdown=_markdown_to_html, font_family=s.font_family, **kw)
+                           markdown=_markdown_to_html, font_family=s.font_family,
+                           no_color=self.writer.no_color, **kw)
 
     def _live_input(self):
         if self._prompt_kind == "input" and self._prompt_cursor is not None:

@@ -10,6 +10,13 @@ cache keyed by the line text makes repeated lines free), so a keystroke in a
 The lexer is the one the kernel names (``set_language``); IPython's syntax
 (magics, ``!shell``, ``obj?``) comes from
 :class:`~embedcon.models.ipython_lexer.IPythonLineLexer`, without IPython.
+
+Executed inputs keep their formats.  Their lines carry a block user state
+(``INPUT_STATE``, with the prompt's length and whether the line is a cell's
+first), so that a new style (``set_style``: a theme switch, ``syntax_style``)
+colours them again: the lines on screen at once, the others from the newest
+up, a time-bounded slice per event-loop turn (2,000 earlier inputs never
+stall the GUI in one piece).
 """
 
 from __future__ import annotations
@@ -25,6 +32,19 @@ from ..models.ipython_lexer import IPythonLineLexer, is_ipython
 __all__ = ["InputHighlighter"]
 
 log = logging.getLogger("embedcon.highlighter")
+
+# user state of an executed input's line: INPUT_STATE | prompt length << 1 | first line
+# (other block states: -1, and the writer's FOLDED = 1)
+INPUT_STATE = 1 << 20
+_MAX_OFFSET = (1 << 19) - 1
+
+
+def _is_input(state: int) -> bool:
+    return state >= INPUT_STATE
+
+
+def _offset(state: int) -> int:
+    return (state & ~INPUT_STATE) >> 1
 
 
 class InputHighlighter:
@@ -59,6 +79,12 @@ class InputHighlighter:
         self._timer.setInterval(self.DELAY_MS)
         self._timer.timeout.connect(self._flush)
         self._doc.contentsChange.connect(self._changed)
+        # executed inputs coloured again after a style change (see restyle_transcript)
+        self._restyle_mark: QtGui.QTextCursor | None = None
+        self._restyle_timer = QtCore.QTimer(console)
+        self._restyle_timer.setSingleShot(True)
+        self._restyle_timer.setInterval(0)
+        self._restyle_timer.timeout.connect(self._restyle_slice)
 
     def warm_up(self) -> None:
         """Build the lexer and the common formats now.
@@ -75,11 +101,110 @@ class InputHighlighter:
             log.exception("building the input lexer failed")
 
     def set_style(self, style: str) -> None:
+        """Colour with the pygments style ``style`` from now on: the input
+        being edited at once, the executed inputs too (``restyle_transcript``)
+        when the style is another one."""
+        changed = style != self._style_name
         self._style_name = style
         self._formats.clear()
         self._lex_line.cache_clear()
         self._lex_cell.cache_clear()
         self.rehighlight()
+        if changed:
+            self.restyle_transcript()
+
+    # -- executed inputs in a new style ------------------------------------
+    # (the lines on screen at once; then per event-loop turn at most this long,
+    # and a cell's lines at most this many at a time)
+    RESTYLE_SLICE_SECONDS = 0.008
+    RESTYLE_CHUNK = 256
+
+    @property
+    def restyling(self) -> bool:
+        """Whether executed inputs are still waiting for the current style."""
+        return self._restyle_mark is not None
+
+    def restyle_transcript(self) -> None:
+        """Colour the executed inputs again in the current style: those on
+        screen now, then the others from the newest up, in time-bounded
+        slices (each event-loop turn does ``RESTYLE_SLICE_SECONDS`` of it)."""
+        doc = self._doc
+        edit = self._console._control
+        first = edit.firstVisibleBlock()
+        if first.isValid():
+            height = edit.viewport().height()
+            offset = edit.contentOffset()
+            last = first
+            while last.next().isValid() and \
+                    edit.blockBoundingGeometry(last.next()).translated(offset).top() < height:
+                last = last.next()
+            self._restyle_walk(last, first.position(), None)
+        mark = self._restyle_mark
+        if mark is None:
+            mark = self._restyle_mark = QtGui.QTextCursor(doc)
+        mark.setPosition(doc.lastBlock().position())
+        self._restyle_timer.start()
+
+    def _restyle_slice(self) -> None:
+        mark = self._restyle_mark
+        if mark is None:
+            return
+        try:
+            block = self._doc.findBlock(mark.position())
+            block = self._restyle_walk(block, 0,
+                                       time.perf_counter() + self.RESTYLE_SLICE_SECONDS)
+        except Exception:  # a timer slot must not raise into the host's loop
+            log.exception("colouring the executed inputs again failed")
+            block = QtGui.QTextBlock()
+        if block.isValid():
+            mark.setPosition(block.position())
+            self._restyle_timer.start()
+        else:
+            self._restyle_mark = None
+
+    def _restyle_walk(self, block: QtGui.QTextBlock, stop: int, deadline: float | None):
+        """Walk up from ``block`` to position ``stop``, colouring the executed
+        inputs met; returns the block to go on from (invalid: done)."""
+        while block.isValid() and block.position() >= stop:
+            if _is_input(block.userState()):
+                block = self._restyle_cell(block).previous()
+            else:
+                block = block.previous()
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+        return block if block.isValid() and block.position() >= stop else QtGui.QTextBlock()
+
+    def _restyle_cell(self, last: QtGui.QTextBlock) -> QtGui.QTextBlock:
+        """Colour the lines of an executed input that end at ``last`` (at most
+        ``RESTYLE_CHUNK`` of them); returns the first line coloured."""
+        first = last
+        while not first.userState() & 1:  # up to the cell's first line
+            prev = first.previous()
+            if not prev.isValid() or not _is_input(prev.userState()):
+                break
+            first = prev
+        start, n = last, 1
+        while start != first and n < self.RESTYLE_CHUNK:
+            start = start.previous()
+            n += 1
+        cell = None
+        head = first.text()[_offset(first.userState()):]
+        if head.lstrip().startswith("%%"):
+            lexer = self._get_lexer()
+            if isinstance(lexer, IPythonLineLexer):
+                cell = lexer.cell_lexer_name(head)
+        block = start
+        while True:
+            state = block.userState()
+            self._highlight_block(block, _offset(state), cell if block != first else None,
+                                  keep_glyphs=False)
+            if block == last:
+                break
+            block = block.next()
+        # deliver the change of these lines alone (Qt would merge it with the next edit's)
+        pos = start.position()
+        self._doc.markContentsDirty(pos, last.position() + last.length() - 1 - pos)
+        return start
 
     def set_language(self, name: str) -> None:
         """Lex with the pygments lexer ``name`` (a kernel's ``pygments_lexer`` or
@@ -109,7 +234,22 @@ class InputHighlighter:
         with it instead of costing a repaint of its own."""
         self._flush(repaint=False)
         self._release_glyphs()
+        if self.enabled:
+            self._mark_input()
         self.enabled = False
+
+    def _mark_input(self) -> None:
+        """Mark the input's lines as an executed input (see ``INPUT_STATE``)."""
+        c = self._console
+        if c._input_cursor is None:
+            return
+        block = self._doc.findBlock(c._input_cursor.position())
+        first = 1
+        while block.isValid():
+            offset = min(c._line_start(block) - block.position(), _MAX_OFFSET)
+            block.setUserState(INPUT_STATE | offset << 1 | first)
+            first = 0
+            block = block.next()
 
     def _release_glyphs(self) -> None:
         """The input is transcript now: let its lines drop their glyphs."""
@@ -267,7 +407,7 @@ class InputHighlighter:
         return block.position()
 
     def _highlight_block(self, block: QtGui.QTextBlock, offset: int,
-                         cell: str | None = None) -> None:
+                         cell: str | None = None, keep_glyphs: bool = True) -> None:
         if block.length() > self.MAX_LINE:
             return
         text = block.text()[offset:]
@@ -281,7 +421,7 @@ class InputHighlighter:
         layout = block.layout()
         if layout is None:
             return
-        if self._cached < self.CACHE_BLOCKS and not layout.cacheEnabled():
+        if keep_glyphs and self._cached < self.CACHE_BLOCKS and not layout.cacheEnabled():
             layout.setCacheEnabled(True)
             self._cached += 1
         layout.setFormats(ranges)

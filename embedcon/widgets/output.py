@@ -33,6 +33,16 @@ log = logging.getLogger("embedcon.output")
 # block user state marking a block that continues the previous block's line
 FOLDED = 1
 
+_USER = QtGui.QTextFormat.Property.UserProperty
+# property of a coloured output format: the index of its (style, stream) in the
+# writer's ``style_keys`` (a theme or ``colors`` switch rebuilds the format from it)
+STYLE_KEY = (_USER.value if hasattr(_USER, "value") else int(_USER)) + 12
+# property of the console's own formats: which one (ROLE_PROMPT...), so that a theme,
+# ``colors`` or style-sheet switch gives the text already written the current one
+ROLE_KEY = STYLE_KEY + 1
+ROLE_PROMPT, ROLE_OUT_PROMPT, ROLE_NOTICE = 1, 2, 3
+ROLE_PROMPT_NUMBER, ROLE_OUT_PROMPT_NUMBER = 4, 5
+
 
 
 def _xterm_colour(n: int) -> str:
@@ -66,6 +76,8 @@ class OutputWriter:
         self.folded_blocks = 0
         self._parsers = {"stdout": AnsiParser(), "stderr": AnsiParser()}
         self._formats: dict = {}
+        self.style_keys: list = []  # (style, stream) of the coloured formats, by STYLE_KEY
+        self._style_index: dict = {}
         self._line_chars = 0  # length of the logical line being written
         self._move_down = True
         # called after an erase display removed the transcript above the output
@@ -80,6 +92,13 @@ class OutputWriter:
             return fmt
         fmt = QtGui.QTextCharFormat()
         fg, bg = style.fg, style.bg
+        if fg is not None or bg is not None or style.inverse or style.faint or \
+                stream == "stderr":  # coloured (unless NoColor): tagged to be rebuilt
+            index = self._style_index.get(key)
+            if index is None:
+                index = self._style_index[key] = len(self.style_keys)
+                self.style_keys.append(key)
+            fmt.setProperty(STYLE_KEY, index)
         if self.no_color:  # colors = NoColor: weight, slant and underline only
             fg = bg = None
         elif style.inverse:

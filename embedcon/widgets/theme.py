@@ -9,14 +9,18 @@ taken from :mod:`embedcon.models.contrast`, readable (4.5:1 or better) on the
 background in use, and the colours already in the transcript are switched
 to the new ones in one pass.  ``style_sheet`` is a Qt style sheet for the
 widget; ``syntax_style`` any pygments style (a dark theme with the
-``default`` style uses ``monokai``, made for dark backgrounds).
+``default`` style uses ``monokai``, made for dark backgrounds).  A switch of
+theme or style colours the inputs already executed again too, a slice at a
+time (see :class:`~embedcon.widgets.highlighter.InputHighlighter`).
 
 ``colors`` takes the Jupyter Qt Console guide's schemes: ``LightBG`` (the
 light theme), ``Linux`` (the dark theme) and ``NoColor`` (no colour at all:
 prompts, output escapes, tracebacks and input in the text colour, input
-highlighting with pygments' ``bw`` style).  An IPython kernel is told the
-same scheme (``%colors``, silently) when it connects and whenever ``colors``
-changes, so its tracebacks and ``%colors`` match.  A style sheet may style
+highlighting with pygments' ``bw`` style; switched at run time, it applies to
+what is already shown too, and switching back gives the colours again).
+An IPython kernel is told the same scheme (``%colors``, silently) when it
+connects and whenever ``colors`` changes, so its tracebacks and ``%colors``
+match.  A style sheet may style
 the guide's classes (``.in-prompt``, ``.in-prompt-number``, ``.out-prompt``,
 ``.out-prompt-number``, ``.error``, ``.inverted``: see
 :mod:`embedcon.models.stylesheet`); they are applied over the theme.
@@ -30,6 +34,8 @@ from traitlets.config import LoggingConfigurable
 
 from ..models.contrast import THEMES, ansi_palette, is_dark, readable
 from ..models.stylesheet import console_classes
+from .output import (ROLE_KEY, ROLE_NOTICE, ROLE_OUT_PROMPT, ROLE_OUT_PROMPT_NUMBER, ROLE_PROMPT,
+                     ROLE_PROMPT_NUMBER, STYLE_KEY)
 
 __all__ = ["ThemeMixin", "ThemeSettings"]
 
@@ -76,6 +82,7 @@ class ThemeMixin:
     def _theme_setting_changed(self, change) -> None:
         if change["name"] == "style_sheet":
             self.setStyleSheet(change["new"])
+            self._restyle_written = True  # the prompts' classes may have changed
         ThemeMixin.apply_theme(self)  # not an override: hosts (napari) name their own apply_theme
         if change["name"] == "colors":
             self._tell_kernel_colors()
@@ -160,6 +167,7 @@ class ThemeMixin:
         self._theme_colours = new
         self._theme_name = name
         no_color = scheme == "NoColor"
+        was_no_color = self.writer.no_color
         if no_color:  # every theme colour becomes the text colour
             new = new[:16] + [readable(theme["text"], bg)] * 4
         w = self.writer
@@ -171,13 +179,9 @@ class ThemeMixin:
         self._out_prompt_format.setForeground(QtGui.QColor(new[17]))
         self._notice_format.setForeground(QtGui.QColor(new[19]))
         self._apply_style_sheet_classes()
-        style = self.settings.syntax_style
-        if no_color:
-            style = "bw"
-        elif name == "dark" and style == "default":
-            style = "monokai"
-        self._highlighter.set_style(style)
-        if old and old != new:
+        self._set_input_style()
+        forced, self._restyle_written = getattr(self, "_restyle_written", False), False
+        if (old and old != new) or no_color != was_no_color or forced:
             self._recolour({QtGui.QColor(a).rgb(): QtGui.QColor(b)
                             for a, b in zip(old, new) if a != b})
         from .rich_build import colour_links, recolour_math
@@ -189,6 +193,17 @@ class ThemeMixin:
                     colour_links(doc, link)
                     recolour_math(doc, ink)
         edit.viewport().update()
+
+    def _set_input_style(self) -> None:
+        """The inputs' pygments style: ``syntax_style``, ``bw`` for NoColor,
+        ``monokai`` for ``default`` on the dark theme.  A new style colours
+        the executed inputs again too (see ``InputHighlighter.set_style``)."""
+        style = self.settings.syntax_style
+        if self.writer.no_color:
+            style = "bw"
+        elif getattr(self, "_theme_name", "") == "dark" and style == "default":
+            style = "monokai"
+        self._highlighter.set_style(style)
 
     def _palette_for_parts(self, pal) -> None:
         """The console's other parts (pager, completion columns, find and
@@ -250,6 +265,10 @@ class ThemeMixin:
         self._out_prompt_number_format = \
             styled(self._out_prompt_format, classes["out-prompt-number"]) \
             if "out-prompt-number" in classes else None
+        for fmt, role in ((self._prompt_number_format, ROLE_PROMPT_NUMBER),
+                          (self._out_prompt_number_format, ROLE_OUT_PROMPT_NUMBER)):
+            if fmt is not None:
+                fmt.setProperty(ROLE_KEY, role)
         error = classes.get("error", {}).get("color")
         if error and QtGui.QColor(error).isValid():
             self.writer.stderr_colour = QtGui.QColor(error).name()
@@ -275,16 +294,43 @@ class ThemeMixin:
 
     def _recolour(self, mapping: dict) -> None:
         """Switch the theme colours already in the transcript (one pass over
-        its fragments; only those with a theme colour are touched)."""
+        its fragments; only those with a theme colour are touched).  Output
+        the writer coloured (ANSI escapes, stderr) gets its format rebuilt
+        for the current palette and ``colors`` (NoColor: no colour; back
+        from NoColor: its colours again), and prompts and notices the
+        console's current format for them (theme, NoColor, style sheet)."""
         doc = self._doc
         c = QtGui.QTextCursor(doc)
         changes = []
+        writer = self.writer
+        keys = writer.style_keys
+        rebuilt: dict = {}
+        roles = {ROLE_PROMPT: self._prompt_format, ROLE_OUT_PROMPT: self._out_prompt_format,
+                 ROLE_NOTICE: self._notice_format,
+                 ROLE_PROMPT_NUMBER: self._prompt_number_format or self._prompt_format,
+                 ROLE_OUT_PROMPT_NUMBER: self._out_prompt_number_format or
+                 self._out_prompt_format}
         block = doc.begin()
         while block.isValid():
             it = block.begin()
             while not it.atEnd():
                 frag = it.fragment()
                 fmt = frag.charFormat()
+                if fmt.hasProperty(STYLE_KEY):
+                    index = fmt.intProperty(STYLE_KEY)
+                    if 0 <= index < len(keys):
+                        new = rebuilt.get(index)
+                        if new is None:
+                            new = rebuilt[index] = writer.char_format(*keys[index])
+                        changes.append((frag.position(), frag.length(), new, True))
+                        it += 1
+                        continue
+                if fmt.hasProperty(ROLE_KEY):  # a prompt or notice: today's format for it
+                    new = roles.get(fmt.intProperty(ROLE_KEY))
+                    if new is not None:
+                        changes.append((frag.position(), frag.length(), new, True))
+                        it += 1
+                        continue
                 patch = None
                 for prop, setter in ((_FG, "setForeground"), (_BG, "setBackground")):
                     if fmt.hasProperty(prop):
@@ -293,14 +339,17 @@ class ThemeMixin:
                             patch = patch or QtGui.QTextCharFormat()
                             getattr(patch, setter)(colour)
                 if patch is not None:
-                    changes.append((frag.position(), frag.length(), patch))
+                    changes.append((frag.position(), frag.length(), patch, False))
                 it += 1
             block = block.next()
         if not changes:
             return
         c.beginEditBlock()
-        for pos, length, patch in changes:
+        for pos, length, fmt, whole in changes:
             c.setPosition(pos)
             c.setPosition(pos + length, QtGui.QTextCursor.MoveMode.KeepAnchor)
-            c.mergeCharFormat(patch)
+            if whole:
+                c.setCharFormat(fmt)
+            else:
+                c.mergeCharFormat(fmt)
         c.endEditBlock()
