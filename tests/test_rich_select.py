@@ -276,6 +276,17 @@ def test_a_selection_across_the_pieces_of_a_long_table(rich, tmp_path):
     rich.qtbot.mouseRelease(vp, Left, pos=below)
     # from a cell to past the table's end: whole rows, from the cell's to the last
     assert _copy(rich) == "\n".join(f"{i}\trow{i}x" for i in range(5, 60))
+    # a click in a cell, then Shift+Down: down the column, across the pieces
+    # (10 rows each), the view scrolling to keep the moving end shown
+    bar.setValue(rich.w._doc.findBlock(block.cursor.position()).blockNumber())
+    rich.qtbot.wait(30)
+    rich.qtbot.mouseClick(vp, Left, pos=point("row5x"))
+    _keys(rich, Key.Key_Down, 40)
+    assert _copy(rich) == "\n".join(f"row{i}x" for i in range(5, 46))
+    assert bar.value() > rich.w._doc.findBlock(block.cursor.position()).blockNumber()
+    rich.w.grab().save(str(tmp_path / "long-keys.png"))
+    _keys(rich, Key.Key_Up, 38)
+    assert _copy(rich) == "row5x\nrow6x\nrow7x"
 
 
 def test_a_formula_in_markdown_copies_as_its_tex(rich):
@@ -301,3 +312,68 @@ def test_a_drag_from_transcript_text_takes_outputs_whole(rich):
     assert text.startswith("('The quick brown fox")
     assert "   alpha         beta\n0      1    apple pie\n1      2  cherry tart" in text, text
     assert "The quick brown fox jumps over the lazy dog." in text, text
+
+
+Shift = QtCore.Qt.KeyboardModifier.ShiftModifier
+
+
+def _keys(c, key, times=1, mods=Shift):
+    for _ in range(times):
+        c.qtbot.keyClick(c.w.focusProxy(), key, mods)
+
+
+def test_shift_arrows_extend_and_shrink_a_selection_made_with_the_mouse(rich, tmp_path):
+    md = _block(rich, "text/markdown")
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    assert _copy(rich) == "quick brown fox"
+    _keys(rich, Key.Key_Right, 3)  # three characters more: " ju"
+    assert _copy(rich) == "quick brown fox ju"
+    assert rich.w.rich_selection_text() == "quick brown fox ju"
+    rich.w.grab().save(str(tmp_path / "extended.png"))
+    _keys(rich, Key.Key_Left, 5)  # shrinks back past its first end
+    assert _copy(rich) == "quick brown f"
+    _keys(rich, Key.Key_End)  # to the end of the line
+    assert _copy(rich) == "quick brown fox jumps over the lazy dog."
+    _keys(rich, Key.Key_Home)  # to the start of the line: from the anchor back
+    assert _copy(rich) == "The "
+    _keys(rich, Key.Key_Right, 2, Shift | Ctrl)  # two words right (Ctrl+Shift+Right)
+    assert _copy(rich) == "quick "
+    _keys(rich, Key.Key_Down)  # one line: the paragraph's only line, to its end
+    assert _copy(rich) == "quick brown fox jumps over the lazy dog."
+    _keys(rich, Key.Key_Home, 1, Shift | Ctrl)  # the output's start
+    assert _copy(rich) == "The "
+    assert rich.w.input_buffer == ""  # nothing went to the input
+
+
+def test_a_click_places_a_caret_that_shift_arrows_extend(rich):
+    md = _block(rich, "text/markdown")
+    vp = rich.w._control.viewport()
+    rich.qtbot.mouseClick(vp, Left, pos=_point(rich, md, "brown"))
+    assert rich.w.rich_selection_text() == ""
+    _keys(rich, Key.Key_Right, 5)
+    assert _copy(rich) == "brown"
+
+
+def test_shift_up_and_down_move_between_lines_and_table_rows(rich):
+    df = _block(rich, "text/html")
+    _drag(rich, _point(rich, df, "apple"), _point(rich, df, "apple", end=True))
+    assert _copy(rich) == "apple"
+    _keys(rich, Key.Key_Down)  # into the next row: the cells between, Qt's table rules
+    text = _copy(rich)
+    assert text != "apple" and "apple pie" in text and "cherry" in text, text
+    _keys(rich, Key.Key_Up)
+    assert _copy(rich) == "apple"
+
+
+def test_without_an_inner_selection_shift_keys_edit_the_input_as_before(rich):
+    rich.type("abcdef")
+    _keys(rich, Key.Key_Left, 3)
+    assert rich.editor.textCursor().selectedText() == "def"
+    # a selection inside an output, then a plain key: it ends, keys go to the input
+    md = _block(rich, "text/markdown")
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    rich.key(Key.Key_End)
+    assert rich.w.rich_selection_text() == ""
+    _keys(rich, Key.Key_Left, 2)
+    assert rich.editor.textCursor().selectedText() == "ef"
+    assert rich.w.input_buffer == "abcdef"
