@@ -52,7 +52,8 @@ _LEFT = QtCore.Qt.MouseButton.LeftButton
 _EV = QtCore.QEvent.Type
 # commands that leave an inner selection alone (everything else typed ends it)
 _KEEPS_SELECTION = frozenset({"copy", "copy_raw", "interrupt_or_copy", "scroll_top",
-                              "scroll_bottom", "zoom_in", "zoom_out", "zoom_reset"})
+                              "scroll_bottom", "zoom_in", "zoom_out", "zoom_reset",
+                              "find", "find_next", "find_previous"})
 _MODIFIER_KEYS = frozenset({QtCore.Qt.Key.Key_Shift, QtCore.Qt.Key.Key_Control,
                             QtCore.Qt.Key.Key_Alt, QtCore.Qt.Key.Key_Meta,
                             QtCore.Qt.Key.Key_AltGr})
@@ -359,15 +360,18 @@ class RichSelection:
             return True
         else:
             self._inner = InnerSelection(block, at)
-        c = self._control.textCursor()
-        if c.hasSelection():  # the transcript's selection gives way
-            c.clearSelection()
-            self._control.setTextCursor(c)
+        self._drop_transcript_selection()
         self._inner_drag = True
         self._inner_last_pos = pos
         self._grab_focus()
         self._control.viewport().update()
         return True
+
+    def _drop_transcript_selection(self) -> None:
+        c = self._control.textCursor()
+        if c.hasSelection():  # the transcript's selection gives way (never both)
+            c.clearSelection()
+            self._control.setTextCursor(c)
 
     def _grab_focus(self) -> None:
         if not self._control.hasFocus():
@@ -433,6 +437,7 @@ class RichSelection:
                 c.setPosition(c.position() - 1, _KEEP)  # the markup's trailing space
         else:
             c.select(unit)
+        self._drop_transcript_selection()
         inner = InnerSelection(block, (k, c.anchor()))
         inner.focus = (k, c.position())
         self._inner = inner
