@@ -288,6 +288,23 @@ def test_a_selection_across_the_pieces_of_a_long_table(rich, tmp_path):
     rich.w.grab().save(str(tmp_path / "long-keys.png"))
     _keys(rich, Key.Key_Up, 38)
     assert _copy(rich) == "row5x\nrow6x\nrow7x"
+    # the find bar inside the pieces: "row4" is in rows 4 and 40-49 (11 pieces' cells)
+    bar_ = rich.w.find_bar
+    rich.w.run_command("find")
+    bar_.edit.setText("row4")
+    rich.qtbot.waitUntil(lambda: bar_.matches >= 11)
+    for _ in range(12):
+        if rich.w.rich_selection_text() == "row4" and block.docs[rich.w._inner.focus[0]][0] \
+                .toPlainText().count("row45x"):
+            break
+        rich.qtbot.keyClick(bar_.edit, Key.Key_Return)
+    assert rich.w.rich_selection_text() == "row4"
+    rich.qtbot.wait(30)
+    marks = rich.w.find_bar.hit_format.background().color()
+    assert _highlighted(rich, block, marks) > 20  # the other rows' marks, through the band cache
+    rich.w.grab().save(str(tmp_path / "long-find.png"))
+    rich.w.grab().save("/tmp/i14s/long-find.png")
+    bar_.close_bar()
 
 
 def test_a_formula_in_markdown_copies_as_its_tex(rich):
