@@ -1,6 +1,7 @@
 """Selecting text inside rich outputs (a DataFrame table, Markdown) with the
 mouse, as in a browser: drag, double and triple click, copy, the highlight
-painted, a click elsewhere clearing it.  A real kernel sends the outputs;
+painted, a click elsewhere clearing it; Shift+arrows extending it; the find
+bar finding text inside outputs.  A real kernel sends the outputs;
 the mouse and keys go through QTest into the console's viewport and
 focusProxy().
 
@@ -276,6 +277,34 @@ def test_a_selection_across_the_pieces_of_a_long_table(rich, tmp_path):
     rich.qtbot.mouseRelease(vp, Left, pos=below)
     # from a cell to past the table's end: whole rows, from the cell's to the last
     assert _copy(rich) == "\n".join(f"{i}\trow{i}x" for i in range(5, 60))
+    # a click in a cell, then Shift+Down: down the column, across the pieces
+    # (10 rows each), the view scrolling to keep the moving end shown
+    bar.setValue(rich.w._doc.findBlock(block.cursor.position()).blockNumber())
+    rich.qtbot.wait(30)
+    rich.qtbot.mouseClick(vp, Left, pos=point("row5x"))
+    _keys(rich, Key.Key_Down, 40)
+    assert _copy(rich) == "\n".join(f"row{i}x" for i in range(5, 46))
+    assert bar.value() > rich.w._doc.findBlock(block.cursor.position()).blockNumber()
+    rich.w.grab().save(str(tmp_path / "long-keys.png"))
+    _keys(rich, Key.Key_Up, 38)
+    assert _copy(rich) == "row5x\nrow6x\nrow7x"
+    # the find bar inside the pieces: "row4" is in rows 4 and 40-49 (11 pieces' cells)
+    bar_ = rich.w.find_bar
+    rich.w.run_command("find")
+    bar_.edit.setText("row4")
+    rich.qtbot.waitUntil(lambda: bar_.matches >= 11)
+    for _ in range(12):
+        if rich.w.rich_selection_text() == "row4" and block.docs[rich.w._inner.focus[0]][0] \
+                .toPlainText().count("row45x"):
+            break
+        rich.qtbot.keyClick(bar_.edit, Key.Key_Return)
+    assert rich.w.rich_selection_text() == "row4"
+    rich.qtbot.wait(30)
+    marks = rich.w.find_bar.hit_format.background().color()
+    assert _highlighted(rich, block, marks) > 20  # the other rows' marks, through the band cache
+    rich.w.grab().save(str(tmp_path / "long-find.png"))
+    rich.w.grab().save("/tmp/i14s/long-find.png")
+    bar_.close_bar()
 
 
 def test_a_formula_in_markdown_copies_as_its_tex(rich):
@@ -301,3 +330,171 @@ def test_a_drag_from_transcript_text_takes_outputs_whole(rich):
     assert text.startswith("('The quick brown fox")
     assert "   alpha         beta\n0      1    apple pie\n1      2  cherry tart" in text, text
     assert "The quick brown fox jumps over the lazy dog." in text, text
+
+
+Shift = QtCore.Qt.KeyboardModifier.ShiftModifier
+
+
+def _keys(c, key, times=1, mods=Shift):
+    for _ in range(times):
+        c.qtbot.keyClick(c.w.focusProxy(), key, mods)
+
+
+def test_shift_arrows_extend_and_shrink_a_selection_made_with_the_mouse(rich, tmp_path):
+    md = _block(rich, "text/markdown")
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    assert _copy(rich) == "quick brown fox"
+    _keys(rich, Key.Key_Right, 3)  # three characters more: " ju"
+    assert _copy(rich) == "quick brown fox ju"
+    assert rich.w.rich_selection_text() == "quick brown fox ju"
+    rich.w.grab().save(str(tmp_path / "extended.png"))
+    _keys(rich, Key.Key_Left, 5)  # shrinks back past its first end
+    assert _copy(rich) == "quick brown f"
+    _keys(rich, Key.Key_End)  # to the end of the line
+    assert _copy(rich) == "quick brown fox jumps over the lazy dog."
+    _keys(rich, Key.Key_Home)  # to the start of the line: from the anchor back
+    assert _copy(rich) == "The "
+    _keys(rich, Key.Key_Right, 2, Shift | Ctrl)  # two words right (Ctrl+Shift+Right)
+    assert _copy(rich) == "quick "
+    _keys(rich, Key.Key_Down)  # one line: the paragraph's only line, to its end
+    assert _copy(rich) == "quick brown fox jumps over the lazy dog."
+    _keys(rich, Key.Key_Home, 1, Shift | Ctrl)  # the output's start
+    assert _copy(rich) == "The "
+    assert rich.w.input_buffer == ""  # nothing went to the input
+
+
+def test_a_click_places_a_caret_that_shift_arrows_extend(rich):
+    md = _block(rich, "text/markdown")
+    vp = rich.w._control.viewport()
+    rich.qtbot.mouseClick(vp, Left, pos=_point(rich, md, "brown"))
+    assert rich.w.rich_selection_text() == ""
+    _keys(rich, Key.Key_Right, 5)
+    assert _copy(rich) == "brown"
+
+
+def test_shift_up_and_down_move_between_lines_and_table_rows(rich):
+    df = _block(rich, "text/html")
+    _drag(rich, _point(rich, df, "apple"), _point(rich, df, "apple", end=True))
+    assert _copy(rich) == "apple"
+    _keys(rich, Key.Key_Down)  # into the next row: the cells between, Qt's table rules
+    text = _copy(rich)
+    assert text != "apple" and "apple pie" in text and "cherry" in text, text
+    _keys(rich, Key.Key_Up)
+    assert _copy(rich) == "apple"
+
+
+def test_without_an_inner_selection_shift_keys_edit_the_input_as_before(rich):
+    rich.type("abcdef")
+    _keys(rich, Key.Key_Left, 3)
+    assert rich.editor.textCursor().selectedText() == "def"
+    # a selection inside an output, then a plain key: it ends, keys go to the input
+    md = _block(rich, "text/markdown")
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    rich.key(Key.Key_End)
+    assert rich.w.rich_selection_text() == ""
+    _keys(rich, Key.Key_Left, 2)
+    assert rich.editor.textCursor().selectedText() == "ef"
+    assert rich.w.input_buffer == "abcdef"
+
+
+FIND_SHOW = (
+    "from IPython.display import HTML\n"
+    "w = 'nee' + 'dle'  # the input itself has no match\n"
+    "display(HTML('<table><tr><th>where</th><th>what</th></tr>'\n"
+    "             f'<tr><td>hay</td><td>a {w} here</td></tr>'\n"
+    "             f'<tr><td>{w.upper()}</td><td>straw</td></tr></table>'))\n"
+    "for i in range(60): print('filler', i)\n"
+    "print('plain', w)\n")
+
+
+def _find_marks(c, block):
+    """The find bar's colours painted by ``block``'s document."""
+    bar = c.w.find_bar
+    out = []
+    for sel in c.w._selections_for(block, 0, block.doc):
+        bg = sel.format.background().color().name()
+        if bg in (bar.hit_format.background().color().name(),
+                  bar.current_format.background().color().name()):
+            out.append((sel.cursor.selectedText(), bg))
+    return out
+
+
+def _shown(c, block):
+    edit = c.w._control
+    geo = edit.blockBoundingGeometry(c.w._doc.findBlock(block.cursor.position())) \
+        .translated(edit.contentOffset())
+    return geo.top() >= 0 and geo.bottom() <= edit.viewport().height()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_find_bar_finds_text_inside_rich_outputs(rich, tmp_path, theme):
+    rich.w.theme = theme
+    rich.run_source(FIND_SHOW)
+    rich.wait_text("plain needle")
+    table = next(b for b in _blocks(rich) if "straw" in b.doc.toPlainText())
+    bar = rich.w.find_bar
+    rich.key(Key.Key_F, Ctrl | Shift)
+    rich.qtbot.keyClicks(bar.edit, "needle")
+    # two in the table (its cells), one printed: in document order
+    rich.qtbot.waitUntil(lambda: bar.matches == 3)
+    assert bar.count.text() == "1 of 3"  # from the input, wrapped to the first: in the table
+    assert rich.w.rich_selection_text() == "needle"  # selected inside the output
+    assert _shown(rich, table)  # scrolled up to it (60 lines printed after it)
+    assert sorted(_find_marks(rich, table)) == [
+        ("NEEDLE", bar.hit_format.background().color().name()),
+        ("needle", bar.current_format.background().color().name())]
+    rich.qtbot.wait(30)
+    img = rich.w.grab()
+    img.save(str(tmp_path / f"find-{theme}.png"))
+    img.save(f"/tmp/i14s/find-{theme}.png")
+    assert _highlighted(rich, table, bar.hit_format.background().color()) > 20  # "NEEDLE"
+    rich.qtbot.keyClick(bar.edit, Key.Key_Return)  # the second cell
+    assert bar.count.text() == "2 of 3" and rich.w.rich_selection_text() == "NEEDLE"
+    rich.qtbot.keyClick(bar.edit, Key.Key_Return)  # the printed line: the transcript's
+    assert bar.count.text() == "3 of 3" and rich.w.rich_selection_text() == ""
+    assert rich.editor.textCursor().selectedText() == "needle"
+    assert not _shown(rich, table)
+    rich.w.grab().save(str(tmp_path / f"find-text-{theme}.png"))
+    rich.w.grab().save(f"/tmp/i14s/find-text-{theme}.png")
+    assert [t for t, _ in _find_marks(rich, table)] and all(
+        bg == bar.hit_format.background().color().name() for _, bg in _find_marks(rich, table))
+    rich.qtbot.keyClick(bar.edit, Key.Key_Return)  # wraps to the table
+    assert bar.count.text() == "1 of 3" and _shown(rich, table)
+    rich.qtbot.keyClick(bar.edit, Key.Key_Return, Shift)  # back: the printed line
+    assert bar.count.text() == "3 of 3"
+    rich.qtbot.keyClick(bar.edit, Key.Key_Return, Shift)
+    assert bar.count.text() == "2 of 3" and rich.w.rich_selection_text() == "NEEDLE"
+    assert _copy(rich) == "NEEDLE"  # Ctrl+C in the console copies the match
+    bar.case.setChecked(True)  # case: "NEEDLE" is no longer a match
+    rich.qtbot.waitUntil(lambda: bar.matches == 2)
+    bar.case.setChecked(False)
+    rich.qtbot.waitUntil(lambda: bar.matches == 3)
+    # a click inside the output: F3 / Shift+F3 step from there
+    vp = rich.w._control.viewport()
+    rich.qtbot.mouseClick(vp, Left, pos=_point(rich, table, "straw"))
+    rich.key(Key.Key_F3)
+    assert bar.count.text() == "3 of 3"  # after the table: the printed line
+    rich.key(Key.Key_F3, Shift)
+    assert bar.count.text() == "2 of 3" and _shown(rich, table)
+    rich.qtbot.mouseClick(vp, Left, pos=_point(rich, table, "hay"))
+    rich.key(Key.Key_F3)
+    assert bar.count.text() == "1 of 3" and rich.w.rich_selection_text() == "needle"
+    rich.qtbot.mouseClick(vp, Left, pos=_point(rich, table, "hay"))
+    rich.key(Key.Key_F3, Shift)  # before the table: wraps to the last
+    assert bar.count.text() == "3 of 3"
+    bar.edit.setFocus()
+    rich.qtbot.keyClick(bar.edit, Key.Key_Escape)  # closing takes the marks away
+    assert not bar.isVisible() and _find_marks(rich, table) == []
+    # Ctrl+Shift+F with a word selected inside an output searches for it
+    rich.w._control.verticalScrollBar().setValue(0)
+    assert _shown(rich, table)
+    rich.qtbot.mouseDClick(vp, Left, pos=_point(rich, table, "straw"))
+    assert rich.w.rich_selection_text() == "straw"
+    assert not rich.editor.textCursor().hasSelection()  # never both selections
+    rich.key(Key.Key_F, Ctrl | Shift)
+    assert bar.edit.text() == "straw"
+    rich.qtbot.waitUntil(lambda: bar.matches == 2)  # the input's and the table's
+    assert rich.w.rich_selection_text() == "straw"  # the match there stays the current one
+    assert bar.count.text() == "2 of 2"
+    rich.qtbot.keyClick(bar.edit, Key.Key_Escape)
+    assert not bar.isVisible() and _find_marks(rich, table) == []

@@ -12,12 +12,15 @@ Two profiles: ``emacs`` (the default table, the Jupyter Qt Console's chords)
 and ``standard``, which gives the host application's usual chords back
 (Ctrl+A selects all, Ctrl+F finds; Ctrl+P/N/B/E/K/D/L/H do not edit).  A
 :class:`KeyMap` stacks four layers: defaults, profile, configuration
-(``key_bindings``) and run-time ``bind``/``unbind``.
+(``key_bindings``) and run-time ``bind``/``unbind``.  ``SELECTION_BINDINGS``
+is looked up first while a selection (or a caret) lives inside a rich output:
+Shift+arrows, Shift+Home/End extend it there (``KeyMap.lookup_selection``).
 """
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_BINDINGS", "KeyMap", "COMMANDS", "PROFILES", "Command", "normalize_chord"]
+__all__ = ["DEFAULT_BINDINGS", "SELECTION_BINDINGS", "KeyMap", "COMMANDS", "PROFILES", "Command",
+           "normalize_chord"]
 
 from typing import NamedTuple
 
@@ -95,6 +98,23 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Ctrl+Shift+P": "print",
 }
 
+# While a selection (or a caret, after a click) lives inside a rich output
+# (HTML, Markdown, a DataFrame table), these chords move its free end, as in any
+# text view; they come before DEFAULT_BINDINGS (Shift+Up is a history search
+# otherwise).  Without such a selection they do what DEFAULT_BINDINGS says.
+SELECTION_BINDINGS: dict[str, str] = {
+    "Shift+Left": "select_left",
+    "Shift+Right": "select_right",
+    "Shift+Up": "select_up",
+    "Shift+Down": "select_down",
+    "Shift+Home": "select_line_start",
+    "Shift+End": "select_line_end",
+    "Ctrl+Shift+Left": "select_word_left",
+    "Ctrl+Shift+Right": "select_word_right",
+    "Ctrl+Shift+Home": "select_output_start",
+    "Ctrl+Shift+End": "select_output_end",
+}
+
 # Every command a binding may name, with a one-line description (for --help and docs).
 COMMANDS: dict[str, str] = {
     "enter": "execute if the kernel says the input is complete, else new indented line",
@@ -152,6 +172,17 @@ COMMANDS: dict[str, str] = {
                         "on an empty input)",
     "save_session": "save the session as HTML, XHTML or text (a file dialog)",
     "print": "print the session (a print dialog)",
+    # a selection inside a rich output (SELECTION_BINDINGS; embedcon/widgets/rich_select.py)
+    "select_left": "inside a rich output's selection: extend it one character left",
+    "select_right": "inside a rich output's selection: extend it one character right",
+    "select_up": "inside a rich output's selection: extend it one line up",
+    "select_down": "inside a rich output's selection: extend it one line down",
+    "select_line_start": "inside a rich output's selection: extend it to the start of the line",
+    "select_line_end": "inside a rich output's selection: extend it to the end of the line",
+    "select_word_left": "inside a rich output's selection: extend it one word left",
+    "select_word_right": "inside a rich output's selection: extend it one word right",
+    "select_output_start": "inside a rich output's selection: extend it to the output's start",
+    "select_output_end": "inside a rich output's selection: extend it to the output's end",
 }
 
 
@@ -172,6 +203,9 @@ PROFILES: dict[str, dict[str, str | None]] = {
         "Ctrl+H": None,
     },
 }
+
+
+_SELECTION_COMMANDS = frozenset(SELECTION_BINDINGS.values())
 
 
 class Command(NamedTuple):
@@ -266,8 +300,14 @@ class KeyMap:
     def lookup(self, chord: str) -> str | None:
         return self._table.get(chord)
 
+    def lookup_selection(self, chord: str) -> str | None:
+        """The command of ``chord`` while a selection lives inside a rich
+        output (SELECTION_BINDINGS), or None."""
+        return SELECTION_BINDINGS.get(chord)
+
     def chords_for(self, command: str) -> list[str]:
-        return sorted(c for c, cmd in self._table.items() if cmd == command)
+        table = SELECTION_BINDINGS if command in _SELECTION_COMMANDS else self._table
+        return sorted(c for c, cmd in table.items() if cmd == command)
 
     def as_dict(self) -> dict:
         return dict(self._table)
@@ -279,7 +319,7 @@ class KeyMap:
     def commands(self) -> list[Command]:
         """Every command, in reference order, with its description and chords."""
         by_command: dict[str, list[str]] = {}
-        for chord, command in self._table.items():
+        for chord, command in [*self._table.items(), *SELECTION_BINDINGS.items()]:
             by_command.setdefault(command, []).append(chord)
         return [Command(name, text, sorted(by_command.get(name, [])))
                 for name, text in COMMANDS.items()]

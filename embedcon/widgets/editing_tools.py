@@ -305,8 +305,9 @@ class EditingTools:
 
     def cmd_find(self):
         c = self._cursor()
-        selected = c.selectedText() if c.hasSelection() else ""
-        self.find_bar.open("" if "\u2029" in selected else selected)
+        selected = c.selectedText() if c.hasSelection() else self._selected_text()
+        # (the text selected inside a rich output when the transcript has none)
+        self.find_bar.open("" if "\u2029" in selected or "\n" in selected else selected)
         return True
 
     def cmd_cancel(self):
@@ -323,6 +324,19 @@ class EditingTools:
     def cmd_find_previous(self):
         self.find_bar.step(backwards=True)
         return True
+
+    # the find bar inside rich outputs (rich_find.RichFind); none in plain text
+    def _find_in_outputs(self, needle: str, case_sensitive: bool = False) -> list:
+        return []
+
+    def _mark_output_hits(self, current, clear: bool = False) -> None:
+        pass
+
+    def _go_to_output_hit(self, hit, length: int) -> None:
+        pass
+
+    def _find_origin(self):
+        return None
 
     # context menu ------------------------------------------------------------
     # Qt's standard actions that our commands replace (Qt's own undo stack is off)

@@ -14,9 +14,18 @@ each extra selection against every visible line at every paint): they are
 searched again in the text on screen whenever the view scrolls, so every
 match shown is highlighted, past the count's cap too.  Output that arrives
 while the bar is open is searched again at most every 250 ms.
+
+Rich outputs (HTML tables, Markdown) are object characters in the
+transcript's text; the console searches their own documents
+(``_find_in_outputs``, :mod:`.rich_find`) and their matches join the
+transcript's in document order: counted, painted by the output itself,
+stepped through (going to one selects it inside its output).  Without such
+outputs nothing changes on the transcript's path.
 """
 
 from __future__ import annotations
+
+import bisect
 
 from qtpy import QtCore, QtGui, QtWidgets
 
@@ -102,7 +111,8 @@ class FindBar(QtWidgets.QFrame):
         self.current_format.setForeground(QtGui.QColor("#000000"))
 
         self._searcher = Searcher()  # the document's text while it does not change
-        self._starts: list[int] = []
+        self._starts: list[int] = []  # transcript offsets; an output's matches: its offset
+        self._in_outputs: dict[int, object] = {}  # index in _starts -> the console's OutputHit
         self._length = 0
         self._current: int | None = None
         self._anchor = 0
@@ -161,6 +171,7 @@ class FindBar(QtWidgets.QFrame):
         self._refresh_timer.stop()
         self._current = None
         self._console._set_extra_selections("find", [])
+        self._console._mark_output_hits(None, clear=True)
         self._console._control.setFocus()
 
     def step(self, backwards: bool = False) -> None:
@@ -172,10 +183,29 @@ class FindBar(QtWidgets.QFrame):
         if self._stale or self._search_timer.isActive():
             self._search_timer.stop()
             self._search(False)
-        c = self._console._control.textCursor()
-        i = next_match(self._starts, min(c.selectionStart(), c.selectionEnd()), backwards)
+        i = self._next_from_here(backwards)
         if i is not None:
             self._go(i)
+
+    def _next_from_here(self, backwards: bool, here: bool = False) -> int | None:
+        """The match after (before) the console's cursor, or after (before) a
+        selection or caret inside an output (where going to a match in one
+        leaves it); ``here``: the match at that place counts (typing on)."""
+        origin = self._console._find_origin() if self._in_outputs else None
+        if origin is None or not self._starts:
+            if here:
+                return next_match(self._starts, self._anchor - 1)
+            c = self._console._control.textCursor()
+            return next_match(self._starts, min(c.selectionStart(), c.selectionEnd()), backwards)
+        at, k, pos = origin
+        lo, hi = bisect.bisect_left(self._starts, at), bisect.bisect_right(self._starts, at)
+        inside = [(j, (self._in_outputs[j].k, self._in_outputs[j].start))
+                  for j in range(lo, hi) if j in self._in_outputs]
+        if backwards:
+            before = [j for j, where in inside if where < (k, pos)]
+            return before[-1] if before else (lo - 1) % len(self._starts)
+        after = [j for j, where in inside if where > (k, pos) or (here and where == (k, pos))]
+        return after[0] if after else hi % len(self._starts)
 
     # searching -----------------------------------------------------------------
     @guarded
@@ -186,14 +216,34 @@ class FindBar(QtWidgets.QFrame):
             self._stale = False
         self._starts = self._searcher.find(needle, self.case.isChecked())
         self._length = len(needle)
+        self._in_outputs = {}
+        hits = self._console._find_in_outputs(needle, self.case.isChecked())
+        if hits:
+            self._starts = self._merged(self._starts, hits)
         if jump and self._starts:
-            i = next_match(self._starts, self._anchor - 1)
-            self._go(i)
+            self._go(self._next_from_here(False, here=True))
             return
         if self._current is not None and self._current >= len(self._starts):
             self._current = None
         self._show_count()
         self._paint_visible()
+
+    def _merged(self, starts: list[int], hits: list) -> list[int]:
+        """The transcript's matches with the outputs' (each at its output's
+        offset), in document order; ``_in_outputs`` says which are whose."""
+        out: list[int] = []
+        prev = 0
+        for hit in hits:  # in document order
+            i = bisect.bisect_left(starts, hit.at, prev)
+            out.extend(starts[prev:i])
+            prev = i
+            self._in_outputs[len(out)] = hit
+            out.append(hit.at)
+        out.extend(starts[prev:])
+        if len(out) > MAX_MATCHES:
+            del out[MAX_MATCHES:]
+            self._in_outputs = {j: h for j, h in self._in_outputs.items() if j < MAX_MATCHES}
+        return out
 
     def _document_changed(self, _pos: int, removed: int, added: int) -> None:
         if removed == 0 and added == 0:
@@ -204,6 +254,13 @@ class FindBar(QtWidgets.QFrame):
 
     def _go(self, i: int) -> None:
         self._current = i
+        hit = self._in_outputs.get(i)
+        self._console._mark_output_hits(hit)
+        if hit is not None:  # inside a rich output: selected there
+            self._console._go_to_output_hit(hit, self._length)
+            self._show_count()
+            self._paint_visible()
+            return
         start = self._starts[i]
         editor = self._console._control
         c = QtGui.QTextCursor(editor.document())
@@ -248,7 +305,8 @@ class FindBar(QtWidgets.QFrame):
             c.setPosition(top)
             c.setPosition(end, QtGui.QTextCursor.MoveMode.KeepAnchor)
             seen = Searcher(c.selectedText().replace("\u2029", "\n"))
-            current = self._starts[self._current] if self._current is not None else None
+            current = self._starts[self._current] if self._current is not None and \
+                self._current not in self._in_outputs else None
             for k in seen.find(needle, self.case.isChecked())[:self.MAX_PAINTED]:
                 s = top + k
                 sel = QtWidgets.QTextEdit.ExtraSelection()

@@ -12,7 +12,13 @@ documents, as in a browser:
   that output: dragging past its top or bottom selects to its start or end,
   and the view scrolls while the mouse is above or below it); a double click
   selects a word, a triple click a paragraph (a table cell's text);
-  Shift+click extends it;
+  Shift+click extends it; a click leaves a caret there (nothing selected);
+* from that selection or caret, Shift+Left/Right/Up/Down/Home/End (and
+  Ctrl+Shift+Left/Right/Home/End: words, the whole output) extend or shrink
+  it as in any text view: the commands of ``SELECTION_BINDINGS`` in
+  :mod:`embedcon.models.keymap`, looked up before the console's own table
+  while an inner selection or caret exists (Shift+Up is a history search
+  otherwise); the view scrolls to keep its free end shown;
 * it is painted by the block's own documents (``PaintContext.selections``),
   in the palette's highlight colours; Qt's text engine does the hit testing
   (``QAbstractTextDocumentLayout.hitTest``) and the selection rules
@@ -21,8 +27,8 @@ documents, as in a browser:
   command) gives its plain text (table cells separated by tabs, rows by
   newlines) and its HTML as a second format;
 * a left press anywhere else, any transcript selection (select all, find,
-  a drag over transcript text), a key press other than copy, an update of the
-  output or clearing the console ends it.
+  a drag over transcript text), a key press other than copy and those
+  chords, an update of the output or clearing the console ends it.
 
 A selection that starts on transcript text is the transcript's own and takes
 rich outputs whole, as before.  Nothing here runs on the plain-text path: the
@@ -36,127 +42,21 @@ import time
 from qtpy import QtCore, QtGui, QtWidgets
 
 from .editor import key_chord
+from .rich_select_text import selection_text
 
 __all__ = ["RichSelection", "selection_text"]
 
 _KEEP = QtGui.QTextCursor.MoveMode.KeepAnchor
+_MOVE = QtGui.QTextCursor.MoveOperation
 _LEFT = QtCore.Qt.MouseButton.LeftButton
 _EV = QtCore.QEvent.Type
 # commands that leave an inner selection alone (everything else typed ends it)
 _KEEPS_SELECTION = frozenset({"copy", "copy_raw", "interrupt_or_copy", "scroll_top",
-                              "scroll_bottom", "zoom_in", "zoom_out", "zoom_reset"})
+                              "scroll_bottom", "zoom_in", "zoom_out", "zoom_reset",
+                              "find", "find_next", "find_previous"})
 _MODIFIER_KEYS = frozenset({QtCore.Qt.Key.Key_Shift, QtCore.Qt.Key.Key_Control,
                             QtCore.Qt.Key.Key_Alt, QtCore.Qt.Key.Key_Meta,
                             QtCore.Qt.Key.Key_AltGr})
-
-
-# -- text of a selection ---------------------------------------------------------
-def _outer_table(cursor: QtGui.QTextCursor, container):
-    """The table holding ``cursor`` that lies directly in ``container`` (a
-    table whose cell holds it; None: the document), or None."""
-    doc = cursor.document()
-    table = cursor.currentTable()
-    stop = None if container is None else container.firstPosition()
-    while table is not None:
-        around = QtGui.QTextCursor(doc)
-        around.setPosition(max(table.firstPosition() - 1, 0))
-        up = around.currentTable()
-        if up is None or up.firstPosition() == stop:
-            return table if (up is not None or stop is None) else None
-        if up.firstPosition() == table.firstPosition():
-            return table  # no way up (never loop)
-        table = up
-    return None
-
-
-def _range_text(doc: QtGui.QTextDocument, start: int, end: int, container=None) -> str:
-    """Plain text of ``[start, end)``: paragraphs on lines, tables as rows of
-    tab-separated cells."""
-    lines: list[str] = []
-    block = doc.findBlock(start)
-    first = True
-    while block.isValid() and (block.position() < end or first):
-        first = False
-        table = _outer_table(QtGui.QTextCursor(block), container)
-        if table is not None:
-            a, b = table.cellAt(max(start, table.firstPosition())), \
-                table.cellAt(min(end, table.lastPosition()))
-            if a.isValid() and a == b:  # inside one cell: its text, no tabs
-                lines.append(_range_text(doc, start, end, table))
-            else:
-                lines.append(_table_text(doc, table, start, end))
-            block = doc.findBlock(table.lastPosition() + 1)
-            if block.isValid() and block.length() == 1:
-                block = block.next()  # the empty paragraph that closes the table
-            continue
-        b0 = block.position()
-        a = max(start, b0) - b0
-        b = min(end, b0 + block.length() - 1) - b0
-        lines.append(_block_text(block, a, max(a, b)))
-        block = block.next()
-    return "\n".join(lines)
-
-
-def _block_text(block: QtGui.QTextBlock, a: int, b: int) -> str:
-    """Characters ``[a, b)`` of a paragraph; a formula gives its TeX source
-    (the ``title`` of its picture), other pictures nothing."""
-    text = block.text()[a:b]
-    if "\ufffc" not in text:
-        return text
-    out = []
-    it = block.begin()
-    while not it.atEnd():
-        frag = it.fragment()
-        f0 = frag.position() - block.position()
-        lo, hi = max(a, f0), min(b, f0 + frag.length())
-        if lo < hi:
-            fmt = frag.charFormat()
-            if fmt.isImageFormat() and fmt.toImageFormat().name().startswith("embedcon-math:"):
-                out.append(fmt.toolTip() * (hi - lo))
-            else:
-                out.append(frag.text()[lo - f0:hi - f0])
-        it += 1
-    return "".join(out)
-
-
-def _table_text(doc, table: QtGui.QTextTable, start: int, end: int,
-                rows=None, cols=None) -> str:
-    rows = rows or (0, table.rows())
-    cols = cols or (0, table.columns())
-    out = []
-    for r in range(rows[0], rows[0] + rows[1]):
-        cells, hit = [], False
-        for k in range(cols[0], cols[0] + cols[1]):
-            cell = table.cellAt(r, k)
-            if not cell.isValid() or cell.row() != r or cell.column() != k:
-                cells.append("")  # covered by a spanning cell
-                continue
-            first, last = cell.firstCursorPosition().position(), cell.lastCursorPosition().position()
-            if last < start or first > end:
-                cells.append("")
-                continue
-            hit = True
-            text = _range_text(doc, max(start, first), min(end, last), table)
-            cells.append(" ".join(text.split("\n")).strip())
-        if hit:
-            out.append("\t".join(cells))
-    return "\n".join(out)
-
-
-def selection_text(cursor: QtGui.QTextCursor) -> str:
-    """The plain text of a selection in a rich output's document: as the
-    document shows it, table cells separated by tabs and rows by newlines
-    (a spreadsheet takes it as cells); formulas and pictures leave nothing."""
-    if not cursor.hasSelection():
-        return ""
-    doc = cursor.document()
-    if cursor.hasComplexSelection():  # a rectangle of table cells
-        table = cursor.currentTable()
-        r, nr, k, nk = cursor.selectedTableCells()
-        text = _table_text(doc, table, 0, doc.characterCount(), (r, nr), (k, nk))
-    else:
-        text = _range_text(doc, cursor.selectionStart(), cursor.selectionEnd())
-    return text.replace("\u2028", "\n").replace("\ufffc", "").replace("\u00a0", " ")
 
 
 # -- the inner selection -----------------------------------------------------------
@@ -164,12 +64,13 @@ class InnerSelection:
     """Where an inner selection is: a block, its content generation, and two
     ends as (index of the block's document, position in it)."""
 
-    __slots__ = ("block", "generation", "anchor", "focus", "_cursors")
+    __slots__ = ("block", "generation", "anchor", "focus", "_cursors", "x")
 
     def __init__(self, block, at: tuple[int, int]):
         self.block = block
         self.generation = block.generation
         self.anchor = self.focus = at
+        self.x = -1.0  # the column Shift+Up/Down keep (QTextCursor's vertical movement x)
         self._cursors: tuple | None = None  # (key, cursors): each paint of each piece asks
 
     def ordered(self):
@@ -248,6 +149,33 @@ def _table_of(doc):
         if not c.movePosition(QtGui.QTextCursor.MoveOperation.NextBlock):
             break
     return None
+
+
+def _entry(doc, across: int, vertical: bool, cell, x: float) -> int:
+    """Where a key move coming from the previous (``across`` 1) or next (-1)
+    piece of a big output enters ``doc``: the same column of the first (last)
+    row of a cut table, else the first (last) line at ``x`` (Up/Down) or the
+    first (last) position."""
+    table = _table_of(doc)
+    if table is not None:
+        row = 0 if across > 0 else table.rows() - 1
+        col = min(cell[2], table.columns() - 1) if cell is not None and vertical else \
+            (0 if across > 0 else table.columns() - 1)
+        c = table.cellAt(row, col)
+        return (c.firstCursorPosition() if across > 0 else c.lastCursorPosition()).position()
+    if vertical:
+        y = 1.0 if across > 0 else doc.size().height() - 1
+        return max(doc.documentLayout().hitTest(QtCore.QPointF(x, y),
+                                                QtCore.Qt.HitTestAccuracy.FuzzyHit), 0)
+    return 0 if across > 0 else doc.characterCount() - 1
+
+
+def _caret_x(cursor: QtGui.QTextCursor) -> float:
+    """The x of ``cursor`` in its document (for a move into the next piece)."""
+    tb = cursor.block()
+    line = tb.layout().lineForTextPosition(cursor.positionInBlock())
+    rect = cursor.document().documentLayout().blockBoundingRect(tb)
+    return rect.left() + (line.cursorToX(cursor.positionInBlock())[0] if line.isValid() else 0.0)
 
 
 def _parts(block) -> list:
@@ -432,15 +360,18 @@ class RichSelection:
             return True
         else:
             self._inner = InnerSelection(block, at)
-        c = self._control.textCursor()
-        if c.hasSelection():  # the transcript's selection gives way
-            c.clearSelection()
-            self._control.setTextCursor(c)
+        self._drop_transcript_selection()
         self._inner_drag = True
         self._inner_last_pos = pos
         self._grab_focus()
         self._control.viewport().update()
         return True
+
+    def _drop_transcript_selection(self) -> None:
+        c = self._control.textCursor()
+        if c.hasSelection():  # the transcript's selection gives way (never both)
+            c.clearSelection()
+            self._control.setTextCursor(c)
 
     def _grab_focus(self) -> None:
         if not self._control.hasFocus():
@@ -479,10 +410,9 @@ class RichSelection:
     def _inner_release(self) -> None:
         self._inner_drag = False
         self._inner_scroll.stop()
-        if self._live_inner() is None:
-            self._inner = None  # a click: nothing selected
-        else:
+        if self._live_inner() is not None:
             self._to_selection_clipboard()
+        # else a click: a caret stays (nothing selected) for Shift+arrows to extend
 
     def _inner_word(self, pos: QtCore.QPoint) -> bool:
         block, local = self._doc_block_at(pos)
@@ -507,6 +437,7 @@ class RichSelection:
                 c.setPosition(c.position() - 1, _KEEP)  # the markup's trailing space
         else:
             c.select(unit)
+        self._drop_transcript_selection()
         inner = InnerSelection(block, (k, c.anchor()))
         inner.focus = (k, c.position())
         self._inner = inner
@@ -547,9 +478,162 @@ class RichSelection:
     def _handle_key(self, ev) -> bool:
         if self._inner is not None and ev.key() not in _MODIFIER_KEYS:
             chord = key_chord(ev)
+            motion = self.keymap.lookup_selection(chord) if chord else None
+            if motion is not None and self._caret_block() is not None:
+                getattr(self, "cmd_" + motion)()
+                return True
             if (self.keymap.lookup(chord) if chord else None) not in _KEEPS_SELECTION:
                 self.clear_rich_selection()
         return super()._handle_key(ev)
+
+    def _key_bound(self, ev) -> bool:
+        # the selection's chords win over the host's shortcuts while it lives
+        if self._inner is not None:
+            chord = key_chord(ev)
+            if chord and self.keymap.lookup_selection(chord) is not None:
+                return True
+        return super()._key_bound(ev)
+
+    # -- keys: extending the inner selection -------------------------------------------
+    def _caret_block(self):
+        """The block of the inner selection or caret, if it is still shown unchanged."""
+        inner = self._inner
+        if inner is None:
+            return None
+        block = inner.block
+        if block.generation != inner.generation or block.kind != "doc" or \
+                self._rich_blocks.get(block.id) is not block or not block.valid_in(self._doc):
+            self.clear_rich_selection()
+            return None
+        return block
+
+    def _inner_move(self, op, across: int = 0) -> bool:
+        """Move the selection's free end by ``op`` (a QTextCursor move) in its
+        document; at a document's edge ``across`` (+1 forward, -1 back) goes
+        on into the next or previous piece of a big output."""
+        block = self._caret_block()
+        if block is None:
+            return False
+        inner = self._inner
+        parts = _parts(block)
+        k, pos = inner.focus
+        doc = parts[k][0]
+        c = QtGui.QTextCursor(doc)
+        c.setPosition(min(pos, doc.characterCount() - 1))
+        vertical = op in (_MOVE.Up, _MOVE.Down)
+        if vertical and inner.x >= 0:
+            c.setVerticalMovementX(round(inner.x))
+        moved = c.movePosition(op)
+        if vertical and not moved and not 0 <= k + across < len(parts):
+            # past the first (last) line of the output: to its start (end), as Qt's views do
+            op = _MOVE.Start if across < 0 else _MOVE.End
+            moved = c.movePosition(op)
+        if op in (_MOVE.EndOfLine, _MOVE.End) and c.atBlockEnd():
+            # not onto the markup's trailing space
+            while c.position() > max(pos, c.block().position()) and \
+                    doc.characterAt(c.position() - 1) == " ":
+                c.setPosition(c.position() - 1)
+        moved = moved and c.position() != pos
+        beside = k + across if across and 0 <= k + across < len(parts) else None
+        if moved and beside is not None and _cell_at(doc, c.position()) is None and \
+                _table_of(doc) is not None:
+            moved = False  # off the edge of a piece of a cut table: on into the next piece
+        if moved:
+            at = (k, c.position())
+        elif beside is not None:
+            here = QtGui.QTextCursor(doc)
+            here.setPosition(pos)
+            at = (beside, _entry(parts[beside][0], across, vertical, _cell_at(doc, pos),
+                                 _caret_x(here)))
+        else:
+            return True
+        # the column Up/Down keep (in its line's coordinates; again after a piece)
+        inner.x = float(c.verticalMovementX()) if vertical and moved and inner.x < 0 else \
+            inner.x if vertical and moved else -1.0
+        inner.focus = at
+        self._control.viewport().update()
+        self._reveal(block, at)
+        if inner.anchor != inner.focus:
+            self._to_selection_clipboard()
+        return True
+
+    def _reveal(self, block, at: tuple[int, int]) -> None:
+        """Scroll the transcript so that position ``at`` of ``block`` is shown
+        (it scrolls by lines: by slices, inside an output)."""
+        k, pos = at
+        doc, top = _parts(block)[k]
+        tb = doc.findBlock(pos)
+        line = tb.layout().lineForTextPosition(pos - tb.position()) if tb.isValid() else None
+        rect = doc.documentLayout().blockBoundingRect(tb)
+        y = top + rect.top() + (line.y() if line is not None and line.isValid() else 0)
+        h = line.height() if line is not None and line.isValid() else 16
+        whole = block.size(*self._rich_metrics())
+        i = 0
+        while i < block.slices - 1 and y >= block.slice_rect(i, whole).bottom():
+            i += 1
+        offset = y - block.slice_rect(i, whole).top()
+        edit = self._control
+        slice_block = self._doc.findBlock(block.cursor.position() + 2 * i)
+        bar = edit.verticalScrollBar()
+
+        def shown_at():
+            return edit.blockBoundingGeometry(slice_block).translated(edit.contentOffset()).top() \
+                + offset
+        vy, height = shown_at(), edit.viewport().height()
+        if vy >= 0 and vy + h <= height:
+            return
+        below = vy > 0
+        bar.setValue(slice_block.firstLineNumber())  # the slice at the top
+        if below:  # scroll back up as far as it stays shown: the least scrolling
+            for _ in range(200):
+                if bar.value() == 0:
+                    break
+                bar.setValue(bar.value() - 1)
+                if shown_at() + h > height:
+                    bar.setValue(bar.value() + 1)
+                    break
+
+    def cmd_select_left(self):
+        return self._inner_move(_MOVE.Left, -1)
+
+    def cmd_select_right(self):
+        return self._inner_move(_MOVE.Right, 1)
+
+    def cmd_select_up(self):
+        return self._inner_move(_MOVE.Up, -1)
+
+    def cmd_select_down(self):
+        return self._inner_move(_MOVE.Down, 1)
+
+    def cmd_select_line_start(self):
+        return self._inner_move(_MOVE.StartOfLine)
+
+    def cmd_select_line_end(self):
+        return self._inner_move(_MOVE.EndOfLine)
+
+    def cmd_select_word_left(self):
+        return self._inner_move(_MOVE.PreviousWord, -1)
+
+    def cmd_select_word_right(self):
+        return self._inner_move(_MOVE.NextWord, 1)
+
+    def cmd_select_output_start(self):
+        return self._inner_jump(lambda parts: (0, 0))
+
+    def cmd_select_output_end(self):
+        return self._inner_jump(lambda parts: (len(parts) - 1, parts[-1][0].characterCount() - 1))
+
+    def _inner_jump(self, where) -> bool:
+        block = self._caret_block()
+        if block is None:
+            return False
+        at = where(_parts(block))
+        self._inner.focus, self._inner.x = at, -1.0
+        self._control.viewport().update()
+        self._reveal(block, at)
+        if self._inner.anchor != at:
+            self._to_selection_clipboard()
+        return True
 
     def _extend_context_menu(self, menu: QtWidgets.QMenu) -> None:
         super()._extend_context_menu(menu)

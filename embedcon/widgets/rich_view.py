@@ -71,7 +71,7 @@ class RichView:
             # (a band of a big table costs ~10-20 ms to draw; a scroll repaints 3 bands)
             dpr = painter_dpr(painter)
             key = (block.id, block.generation, len(block.docs), round(band.top()), round(band.height()),
-                   round(whole.width()), dpr, self._text_colour().rgba())
+                   round(whole.width()), dpr, self._text_colour().rgba(), self._marks_key(block))
             img = self._band_cache.get(key)
             if img is None:
                 img = QtGui.QImage(max(round(whole.width() * dpr), 1),
@@ -123,6 +123,10 @@ class RichView:
 
     def _has_inner_selection(self, block) -> bool:
         return False
+
+    def _marks_key(self, block):
+        """What find marks ``block`` paints (rich_find.RichFind), for the band cache."""
+        return None
 
     def _paint_other(self, painter, block, whole, band) -> None:
         kind = block.kind

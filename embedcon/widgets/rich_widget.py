@@ -11,7 +11,7 @@ the end to text/plain, with the reason logged.  Outputs with a
 one update per frame), and ``clear_output(wait=True)`` clears when the next
 output comes, in the same frame.  Painting, copying, links and the picture
 menu are in :mod:`.rich_view`; selecting text inside an output in
-:mod:`.rich_select`.
+:mod:`.rich_select`; the find bar's matches inside outputs in :mod:`.rich_find`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .export import ExportMixin, ExportSettings
 from .guard import guarded
 from .jupyter_widget import JupyterSettings, JupyterWidget
 from .rich_blocks import PROP_ID, PROP_SLICE, RICH_OBJECT, RichBlock, RichObjectHandler
+from .rich_find import RichFind
 from .rich_select import RichSelection
 from .rich_view import RichView
 from .theme import ThemeMixin, ThemeSettings
@@ -78,7 +79,7 @@ RichSettings.__name__ = RichSettings.__qualname__ = "RichJupyterWidget"
 
 
 @settings_properties
-class RichJupyterWidget(ExportMixin, RichSelection, RichView, ThemeMixin, JupyterWidget):
+class RichJupyterWidget(ExportMixin, RichFind, RichSelection, RichView, ThemeMixin, JupyterWidget):
     """The console widget to embed: text, pictures, SVG, math, HTML and Markdown."""
 
     settings_class = RichSettings
@@ -103,6 +104,7 @@ class RichJupyterWidget(ExportMixin, RichSelection, RichView, ThemeMixin, Jupyte
         self.font_changed.connect(self._rich_font_changed)
         self._init_view()
         self._init_selection()
+        self._init_find()
         self._init_theme()
 
     # -- public ----------------------------------------------------------------
