@@ -123,3 +123,25 @@ def test_the_library_widget_never_restyles_the_host_application(make_console, qa
     c.w.settings.theme = "dark"
     assert qapp.style().name() == style
     assert qapp.palette().color(Role.Window) == window_colour
+
+
+def test_an_explicit_theme_uses_fusion_and_auto_gives_the_style_back(qapp):
+    """Under a style that draws its own colours the dark palette needs Fusion;
+    ``auto`` gives the application its style and palette back."""
+    from embedcon.application.chrome import ChromeTheme
+
+    old_style = qapp.style().objectName()
+    qapp.setStyle("Windows")
+    try:
+        window_colour = qapp.palette().color(Role.Window)
+        chrome = ChromeTheme()
+        chrome.apply("dark")
+        assert qapp.style().objectName().lower() == "fusion"
+        assert luminance(qapp.palette().color(Role.Window)) < 0.3
+        chrome.apply("light")
+        assert luminance(qapp.palette().color(Role.Window)) > 0.6
+        chrome.apply("auto")
+        assert qapp.style().objectName().lower() == "windows"
+        assert qapp.palette().color(Role.Window) == window_colour
+    finally:
+        qapp.setStyle(old_style)

@@ -196,8 +196,16 @@ def test_host_opens_consoles_one_after_another_from_a_shared_pool(qapp, qtbot):
     three.run("print('secret' in globals(), get_ipython().execution_count)")
     assert "False 1" in three.text()
     # three kernels of the consoles and a fresh spare behind them
-    waiting_spare()
+    last_km, last_pid = waiting_spare()
     assert len(kernel_children() - before) == 4
+    # a console restarts from the shared pool too
+    old_km = three.w.kernel_manager
+    three.key(Key.Key_Period, Mod.ControlModifier)
+    three.wait_text("Kernel restarted (a fresh kernel)")
+    three.wait_ready()
+    assert three.w.kernel_manager is last_km and last_km.provisioner.pid == last_pid
+    qtbot.waitUntil(lambda: not old_km.has_kernel, timeout=10000)
+    waiting_spare()
 
     # closing one console stops its kernel and leaves the shared pool running
     one.w.shutdown_kernel()

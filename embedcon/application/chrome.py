@@ -36,6 +36,11 @@ def theme_choice(settings) -> str:
     return {"lightbg": "light", "linux": "dark"}.get(colors, getattr(settings, "theme", "auto"))
 
 
+def _style_name(app) -> str:
+    """The application style's key (``fusion``, ``windowsvista``, ``macos``, ...)."""
+    return app.style().objectName().lower()  # QStyle.name() is Qt 6 only
+
+
 def chrome_palette(name: str) -> QtGui.QPalette:
     """The application palette of theme ``name`` (``light`` or ``dark``)."""
     theme, chrome = THEMES[name], _CHROME[name]
@@ -77,8 +82,8 @@ class ChromeTheme:
             self.restore()
             return
         if self._saved is None:
-            self._saved = (QtGui.QPalette(app.palette()), app.style().name())
-        if app.style().name().lower() != "fusion":
+            self._saved = (QtGui.QPalette(app.palette()), _style_name(app))
+        if _style_name(app) != "fusion":
             app.setStyle("Fusion")
         app.setPalette(chrome_palette(choice))
         self.current = choice
@@ -91,6 +96,6 @@ class ChromeTheme:
         if app is None or saved is None:
             return
         palette, style = saved
-        if app.style().name().lower() != style.lower():
+        if style and _style_name(app) != style:
             app.setStyle(style)
         app.setPalette(palette)
