@@ -34,11 +34,38 @@ def _stop_on_quit(console) -> None:
     _app().aboutToQuit.connect(stop)
 
 
-def subprocess_console(kernel_name: str = "python3", parent=None, **traits):
-    """A console on a new kernel process (crash isolation, interrupt, restart)."""
+def subprocess_console(kernel_name: str = "python3", parent=None, spare_pool=None, **traits):
+    """A console on a new kernel process (crash isolation, interrupt, restart),
+    or on the warm spare of ``spare_pool`` (a pool the host's consoles share).
+
+    ``spare_pool``: a :class:`~embedcon.kernels.local.spare.SpareKernels` the
+    host shares between its consoles.  The console's kernel is the pool's
+    waiting spare of ``kernel_name`` when there is one (a fresh kernel that has
+    run no code; the pool starts its successor in the background), else a new
+    kernel; the console restarts from the pool (``spare_kernels`` on unless
+    given False) and leaves it running when it closes: the host stops it with
+    ``pool.shutdown()``, or it stops when the application quits.
+    """
+    _app()
+    pair = spare_pool.take(kernel_name) if spare_pool is not None else None
+    # with a shared pool the setting is turned on once the pool is given
+    spare_on = traits.pop("spare_kernels", True) if spare_pool is not None else None
+    km, kc = pair if pair is not None else _new_kernel(kernel_name)
+    # the widget modules are imported while the kernel process starts
+    from .widgets import RichJupyterWidget
+
+    console = RichJupyterWidget(parent, kernel_manager=km, kernel_client=kc, **traits)
+    if spare_pool is not None:
+        console.spare_pool = spare_pool  # shared: the console does not stop it
+        console.spare_kernels = spare_on
+    _stop_on_quit(console)
+    return console
+
+
+def _new_kernel(kernel_name: str) -> tuple:
+    """A started kernel of ``kernel_name`` and its client (channels started)."""
     from . import head_start
 
-    _app()
     # the kernel's process starts importing now, while we import jupyter_client
     head = head_start.start_early(kernel_name, again=True)
     from .manager import QtKernelManager
@@ -51,14 +78,9 @@ def subprocess_console(kernel_name: str = "python3", parent=None, **traits):
     finally:
         if head is not None:
             head.discard()  # unused (no-op when the manager took it)
-    # the widget modules are imported while the kernel process starts
-    from .widgets import RichJupyterWidget
-
     kc = km.client()
     kc.start_channels()
-    console = RichJupyterWidget(parent, kernel_manager=km, kernel_client=kc, **traits)
-    _stop_on_quit(console)
-    return console
+    return km, kc
 
 
 def inprocess_console(namespace: dict | None = None, parent=None, show_banner: bool = True,

@@ -31,6 +31,7 @@ KERNEL_CLASSES = [
     ("embedcon.connect", ["connect_to_kernel"]),
     ("embedcon.inprocess", ["QtInProcessKernelManager", "QtInProcessKernelClient"]),
     ("embedcon.kernel_in_app", ["InAppKernel"]),
+    ("embedcon.kernels.local.spare", ["SpareKernels"]),
     ("embedcon.kernels.server", ["JupyterServer", "ServerKernelManager", "ServerKernelClient",
                                  "ServerError"]),
 ]

@@ -138,6 +138,88 @@ def test_spare_goes_when_the_console_is_destroyed(qapp, qtbot):
 
 
 @pytest.mark.slow
+def test_host_opens_consoles_one_after_another_from_a_shared_pool(qapp, qtbot):
+    """A host shares one pool between its consoles: each new console is the
+    pool's waiting spare (the same process), the pool refills in the
+    background, a spare has run no code, and nothing is left when the host
+    closes its consoles and the pool."""
+    import embedcon
+    from embedcon.kernels.local.spare import SpareKernels
+
+    before = kernel_children()
+    pool = SpareKernels()
+    host = QtWidgets.QTabWidget()
+    qtbot.addWidget(host)
+    host.resize(800, 500)
+    host.show()
+    consoles = []
+
+    def open_console():
+        w = embedcon.subprocess_console(spare_pool=pool)
+        host.addTab(w, f"console {len(consoles) + 1}")
+        host.setCurrentWidget(w)
+        c = Console(qtbot, w, w.kernel_manager, w.kernel_client)
+        consoles.append(c)
+        c.wait_prompt()
+        c.wait_ready(30000)
+        return c
+
+    def waiting_spare():
+        """The pool's spare once it is started: (manager, pid)."""
+        qtbot.waitUntil(lambda: pool.has("python3"), timeout=30000)
+        km = pool.managers[0]
+        return km, km.provisioner.pid
+
+    one = open_console()  # the pool is empty: a kernel of its own
+    # (which may be a head start launched before the test: count it as ours)
+    before.discard(one.w.kernel_manager.provisioner.pid)
+    assert one.w.spare_pool is pool and one.w.spare_kernels
+    one.run("secret = 41")
+    spare_km, spare_pid = waiting_spare()  # started for the pool by console 1
+    assert spare_km is not one.w.kernel_manager
+    assert len(kernel_children() - before) == 2
+
+    two = open_console()
+    assert two.w.kernel_manager is spare_km  # the warm spare, not a new kernel
+    assert two.w.kernel_manager.provisioner.pid == spare_pid
+    assert not pool.has("python3") or pool.managers[0] is not spare_km
+    two.run("print('secret' in globals(), get_ipython().execution_count)")
+    assert "False 1" in two.text()  # its first cell: the spare ran no code before
+    assert "In [1]: " in two.text()
+    one.run("print(secret + 1)")  # console 1 goes on with its own kernel
+    assert "42" in one.text()
+
+    next_km, next_pid = waiting_spare()  # refilled in the background
+    assert next_km is not spare_km and next_pid != spare_pid
+    three = open_console()
+    assert three.w.kernel_manager is next_km
+    three.run("print('secret' in globals(), get_ipython().execution_count)")
+    assert "False 1" in three.text()
+    # three kernels of the consoles and a fresh spare behind them
+    last_km, last_pid = waiting_spare()
+    assert len(kernel_children() - before) == 4
+    # a console restarts from the shared pool too
+    old_km = three.w.kernel_manager
+    three.key(Key.Key_Period, Mod.ControlModifier)
+    three.wait_text("Kernel restarted (a fresh kernel)")
+    three.wait_ready()
+    assert three.w.kernel_manager is last_km and last_km.provisioner.pid == last_pid
+    qtbot.waitUntil(lambda: not old_km.has_kernel, timeout=10000)
+    waiting_spare()
+
+    # closing one console stops its kernel and leaves the shared pool running
+    one.w.shutdown_kernel()
+    host.removeTab(host.indexOf(one.w))
+    assert not pool.closed and pool.has("python3")
+    # the host closes everything: no kernel process is left
+    for c in (two, three):
+        c.w.shutdown_kernel()
+    pool.shutdown()
+    host.close()
+    qtbot.waitUntil(lambda: kernel_children() - before == set(), timeout=15000)
+
+
+@pytest.mark.slow
 def test_spare_never_outlives_a_host_that_just_exits(tmp_path):
     """A host that exits without closing anything: atexit stops the spare."""
     script = textwrap.dedent("""

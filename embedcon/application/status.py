@@ -2,7 +2,8 @@
 
 The state shows how long the kernel has been busy (updated every second, only
 while busy); the connection file is a link that copies the ``--existing``
-command line to the clipboard.
+command line to the clipboard (its colour follows the palette: a light or
+dark theme chosen at run time).
 """
 
 from __future__ import annotations
@@ -90,6 +91,14 @@ class StatusBar(QtWidgets.QStatusBar):
         n = len(getattr(self._console, "queued_cells", ()) or ()) if self._console else 0
         self.queue_label.setText(f"{n} queued" if n else "")
         self.queue_label.setVisible(bool(n))
+
+    def changeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(ev)
+        if ev.type() == QtCore.QEvent.Type.PaletteChange:
+            # a link's colour is fixed when the label's text is parsed: parse it again
+            text = self.file_label.text()
+            self.file_label.clear()
+            self.file_label.setText(text)
 
     def _copy_existing(self, _link=None) -> None:
         if self._handle is None:

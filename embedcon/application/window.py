@@ -14,6 +14,7 @@ import os
 
 from qtpy import QtCore, QtGui, QtWidgets
 
+from .chrome import ChromeTheme, theme_choice
 from .dialogs import CLOSE_KEEP, CLOSE_SHUTDOWN, AttachDialog, ask_close_kernel
 from ..kernels.local.spare import reap_kernel, retire_kernel
 from .kernels import KernelHandle, kernel_name_of_file
@@ -51,6 +52,8 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
         self._magics: dict[int, dict | None] = {}  # id(handle) -> lsmagic info
         self._closing = False
         self._retired: list = []  # replaced kernels being stopped (see _retire)
+        self._chosen: dict = {}  # console settings chosen in the View menu (new tabs take them)
+        self.chrome = ChromeTheme()  # the application's palette follows the tabs' theme
         self._init_server_tabs()
         self.tabs = QtWidgets.QTabWidget(self)
         self.tabs.setMovable(True)
@@ -143,10 +146,21 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
             act.triggered.connect(lambda _c=False, v=value: self.set_console_setting(setting, v))
 
     def set_console_setting(self, setting: str, value) -> None:
-        """Set a console setting (theme, syntax style, ...) in every tab."""
+        """Set a console setting (theme, syntax style, ...) in every tab and the
+        tabs opened later; ``theme`` and ``colors`` restyle the window too."""
+        self._chosen[setting] = value
         for c in self.consoles():
             if setting in c.settings.traits():
                 setattr(c.settings, setting, value)
+        if setting in ("theme", "colors"):
+            self._follow_theme()
+
+    def _follow_theme(self) -> None:
+        """The window's chrome (tab bar, menus, status bar, dialogs) in the
+        current tab's theme (:mod:`embedcon.application.chrome`)."""
+        c = self.current_console
+        if c is not None and not self._closing:
+            self.chrome.apply(theme_choice(c.settings))
 
     def _update_kernel_menu(self) -> None:
         h = self.current_handle
@@ -185,6 +199,9 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
                 select: bool = True):
         """A new tab on ``handle``'s kernel (a new client unless ``kc`` is given)."""
         console = self.app.make_console()
+        for setting, value in self._chosen.items():
+            if setting in console.settings.traits():
+                setattr(console.settings, setting, value)
         if handle not in self.handles:
             self.handles.append(handle)
             self._watch(handle)
@@ -218,6 +235,7 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
         if select:
             self.tabs.setCurrentIndex(index)
             console.setFocus()
+        self._follow_theme()
         self.tab_added.emit(console)
         return console
 
@@ -437,6 +455,7 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
             reap_kernel(km, self._retired)
         if self.spares is not None:
             self.spares.shutdown()
+        self.chrome.restore()
         ev.accept()
         if self.quit_on_close:
             QtCore.QTimer.singleShot(0, QtWidgets.QApplication.instance().quit)

@@ -17,7 +17,9 @@ by jupyter_client exits by itself when its parent process dies
 
 The console widget uses a pool when its ``spare_kernels`` setting is on
 (:mod:`embedcon.widgets.spare_restart`); the standalone application shares one
-pool between its tabs.  :func:`retire_kernel` stops a replaced kernel without
+pool between its tabs, and an embedding host can share one between its
+consoles (``embedcon.subprocess_console(spare_pool=pool)`` opens a console on
+the pool's spare).  :func:`retire_kernel` stops a replaced kernel without
 making the GUI wait.
 """
 
@@ -37,6 +39,12 @@ _POOLS: weakref.WeakSet = weakref.WeakSet()
 _atexit_registered = False
 
 
+def _default_manager(kernel_name: str):
+    from ...manager import QtKernelManager
+
+    return QtKernelManager(kernel_name=kernel_name)
+
+
 def _shutdown_all() -> None:
     for pool in list(_POOLS):
         try:
@@ -47,16 +55,24 @@ def _shutdown_all() -> None:
 
 class SpareKernels(QtCore.QObject):
     """One warm kernel per kernelspec, made by ``make_manager(kernel_name)``
-    (a not yet started kernel manager) and started with ``km.start_kernel(**start_kwargs)``."""
+    (a not yet started kernel manager; default: a
+    :class:`~embedcon.manager.QtKernelManager`) and started with
+    ``km.start_kernel(**start_kwargs)``.
+
+    A host with several consoles shares one pool between them:
+    ``embedcon.subprocess_console(spare_pool=pool)`` opens a console on the
+    pool's waiting spare (a successor starts in the background) and restarts
+    from the pool; closing a console leaves the pool running.  The host stops
+    it with :meth:`shutdown` (it also stops when the QApplication quits)."""
 
     #: milliseconds between taking a spare and starting its successor (lets the
     #: console that took it finish its own start first)
     REFILL_DELAY = 500
 
-    def __init__(self, make_manager, parent=None):
+    def __init__(self, make_manager=None, parent=None):
         super().__init__(parent)
         global _atexit_registered
-        self._make_manager = make_manager
+        self._make_manager = make_manager or _default_manager
         self._spares: dict[str, tuple] = {}  # kernel_name -> (km, kc)
         self._wanted: dict[str, dict] = {}  # kernel_name -> start kwargs
         self._closed = False
