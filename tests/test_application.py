@@ -129,6 +129,42 @@ def test_tabs_new_kernel_same_kernel_move_rename_close(window, qtbot):
     assert win.consoles() == [first]
 
 
+def test_kernel_that_lost_a_port_at_start_recovers_and_takes_a_second_tab(
+        window, qtbot, monkeypatch):
+    """The first kernel's shell port is taken before it binds it: the watchdog
+    restarts it on new ports, the tab follows, and a tab opened on the same
+    kernel afterwards connects to the new ports (not the ones of the start)."""
+    import socket
+
+    from embedcon.manager import QtKernelManager
+
+    thief = []
+    write = QtKernelManager.write_connection_file
+
+    def write_then_take_a_port(self, **kw):
+        write(self, **kw)
+        if not thief:
+            s = socket.socket()
+            s.bind((self.ip, self.shell_port))
+            s.listen(1)
+            thief.append(s)
+
+    monkeypatch.setattr(QtKernelManager, "write_connection_file", write_then_take_a_port)
+    try:
+        win = window("--no-confirm-exit")
+        a = win.current_console
+        assert "Kernel restarted." in a.export_text()
+        taken = thief[0].getsockname()[1]
+        assert win.handle_of(a).manager.shell_port != taken
+        b = win.new_tab_same_kernel()
+        run(qtbot, b, "shared = 6 * 7")
+        run(qtbot, a, "print(shared)")
+        assert "42" in a.export_text()
+    finally:
+        for s in thief:
+            s.close()
+
+
 def test_two_tabs_on_one_kernel_see_each_others_inputs(window, qtbot):
     win = window("--no-confirm-exit")
     a = win.current_console

@@ -156,3 +156,49 @@ def test_kernel_stopped_while_starting_is_not_responding_then_recovers(qapp, mak
                 assert c.w.restart_kernel()  # the new kernel blocks the same way
     finally:
         stop_kernel(km, kc)
+
+
+@pytest.mark.parametrize("port", ["shell_port", "iopub_port", "hb_port"])
+def test_kernel_whose_port_was_taken_at_start_gets_new_ports(qapp, make_console, monkeypatch,
+                                                             port):
+    """Another process takes one of the ports between their choice and the
+    kernel's bind (seen on a busy machine: a new tab stuck "starting" with a
+    zmq ``Address already in use`` traceback).  ipykernel exits when it loses
+    its shell port and hangs when it loses IOPub or heartbeat.  Either way the
+    watchdog restarts it on new ports, the console follows them, and its first
+    cell runs."""
+    import socket
+
+    from embedcon.manager import QtKernelManager
+
+    km = QtKernelManager(kernel_name="python3")
+    thief = []
+    write = km.write_connection_file
+
+    def write_then_take_a_port(**kw):
+        write(**kw)
+        if not thief:  # the first start only
+            s = socket.socket()
+            s.bind((km.ip, getattr(km, port)))
+            s.listen(1)
+            thief.append(s)
+
+    monkeypatch.setattr(km, "write_connection_file", write_then_take_a_port)
+    km.start_kernel()
+    taken = thief[0].getsockname()[1]
+    kc = km.client()
+    kc.start_channels()
+    try:
+        c = make_console(km, kc, wait=False)
+        c.wait_text("Kernel restarted.", timeout=30000)
+        c.wait_ready(timeout=30000)
+        reply = c.run("6 * 7")
+        assert reply["content"]["status"] == "ok"
+        assert "Out[1]: 42" in c.text()
+        assert getattr(km, port) != taken and kc.shell_port == km.shell_port
+        assert not km.given_up and "giving up" not in c.text()
+        with open(km.connection_file) as f:  # the file tells other clients the new ports
+            assert json.load(f)["shell_port"] == km.shell_port
+    finally:
+        thief[0].close()
+        stop_kernel(km, kc)

@@ -136,6 +136,32 @@ def test_reconnect_with_the_right_file_reaches_the_prompt(qapp, make_console, tm
         fk.close()
 
 
+def test_reconnect_to_a_kernel_on_other_ports_reaches_it(qapp, make_console, tmp_path):
+    """Reconnect with another kernel's file: the client takes that file's
+    ports too (jupyter_client's loader keeps ports that are already set, and
+    the client stayed on the first kernel's)."""
+    first = FakeKernel(tmp_path, name="kernel-a.json")
+    second = FakeKernel(tmp_path, name="kernel-b.json")
+    try:
+        kc = _attach(first.connection_file)
+        try:
+            c = make_console(None, kc)
+            assert c.w.reconnect(str(second.connection_file))
+            c.qtbot.waitUntil(lambda: c.w.kernel_state == "idle", timeout=5000)
+            assert kc.shell_port == json.loads(open(second.connection_file).read())["shell_port"]
+            c.w.execute("1+1")
+            c.qtbot.waitUntil(lambda: "1+1" in [r["content"]["code"] for r in second.requests
+                                                if r["header"]["msg_type"] == "execute_request"],
+                              timeout=5000)
+            assert "1+1" not in [r["content"]["code"] for r in first.requests
+                                 if r["header"]["msg_type"] == "execute_request"]
+        finally:
+            kc.stop_channels()
+    finally:
+        first.close()
+        second.close()
+
+
 def test_app_existing_with_a_wrong_key_says_so_and_offers_reconnect(embedcon_app, qtbot,
                                                                     tmp_path, kernel,
                                                                     monkeypatch):

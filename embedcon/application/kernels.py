@@ -112,6 +112,9 @@ class KernelHandle:
             from ..client import QtKernelClient
 
             kc = QtKernelClient()
+        if self.manager is not None and hasattr(self.manager, "get_connection_info"):
+            # its watchdog may have restarted it on new ports since
+            self.connection_info = self.manager.get_connection_info()
         kc.load_connection_info(self.connection_info)
         if self.connection_file:
             kc.connection_file = self.connection_file

@@ -28,6 +28,16 @@ from .guard import guarded
 __all__ = ["KernelSession"]
 
 
+def _forget_ports(kc) -> None:
+    """Let the next ``load_connection_info``/``load_connection_file`` set
+    every port: jupyter_client's loader keeps a port that is not 0 (as if
+    configured), so a client re-pointed at a kernel on other ports would
+    stay on the old ones."""
+    for name in ("shell_port", "iopub_port", "stdin_port", "hb_port", "control_port"):
+        if hasattr(kc, name):
+            setattr(kc, name, 0)
+
+
 class KernelSession:
     """Connect-time handshake, heartbeat and kernel death/restart handling."""
 
@@ -76,6 +86,7 @@ class KernelSession:
             import os
 
             kc.connection_file = os.path.abspath(connection_file)
+            _forget_ports(kc)
             kc.load_connection_file()
         self.write_notice(f"Connecting to the kernel ({kc.connection_file or 'connection info'})"
                           "\u2026")
@@ -255,6 +266,8 @@ class KernelSession:
 
     @guarded
     def _on_kernel_restarted(self) -> None:
+        if self._follow_new_ports():
+            return
         self._set_state("restarting")
         self._requests = {k: v for k, v in self._requests.items() if v == "hidden"}
         self.write_notice("Kernel restarted.")
@@ -265,6 +278,31 @@ class KernelSession:
             self._replace_prompt(self._format_prompt(self.settings.in_prompt, 1))
         if self._kernel_client is not None:
             self._request_startup_info(banner=False)
+
+    def _follow_new_ports(self) -> bool:
+        """After a restart on new ports (the manager's watchdog does that for
+        a kernel that died before answering), point the client at them and
+        connect again; True if it did."""
+        km, kc = self._kernel_manager, self._kernel_client
+        if km is None or kc is None or not hasattr(km, "get_connection_info") or \
+                not hasattr(kc, "load_connection_info"):
+            return False
+        info = km.get_connection_info()
+        ports = [k for k in info if k.endswith("_port")]
+        if all(getattr(kc, k, None) == info[k] for k in ports):
+            return False
+        self.log.info("the kernel restarted on new ports; reconnecting")
+        self._handshake_timer.stop()
+        self.kernel_client = None  # disconnects this widget from the old channels
+        kc.stop_channels()
+        _forget_ports(kc)
+        kc.load_connection_info(info)
+        self._set_state("restarting")
+        self.write_notice("Kernel restarted.")
+        self._next_count = 1
+        kc.start_channels()
+        self.kernel_client = kc  # channels running: starts the handshake
+        return True
 
     @guarded
     def _on_restart_failed(self, stderr: str) -> None:

@@ -8,7 +8,12 @@ HMAC keys and kernelspecs are all jupyter_client's).  What this adds:
   kernel that had answered ``kernel_info`` since its start (it started fine)
   is restarted every time it dies; only deaths before that count as failed
   starts, and after ``restart_limit`` of them in a row it gives up, with the
-  error output of those failed starts in ``restart_failed``;
+  error output of those failed starts in ``restart_failed``.  A kernel that
+  died before answering is restarted on new ports (one of its ports may have
+  been taken by another process before it could bind it), and one that wrote
+  zmq's "Address already in use" within ``stable_start_time`` of its start and
+  still runs (ipykernel hangs when it loses its IOPub port, and runs without a
+  heartbeat when it loses that one) is ended and restarted the same way;
 * the kernel's stderr is captured to a private temporary file so that a
   kernel that fails to start can tell the user why;
 * kernels launched through ipykernel get our fixed Qt event-loop
@@ -34,6 +39,7 @@ _head_start.start_early()
 
 import logging
 import os
+import re
 import tempfile
 import time
 import uuid
@@ -122,6 +128,7 @@ class QtKernelManager(ManagerSignals, KernelManager):
         self._stderr_file = None if head_start is None else head_start.stderr
         self._launched_once = False
         self._stderr_offset = 0
+        self._stderr_seen_size = 0  # stderr's size when _lost_a_port last read it
         self._failed_starts: list[str] = []  # stderr of each failed start in a row
         self._started_at = 0.0
         self._answered = False  # the kernel answered kernel_info since its start
@@ -220,6 +227,7 @@ class QtKernelManager(ManagerSignals, KernelManager):
                 self._stderr_offset = self._stderr_file.seek(0, os.SEEK_END)
             except (OSError, ValueError):
                 self._stderr_offset = 0
+        self._stderr_seen_size = self._stderr_offset
         self._started_at = time.monotonic()
         self._answered = False
         self._given_up = False
@@ -265,14 +273,29 @@ class QtKernelManager(ManagerSignals, KernelManager):
 
     def _poll(self) -> None:
         try:
-            if self.shutting_down or not self.has_kernel or self.is_alive():
+            if self.shutting_down or not self.has_kernel:
                 return
+            alive = self.is_alive()
         except Exception:
             log.exception("could not poll the kernel process")
             return
-        self.stop_restarter()
-        code = self._exit_code()
-        reason = "Kernel died" + (f" (exit code {code})" if code is not None else "")
+        lost_port = False
+        if alive:
+            # ipykernel dies when its shell, stdin or control port is taken,
+            # but hangs when its IOPub port is, and runs without a heartbeat
+            # when that port is (it may even answer): end it
+            starting = not self._answered or \
+                time.monotonic() - self._started_at < self.stable_start_time
+            if not (starting and self._lost_a_port(heartbeat_only=self._answered)):
+                return
+            lost_port = True
+            self.stop_restarter()
+            self._kill_hung_start()
+            reason = "Kernel could not listen on its ports (another process took one)"
+        else:
+            self.stop_restarter()
+            code = self._exit_code()
+            reason = "Kernel died" + (f" (exit code {code})" if code is not None else "")
         self._signals.kernel_died.emit(reason)
         if not self.autorestart:
             return
@@ -288,7 +311,10 @@ class QtKernelManager(ManagerSignals, KernelManager):
             return
         failed = self._failed_starts
         try:
-            self.restart_kernel(now=True)
+            # A kernel that died before answering may have lost a port to
+            # another process between their choice and its bind (zmq's
+            # "Address already in use"): the same ports would fail again.
+            self.restart_kernel(now=True, newports=lost_port or not self._answered)
         except Exception as exc:
             log.exception("restart failed")
             self._given_up = True
@@ -296,6 +322,36 @@ class QtKernelManager(ManagerSignals, KernelManager):
             return
         self._failed_starts = failed
         self._signals.kernel_restarted.emit()
+
+    _PORT_TAKEN = re.compile(r"ZMQError: Address (already )?in use")
+
+    def _lost_a_port(self, heartbeat_only: bool = False) -> bool:
+        """Whether the starting kernel wrote that it could not bind a port
+        (its heartbeat's, with ``heartbeat_only``: a kernel that answered lost
+        no other); stderr is read again only when it grew."""
+        f = self._stderr_file
+        if f is None:
+            return False
+        try:
+            size = os.fstat(f.fileno()).st_size
+        except (OSError, ValueError):
+            return False
+        if size == self._stderr_seen_size:
+            return False
+        self._stderr_seen_size = size
+        text = self.kernel_stderr()
+        if heartbeat_only and "heartbeat" not in text.lower():
+            return False
+        return bool(self._PORT_TAKEN.search(text))
+
+    def _kill_hung_start(self) -> None:
+        proc = getattr(self.provisioner, "process", None)
+        try:
+            if proc is not None:
+                proc.kill()
+                proc.wait(timeout=2)
+        except Exception:
+            log.exception("could not end the kernel that lost a port")
 
     def failed_starts_stderr(self, max_chars: int = 4000) -> str:
         """What the failed starts in a row wrote to stderr (each different
@@ -329,6 +385,19 @@ class QtKernelManager(ManagerSignals, KernelManager):
         self._note_start()
         self._failed_starts = []  # the watchdog puts its own run back (_poll)
         super().restart_kernel(now=now, newports=newports, **kw)
+
+    def cleanup_random_ports(self) -> None:
+        """Forget the ports so the next start binds new ones, and remove the
+        connection file (the start writes it again with the new ports).
+        jupyter_client does this only for ports it chose itself as random, and
+        its local launcher pre-picks them all, so ``restart_kernel(newports=
+        True)`` would keep them; here every TCP port is chosen again.  Clients
+        follow with ``load_connection_info(km.get_connection_info())``."""
+        if self.transport != "tcp":
+            return super().cleanup_random_ports()
+        for name in ("shell_port", "iopub_port", "stdin_port", "hb_port", "control_port"):
+            setattr(self, name, 0)
+        self.cleanup_connection_file()
 
     def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         self.stop_restarter()
