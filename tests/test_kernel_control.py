@@ -176,6 +176,73 @@ def test_other_clients_output_is_shown_when_asked(kernel, make_console):
         kc2.stop_channels()
 
 
+def test_other_clients_inputs_are_highlighted_and_follow_a_style_switch(kernel, make_console):
+    """Another client's input is coloured like an input of one's own, after
+    its "[other client] In [n]:" prompt, and a style switch recolours it."""
+    from pygments.styles import get_style_by_name
+    from pygments.token import Keyword
+
+    km, kc = kernel
+    quiet = make_console(km, kc)
+    kc2 = QtKernelClient()
+    kc2.load_connection_info(km.get_connection_info())
+    kc2.start_channels()
+
+    def keyword_colour(w, needle):
+        doc = w.control.document()
+        block = doc.begin()
+        while block.isValid():
+            text = block.text()
+            if text.startswith("[other client]") or text.lstrip().startswith("...:"):
+                col = text.find(needle)
+                if col >= 0:
+                    for r in block.layout().formats():
+                        if r.start <= col < r.start + r.length:
+                            return r.format.foreground().color().name()
+                    return None
+            block = block.next()
+        return None
+
+    def want(style):
+        return "#" + get_style_by_name(style).style_for_token(Keyword)["color"].lower()
+
+    try:
+        watcher = make_console(None, kc2, include_other_output=True)
+        quiet.run_source("for i in range(2):\n    pass")
+        watcher.wait_text("[other client] In [1]: for i in range(2):")
+        assert keyword_colour(watcher.w, "for") == want("default")
+        assert keyword_colour(watcher.w, "pass") == want("default")  # the second line too
+        watcher.w.syntax_style = "monokai"
+        watcher.qtbot.waitUntil(lambda: keyword_colour(watcher.w, "for") == want("monokai"),
+                                timeout=5000)
+        # its prompt stays apart from one's own, readable, in either theme; none under NoColor
+        from embedcon.models.contrast import contrast_ratio
+
+        def prompt_colours():
+            w = watcher.w
+            block = w.control.document().begin()
+            while not block.text().startswith("[other client]"):
+                block = block.next()
+            it = block.begin()
+            other = it.fragment().charFormat()
+            own = w._prompt_format.foreground().color().name()
+            return other.foreground().color().name(), other.fontItalic(), own
+
+        for theme in ("dark", "light"):
+            watcher.w.theme = theme
+            watcher.qtbot.wait(100)
+            colour, italic, own = prompt_colours()
+            base = watcher.w.control.palette().base().color().name()
+            assert italic and colour != own, (theme, colour, own)
+            assert contrast_ratio(colour, base) >= 4.5, (theme, colour, base)
+        watcher.w.colors = "NoColor"
+        watcher.qtbot.wait(100)
+        colour, italic, own = prompt_colours()
+        assert italic and colour == watcher.w.control.palette().text().color().name()
+    finally:
+        kc2.stop_channels()
+
+
 def test_two_kernels_do_not_mix(qapp, make_console):
     km1, kc1 = start_kernel()
     km2, kc2 = start_kernel()

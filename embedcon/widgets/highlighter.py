@@ -206,6 +206,28 @@ class InputHighlighter:
         self._doc.markContentsDirty(pos, last.position() + last.length() - 1 - pos)
         return start
 
+    def colour_written_input(self, first: QtGui.QTextBlock, last: QtGui.QTextBlock,
+                             offset: int) -> None:
+        """Colour an input written into the transcript rather than typed
+        (another client's cell): its lines ``first``..``last``, code after
+        ``offset`` characters of prompt, are marked as an executed input, so a
+        style switch recolours them too.  Those on screen are coloured now, a
+        long one's others in the restyle slices."""
+        offset = min(offset, _MAX_OFFSET)
+        block, flag = first, 1
+        while block.isValid():
+            block.setUserState(INPUT_STATE | offset << 1 | flag)
+            flag = 0
+            if block == last:
+                break
+            block = block.next()
+        left = self._restyle_walk(last, first.position(),
+                                  time.perf_counter() + self.SLICE_SECONDS)
+        if left.isValid() and self._restyle_mark is None:
+            self._restyle_mark = QtGui.QTextCursor(self._doc)
+            self._restyle_mark.setPosition(left.position())
+            self._restyle_timer.start()
+
     def set_language(self, name: str) -> None:
         """Lex with the pygments lexer ``name`` (a kernel's ``pygments_lexer`` or
         language name); IPython's (``ipython3``) is :class:`IPythonLineLexer`,

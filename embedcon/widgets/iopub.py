@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from qtpy import QtGui
 
+from ..models.contrast import readable
 from .guard import guarded
+from .output import ROLE_KEY, ROLE_OTHER_PROMPT
 
 __all__ = ["IOPubHandlers"]
 
@@ -85,18 +87,34 @@ class IOPubHandlers:
         cont = self.settings.continuation_prompt.rjust(len(prompt))
         fmt = self._other_prompt_format
 
+        ends = []
+
         def w(c):
+            ends.append(QtGui.QTextCursor(c))
+            ends[0].setKeepPositionOnInsert(True)  # stays at the first line's start
             for i, line in enumerate(code.split("\n")):
                 c.insertText(prompt if i == 0 else cont, fmt)
                 c.insertText(line + "\n", self._plain_format)
+            ends.append(QtGui.QTextCursor(self._doc))
+            ends[-1].setPosition(c.position() - 1)
         self._insert_output(w)
+        first, last = (self._doc.findBlock(e.position()) for e in ends)
+        if first.isValid() and last.isValid():
+            self._highlighter.colour_written_input(first, last, len(prompt))
+
+    OTHER_PROMPT_COLOUR = "#9a4fd0"  # violet, made readable on the background in use
 
     @property
     def _other_prompt_format(self):
-        """The prompt of another client's input: its own colour, in italics."""
-        fmt = QtGui.QTextCharFormat(self._prompt_format)  # follows theme changes
-        fmt.setForeground(QtGui.QColor("#9a4fd0"))
+        """The prompt of another client's input: its own colour (none under
+        ``colors = NoColor``), in italics.  Built from the current prompt
+        format, so theme, colors and style-sheet switches restyle it."""
+        fmt = QtGui.QTextCharFormat(self._prompt_format)
+        if not self.writer.no_color:
+            base = self._control.palette().base().color().name()
+            fmt.setForeground(QtGui.QColor(readable(self.OTHER_PROMPT_COLOUR, base)))
         fmt.setFontItalic(True)
+        fmt.setProperty(ROLE_KEY, ROLE_OTHER_PROMPT)
         return fmt
 
     def _iopub_execute_result(self, content, here) -> None:

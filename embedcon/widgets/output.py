@@ -42,6 +42,7 @@ STYLE_KEY = (_USER.value if hasattr(_USER, "value") else int(_USER)) + 12
 ROLE_KEY = STYLE_KEY + 1
 ROLE_PROMPT, ROLE_OUT_PROMPT, ROLE_NOTICE = 1, 2, 3
 ROLE_PROMPT_NUMBER, ROLE_OUT_PROMPT_NUMBER = 4, 5
+ROLE_OTHER_PROMPT = 6  # the prompt of another client's input
 
 
 

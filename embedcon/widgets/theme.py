@@ -34,7 +34,8 @@ from traitlets.config import LoggingConfigurable
 
 from ..models.contrast import THEMES, ansi_palette, is_dark, readable
 from ..models.stylesheet import console_classes
-from .output import (ROLE_KEY, ROLE_NOTICE, ROLE_OUT_PROMPT, ROLE_OUT_PROMPT_NUMBER, ROLE_PROMPT,
+from .output import (ROLE_KEY, ROLE_NOTICE, ROLE_OTHER_PROMPT, ROLE_OUT_PROMPT,
+                     ROLE_OUT_PROMPT_NUMBER, ROLE_PROMPT,
                      ROLE_PROMPT_NUMBER, STYLE_KEY)
 
 __all__ = ["ThemeMixin", "ThemeSettings"]
@@ -309,7 +310,8 @@ class ThemeMixin:
                  ROLE_NOTICE: self._notice_format,
                  ROLE_PROMPT_NUMBER: self._prompt_number_format or self._prompt_format,
                  ROLE_OUT_PROMPT_NUMBER: self._out_prompt_number_format or
-                 self._out_prompt_format}
+                 self._out_prompt_format,
+                 ROLE_OTHER_PROMPT: self._other_prompt_format}
         block = doc.begin()
         while block.isValid():
             it = block.begin()
