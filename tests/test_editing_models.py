@@ -5,7 +5,8 @@ import pytest
 
 from embedcon.models.brackets import BracketScanner
 from embedcon.models.find import MAX_MATCHES, find_all, next_match
-from embedcon.models.keymap import COMMANDS, DEFAULT_BINDINGS, PROFILES, KeyMap
+from embedcon.models.keymap import (COMMANDS, DEFAULT_BINDINGS, PROFILES, SELECTION_BINDINGS,
+                                    SELECTION_COMMANDS, KeyMap)
 from embedcon.models.keyref import markdown_reference, text_reference
 from embedcon.models.paste import clean_paste, strip_session_prompts
 from embedcon.models.undo import InputState, UndoStack
@@ -154,8 +155,40 @@ def test_profiles_and_layers():
     assert cmds["undo"].description == COMMANDS["undo"]
 
 
+def test_rich_selection_chords_are_bindings_of_each_key_map():
+    """The select_* chords (a selection inside a rich output) were a fixed
+    module table: key_bindings, bind and unbind did not reach them."""
+    km = KeyMap({"Alt+Right": "select_right", "Shift+Left": None})
+    assert km.lookup_selection("Shift+Up") == "select_up"
+    assert km.lookup("Shift+Up") == "history_search_previous"  # its input binding stays
+    assert km.lookup_selection("Alt+Right") == "select_right" and km.lookup("Alt+Right") is None
+    assert km.lookup_selection("Shift+Left") is None  # configuration unbinds it
+    km.bind("Ctrl+B", "select_left")  # inside a rich selection; Ctrl+B moves left elsewhere
+    assert km.lookup_selection("Ctrl+B") == "select_left" and km.lookup("Ctrl+B") == "left"
+    km.unbind("Shift+Up", "select_up")  # only the selection's binding
+    assert km.lookup_selection("Shift+Up") is None
+    assert km.lookup("Shift+Up") == "history_search_previous"
+    km.unbind("Shift+Down")  # the chord, everywhere
+    assert km.lookup_selection("Shift+Down") is None and km.lookup("Shift+Down") is None
+    with pytest.raises(ValueError):
+        km.unbind("Shift+End", "select_left")  # not bound to that
+    km.profile = "standard"  # the layers stay on top of another profile
+    assert km.lookup_selection("Ctrl+B") == "select_left" and km.lookup("Ctrl+B") is None
+    cmds = {c.name: c for c in km.commands()}
+    assert cmds["select_left"].chords == ["Ctrl+B"] == km.chords_for("select_left")
+    assert cmds["select_right"].chords == ["Alt+Right", "Shift+Right"]
+    assert cmds["select_up"].chords == []
+    assert cmds["history_search_previous"].chords == ["Shift+Up"]
+    # each key map owns its tables: the defaults and another console are untouched
+    assert SELECTION_BINDINGS["Shift+Up"] == "select_up"
+    other = KeyMap()
+    assert other.lookup_selection("Shift+Left") == "select_left"
+    assert other.lookup_selection("Ctrl+B") is None
+    assert set(SELECTION_BINDINGS.values()) <= SELECTION_COMMANDS <= set(COMMANDS)
+
+
 def test_every_binding_in_every_profile_names_a_command():
-    for table in [DEFAULT_BINDINGS, *PROFILES.values()]:
+    for table in [DEFAULT_BINDINGS, SELECTION_BINDINGS, *PROFILES.values()]:
         for chord, cmd in table.items():
             assert cmd is None or cmd in COMMANDS, chord
 

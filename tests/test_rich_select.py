@@ -10,7 +10,7 @@ One kernel serves the module (each test has its own console on it)."""
 import pytest
 from qtpy import QtCore, QtGui, QtWidgets
 
-from conftest import start_kernel, stop_kernel
+from conftest import Console, start_kernel, stop_kernel
 
 pytestmark = pytest.mark.slow
 
@@ -32,16 +32,21 @@ def shared_kernel(qapp):
     stop_kernel(km, kc)
 
 
-@pytest.fixture
-def rich(shared_kernel, make_console):
-    km, kc = shared_kernel
-    c = make_console(km, kc, wait=False)
+def _show_outputs(c):
+    """Run SHOW in console ``c`` and scroll its two outputs into view."""
     c.wait_prompt()
     c.wait_ready()
     c.run_source(SHOW)
     c.qtbot.waitUntil(lambda: len(_blocks(c)) == 2, timeout=20000)
     c.w._control.verticalScrollBar().setValue(0)
     c.qtbot.wait(30)
+    return c
+
+
+@pytest.fixture
+def rich(shared_kernel, make_console):
+    km, kc = shared_kernel
+    c = _show_outputs(make_console(km, kc, wait=False))
     yield c
     c.w.kernel_client = None
 
@@ -395,6 +400,67 @@ def test_without_an_inner_selection_shift_keys_edit_the_input_as_before(rich):
     _keys(rich, Key.Key_Left, 2)
     assert rich.editor.textCursor().selectedText() == "ef"
     assert rich.w.input_buffer == "abcdef"
+
+
+Alt = QtCore.Qt.KeyboardModifier.AltModifier
+
+
+def test_a_config_file_rebinds_and_unbinds_rich_selection_chords(tmp_path, embedcon_app, qtbot):
+    """The select_* chords were a fixed table: key_bindings did not reach them."""
+    cfg = tmp_path / "embedcon_config.py"
+    cfg.write_text('c.RichJupyterWidget.key_bindings = {"Alt+Right": "select_right", '
+                   '"Shift+Right": None}\n')
+    app = embedcon_app(f"--config={cfg}", "--no-confirm-exit")
+    c = _show_outputs(Console(qtbot, app.widget))
+    df = _block(c, "text/html")
+    _drag(c, _point(c, df, "apple"), _point(c, df, "apple", end=True))
+    assert c.w.rich_selection_text() == "apple"
+    _keys(c, Key.Key_Right, 4, Alt)  # the new chord extends it
+    assert c.w.rich_selection_text() == "apple pie"
+    assert _copy(c) == "apple pie"
+    _keys(c, Key.Key_Right)  # Shift+Right is unbound: it ends the selection, extends nothing
+    assert c.w.rich_selection_text() == ""
+    assert c.w.input_buffer == ""
+
+
+def test_key_map_rebinds_and_unbinds_rich_selection_chords_at_run_time(rich):
+    km = rich.w.key_map
+    df, md = _block(rich, "text/html"), _block(rich, "text/markdown")
+    km.bind("Alt+Right", "select_right")
+    _drag(rich, _point(rich, df, "apple"), _point(rich, df, "apple", end=True))
+    _keys(rich, Key.Key_Right, 4, Alt)
+    assert rich.w.rich_selection_text() == "apple pie"
+    # a chord bound in the console too: inside the selection it extends it ...
+    km.bind("Ctrl+A", "select_line_start")
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    _keys(rich, Key.Key_A, 1, Ctrl)
+    assert rich.w.rich_selection_text() == "The "
+    # ... elsewhere it does what the console's table says (Ctrl+A: home)
+    rich.key(Key.Key_End)
+    assert rich.w.rich_selection_text() == ""
+    rich.type("xy")
+    rich.key(Key.Key_A, Ctrl)
+    rich.type("z")
+    assert rich.w.input_buffer == "zxy"
+    rich.w.input_buffer = ""
+    # unbound: the chord no longer extends a selection; it ends it
+    km.unbind("Shift+Right")
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    _keys(rich, Key.Key_Right)
+    assert rich.w.rich_selection_text() == ""
+    # only the selection's binding of Shift+Up: it goes on to the history search
+    km.unbind("Shift+Up", "select_up")
+    _drag(rich, _point(rich, df, "cherry"), _point(rich, df, "cherry", end=True))
+    assert rich.w.rich_selection_text() == "cherry"
+    _keys(rich, Key.Key_Up)
+    assert rich.w.rich_selection_text() == ""
+    assert "display(Markdown(" in rich.w.input_buffer  # SHOW, from the history
+    # the other chords are as they were
+    rich.w.input_buffer = ""
+    rich.w._control.verticalScrollBar().setValue(0)
+    _drag(rich, _point(rich, md, "quick"), _point(rich, md, "fox", end=True))
+    _keys(rich, Key.Key_End)
+    assert rich.w.rich_selection_text() == "quick brown fox jumps over the lazy dog."
 
 
 FIND_SHOW = (

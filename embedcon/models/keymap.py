@@ -12,15 +12,22 @@ Two profiles: ``emacs`` (the default table, the Jupyter Qt Console's chords)
 and ``standard``, which gives the host application's usual chords back
 (Ctrl+A selects all, Ctrl+F finds; Ctrl+P/N/B/E/K/D/L/H do not edit).  A
 :class:`KeyMap` stacks four layers: defaults, profile, configuration
-(``key_bindings``) and run-time ``bind``/``unbind``.  ``SELECTION_BINDINGS``
-is looked up first while a selection (or a caret) lives inside a rich output:
-Shift+arrows, Shift+Home/End extend it there (``KeyMap.lookup_selection``).
+(``key_bindings``) and run-time ``bind``/``unbind``.
+
+The commands of ``SELECTION_COMMANDS`` act on a selection (or a caret) inside
+a rich output: their chords (``SELECTION_BINDINGS`` by default: Shift+arrows,
+Shift+Home/End) are a second table of the same key map, looked up first while
+such a selection lives (``KeyMap.lookup_selection``); otherwise the chord does
+what the console's table says.  A binding goes to the table of its command,
+so ``{"Ctrl+A": "select_line_start"}`` extends a rich selection to its line's
+start and leaves Ctrl+A's ``home`` in the input; an unbound chord (``None``)
+is left out of both.
 """
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_BINDINGS", "SELECTION_BINDINGS", "KeyMap", "COMMANDS", "PROFILES", "Command",
-           "normalize_chord"]
+__all__ = ["DEFAULT_BINDINGS", "SELECTION_BINDINGS", "SELECTION_COMMANDS", "KeyMap", "COMMANDS",
+           "PROFILES", "Command", "normalize_chord"]
 
 from typing import NamedTuple
 
@@ -98,10 +105,12 @@ DEFAULT_BINDINGS: dict[str, str] = {
     "Ctrl+Shift+P": "print",
 }
 
-# While a selection (or a caret, after a click) lives inside a rich output
-# (HTML, Markdown, a DataFrame table), these chords move its free end, as in any
-# text view; they come before DEFAULT_BINDINGS (Shift+Up is a history search
-# otherwise).  Without such a selection they do what DEFAULT_BINDINGS says.
+# The defaults of the rich selection's table: while a selection (or a caret,
+# after a click) lives inside a rich output (HTML, Markdown, a DataFrame
+# table), these chords move its free end, as in any text view; they come before
+# the console's table (Shift+Up is a history search otherwise).  Without such a
+# selection they do what the console's table says.  Profiles, key_bindings and
+# bind/unbind change them like any binding (see SELECTION_COMMANDS).
 SELECTION_BINDINGS: dict[str, str] = {
     "Shift+Left": "select_left",
     "Shift+Right": "select_right",
@@ -172,7 +181,7 @@ COMMANDS: dict[str, str] = {
                         "on an empty input)",
     "save_session": "save the session as HTML, XHTML or text (a file dialog)",
     "print": "print the session (a print dialog)",
-    # a selection inside a rich output (SELECTION_BINDINGS; embedcon/widgets/rich_select.py)
+    # a selection inside a rich output (SELECTION_COMMANDS; embedcon/widgets/rich_select.py)
     "select_left": "inside a rich output's selection: extend it one character left",
     "select_right": "inside a rich output's selection: extend it one character right",
     "select_up": "inside a rich output's selection: extend it one line up",
@@ -205,7 +214,33 @@ PROFILES: dict[str, dict[str, str | None]] = {
 }
 
 
-_SELECTION_COMMANDS = frozenset(SELECTION_BINDINGS.values())
+# The commands that act on a selection inside a rich output
+# (embedcon/widgets/rich_select.py): their bindings form the key map's second
+# table, which only counts while such a selection lives.
+SELECTION_COMMANDS = frozenset({
+    "select_left", "select_right", "select_up", "select_down", "select_line_start",
+    "select_line_end", "select_word_left", "select_word_right", "select_output_start",
+    "select_output_end"})
+
+# the key map's tables: the console's own, and the rich selection's
+_INPUT, _SELECTION = "input", "rich_selection"
+_TABLES = (_INPUT, _SELECTION)
+
+
+def _table_of(command: str) -> str:
+    return _SELECTION if command in SELECTION_COMMANDS else _INPUT
+
+
+def _layer(bindings: dict) -> dict[tuple[str, str], str | None]:
+    """{chord: command or None} -> {(table, chord): command or None}: a
+    command goes to its table, None unbinds the chord in both."""
+    out: dict[tuple[str, str], str | None] = {}
+    for chord, command in bindings.items():
+        if command is None:
+            out.update({(table, chord): None for table in _TABLES})
+        else:
+            out[(_table_of(command), chord)] = command
+    return out
 
 
 class Command(NamedTuple):
@@ -220,17 +255,21 @@ class KeyMap:
     """Chord → command lookup: defaults, a profile, configuration overrides and
     run-time bindings, each on top of the one before.
 
+    Two tables come out of those layers: the console's own (``lookup``) and
+    the one of a selection inside a rich output (``lookup_selection``, the
+    commands of ``SELECTION_COMMANDS``).  Each binding goes to the table of
+    its command.
+
     ``console.key_map`` is one of these; changing it takes effect at the next
     key press.
     """
 
-    def __init__(self, overrides: dict | None = None, defaults: dict | None = None,
-                 profile: str = "emacs"):
-        self._defaults = dict(DEFAULT_BINDINGS if defaults is None else defaults)
+    def __init__(self, overrides: dict | None = None, profile: str = "emacs"):
+        self._defaults = {**_layer(DEFAULT_BINDINGS), **_layer(SELECTION_BINDINGS)}
         self._profile = self._check_profile(profile)
-        self._overrides: dict[str, str | None] = {}
-        self._user: dict[str, str | None] = {}
-        self._table: dict[str, str] = {}
+        self._overrides: dict[tuple[str, str], str | None] = {}
+        self._user: dict[tuple[str, str], str | None] = {}
+        self._tables: dict[str, dict[str, str]] = {}
         if overrides:
             self._overrides = self._checked(overrides)
         self._rebuild()
@@ -243,28 +282,30 @@ class KeyMap:
         return profile
 
     @staticmethod
-    def _checked(bindings: dict) -> dict:
+    def _check_command(command: str, chord: str) -> str:
+        if command not in COMMANDS:
+            raise ValueError(f"unknown console command {command!r} for key {chord!r}; "
+                             f"known: {', '.join(sorted(COMMANDS))}")
+        return command
+
+    @classmethod
+    def _checked(cls, bindings: dict) -> dict:
         out = {}
         for chord, command in bindings.items():
             chord = normalize_chord(chord)
-            if command in (None, ""):
-                out[chord] = None
-            elif command not in COMMANDS:
-                raise ValueError(f"unknown console command {command!r} for key {chord!r}; "
-                                 f"known: {', '.join(sorted(COMMANDS))}")
-            else:
-                out[chord] = command
-        return out
+            out[chord] = None if command in (None, "") else cls._check_command(command, chord)
+        return _layer(out)
 
     def _rebuild(self) -> None:
-        table = dict(self._defaults)
-        for layer in (PROFILES[self._profile], self._overrides, self._user):
-            for chord, command in layer.items():
+        tables: dict[str, dict[str, str]] = {table: {} for table in _TABLES}
+        for layer in (self._defaults, _layer(PROFILES[self._profile]), self._overrides,
+                      self._user):
+            for (table, chord), command in layer.items():
                 if command is None:
-                    table.pop(chord, None)
+                    tables[table].pop(chord, None)
                 else:
-                    table[chord] = command
-        self._table = table
+                    tables[table][chord] = command
+        self._tables = tables
 
     @property
     def profile(self) -> str:
@@ -287,30 +328,42 @@ class KeyMap:
         self._rebuild()
 
     def bind(self, chord: str, command: str) -> None:
-        """Bind ``chord`` ("Ctrl+Shift+X") to ``command`` at run time."""
+        """Bind ``chord`` ("Ctrl+Shift+X") to ``command`` at run time.  A
+        ``select_*`` command of a rich output's selection acts only while
+        such a selection lives; the chord's other binding stays for the rest."""
         self._user.update(self._checked({chord: command}))
         self._rebuild()
 
-    def unbind(self, chord: str) -> None:
-        """Leave ``chord`` to the editor and the host application."""
-        self._user[normalize_chord(chord)] = None
+    def unbind(self, chord: str, command: str | None = None) -> None:
+        """Leave ``chord`` to the editor and the host application.  With
+        ``command``, drop only the chord's binding to it (``unbind("Shift+Up",
+        "select_up")`` keeps Shift+Up's history search)."""
+        chord = normalize_chord(chord)
+        if command is None:
+            self._user.update(_layer({chord: None}))
+        else:
+            table = _table_of(self._check_command(command, chord))
+            if self._tables[table].get(chord) != command:
+                raise ValueError(f"{chord!r} is not bound to {command!r}")
+            self._user[(table, chord)] = None
         self._rebuild()
 
     # queries -----------------------------------------------------------------
     def lookup(self, chord: str) -> str | None:
-        return self._table.get(chord)
+        """The console's command for ``chord``, or None."""
+        return self._tables[_INPUT].get(chord)
 
     def lookup_selection(self, chord: str) -> str | None:
         """The command of ``chord`` while a selection lives inside a rich
-        output (SELECTION_BINDINGS), or None."""
-        return SELECTION_BINDINGS.get(chord)
+        output (one of SELECTION_COMMANDS), or None."""
+        return self._tables[_SELECTION].get(chord)
 
     def chords_for(self, command: str) -> list[str]:
-        table = SELECTION_BINDINGS if command in _SELECTION_COMMANDS else self._table
-        return sorted(c for c, cmd in table.items() if cmd == command)
+        return sorted(c for c, cmd in self._tables[_table_of(command)].items() if cmd == command)
 
     def as_dict(self) -> dict:
-        return dict(self._table)
+        """The console's table (chord → command), without the rich selection's."""
+        return dict(self._tables[_INPUT])
 
     def describe(self, command: str) -> str:
         """The one-line description of a command."""
@@ -319,8 +372,9 @@ class KeyMap:
     def commands(self) -> list[Command]:
         """Every command, in reference order, with its description and chords."""
         by_command: dict[str, list[str]] = {}
-        for chord, command in [*self._table.items(), *SELECTION_BINDINGS.items()]:
-            by_command.setdefault(command, []).append(chord)
+        for table in self._tables.values():
+            for chord, command in table.items():
+                by_command.setdefault(command, []).append(chord)
         return [Command(name, text, sorted(by_command.get(name, [])))
                 for name, text in COMMANDS.items()]
 

@@ -23,6 +23,11 @@ def reference_rows(profiles=None) -> list[tuple[str, str, dict[str, list[str]]]]
             for name, text in COMMANDS.items()]
 
 
+_SELECTION_NOTE = ("The select_* commands extend a selection inside a rich output: "
+                   "their chords act only while there is one, and otherwise do what "
+                   "their other binding says.")
+
+
 def _chords(chords: list[str]) -> str:
     return ", ".join(chords) if chords else "—"
 
@@ -34,7 +39,8 @@ def text_reference(profiles=None) -> str:
     width = max(len(r[0]) for r in rows)
     out = ["embedcon key reference. Profiles: " + ", ".join(names) +
            " (c.RichJupyterWidget.key_profile); override single chords with "
-           "c.RichJupyterWidget.key_bindings = {\"Ctrl+L\": \"clear\", \"Ctrl+D\": None}.", ""]
+           "c.RichJupyterWidget.key_bindings = {\"Ctrl+L\": \"clear\", \"Ctrl+D\": None}. "
+           + _SELECTION_NOTE, ""]
     for name, text, chords in rows:
         out.append(f"{name.ljust(width)}  {text}")
         if len({tuple(chords[p]) for p in names}) == 1:
@@ -60,7 +66,8 @@ def markdown_reference(profiles=None) -> str:
         "Jupyter Qt Console's chords; `standard` leaves Ctrl+A, Ctrl+F and the other emacs "
         "editing chords to the host application). Override single chords with "
         "`c.RichJupyterWidget.key_bindings = {\"Ctrl+L\": \"clear\", \"Ctrl+D\": None}`; at run "
-        "time use `console.key_map.bind(chord, command)` and `console.key_map.unbind(chord)`.",
+        "time use `console.key_map.bind(chord, command)` and `console.key_map.unbind(chord)`. "
+        + _SELECTION_NOTE.replace("select_*", "`select_*`"),
         "",
         "| Command | What it does | " + " | ".join(f"`{p}`" for p in names) + " |",
         "|---|---|" + "---|" * len(names),

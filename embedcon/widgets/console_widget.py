@@ -74,7 +74,9 @@ class ConsoleSettings(LoggingConfigurable):
     flush_interval = Integer(16, config=True, help="Milliseconds between stream output updates.")
     key_bindings = Dict(
         config=True,
-        help='Overrides of the key map, e.g. {"Ctrl+Return": "execute", "Ctrl+L": None}.')
+        help='Overrides of the key map, e.g. {"Ctrl+Return": "execute", "Ctrl+L": None}; '
+             'a select_* command (a rich output\'s selection) binds its chord only while '
+             'such a selection lives.')
     key_profile = Enum(
         ["emacs", "standard"], "emacs", config=True,
         help="Key profile: 'emacs' (the Jupyter Qt Console's chords) or 'standard' (Ctrl+A, "

@@ -59,7 +59,8 @@ class EditingTools:
     def key_map(self) -> KeyMap:
         """The console's key map: ``commands()`` lists every command with its
         description and chords; ``bind(chord, command)``, ``unbind(chord)``
-        and ``profile`` change it at run time."""
+        and ``profile`` change it at run time (the ``select_*`` chords of a
+        selection inside a rich output too)."""
         return self.keymap
 
     def run_command(self, name: str) -> bool:

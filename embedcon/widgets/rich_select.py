@@ -15,10 +15,12 @@ documents, as in a browser:
   Shift+click extends it; a click leaves a caret there (nothing selected);
 * from that selection or caret, Shift+Left/Right/Up/Down/Home/End (and
   Ctrl+Shift+Left/Right/Home/End: words, the whole output) extend or shrink
-  it as in any text view: the commands of ``SELECTION_BINDINGS`` in
-  :mod:`embedcon.models.keymap`, looked up before the console's own table
-  while an inner selection or caret exists (Shift+Up is a history search
-  otherwise); the view scrolls to keep its free end shown;
+  it as in any text view: the ``select_*`` commands of
+  :mod:`embedcon.models.keymap` (``SELECTION_COMMANDS``; their chords are the
+  key map's rich-selection table, ``SELECTION_BINDINGS`` by default, changed
+  by profiles, ``key_bindings`` and ``bind``/``unbind``), looked up before the
+  console's own table while an inner selection or caret exists (Shift+Up is a
+  history search otherwise); the view scrolls to keep its free end shown;
 * it is painted by the block's own documents (``PaintContext.selections``),
   in the palette's highlight colours; Qt's text engine does the hit testing
   (``QAbstractTextDocumentLayout.hitTest``) and the selection rules
