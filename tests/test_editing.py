@@ -379,3 +379,35 @@ def test_reading_the_input_finishes_a_big_paste(console):
     text = console.w.input_buffer  # e.g. execute() from the host right now
     assert console.w._paste_rest is None and text.endswith("x19999 = 19999")
     assert text.count("\n") == 19999
+
+
+CTRL = Mod.ControlModifier
+
+
+@pytest.mark.parametrize("chords, typed, want", [
+    ([(Key.Key_B, CTRL)], "z", "xzy"),  # left
+    ([(Key.Key_B, CTRL), (Key.Key_B, CTRL), (Key.Key_F, CTRL)], "z", "xzy"),  # right
+    ([(Key.Key_H, CTRL)], "z", "xz"),  # backspace
+    ([(Key.Key_B, CTRL), (Key.Key_D, CTRL)], "z", "xz"),  # delete under the cursor
+    ([(Key.Key_A, CTRL)], "z", "zxy"),  # line start
+    ([(Key.Key_A, CTRL), (Key.Key_E, CTRL)], "z", "xyz"),  # line end
+], ids=["Ctrl+B", "Ctrl+F", "Ctrl+H", "Ctrl+D", "Ctrl+A", "Ctrl+E"])
+def test_emacs_motion_and_deletion_chords_edit_the_input(console, chords, typed, want):
+    """Every emacs chord of the default profile acts in the middle of a line
+    (a command that leaves the key to the editor does nothing for a Ctrl+
+    chord: QPlainTextEdit has no emacs keys)."""
+    console.type("xy")
+    for key, mods in chords:
+        console.key(key, mods)
+    console.type(typed)
+    assert console.w.input_buffer == want
+
+
+def test_ctrl_p_and_ctrl_n_move_between_the_lines_of_a_multi_line_input(console):
+    console.w.input_buffer = "ab\ncd"
+    console.key(Key.Key_P, CTRL)  # from the end of "cd" up into "ab"
+    console.type("1")
+    assert console.w.input_buffer == "ab1\ncd"
+    console.key(Key.Key_N, CTRL)
+    console.type("2")
+    assert console.w.input_buffer == "ab1\ncd2"

@@ -26,7 +26,7 @@ is left out of both.
 
 from __future__ import annotations
 
-__all__ = ["DEFAULT_BINDINGS", "SELECTION_BINDINGS", "SELECTION_COMMANDS", "KeyMap", "COMMANDS",
+__all__ = ["DEFAULT_BINDINGS", "NATIVE_KEYS", "SELECTION_BINDINGS", "SELECTION_COMMANDS", "KeyMap", "COMMANDS",
            "PROFILES", "Command", "normalize_chord"]
 
 from typing import NamedTuple
@@ -111,6 +111,22 @@ DEFAULT_BINDINGS: dict[str, str] = {
 # the console's table (Shift+Up is a history search otherwise).  Without such a
 # selection they do what the console's table says.  Profiles, key_bindings and
 # bind/unbind change them like any binding (see SELECTION_COMMANDS).
+# Commands that, in the cases they do not handle themselves (a plain move or
+# deletion of one character), leave the key to the text editor: the key the
+# editor must then see.  A chord bound to one of them (Ctrl+B for ``left``)
+# reaches the editor as this key, since the editor has no emacs chords.
+NATIVE_KEYS: dict[str, str] = {
+    "left": "Left",
+    "right": "Right",
+    "backspace": "Backspace",
+    "delete": "Delete",
+    "exit_or_delete": "Delete",
+    "home": "Home",
+    "end": "End",
+    "history_previous": "Up",
+    "history_next": "Down",
+}
+
 SELECTION_BINDINGS: dict[str, str] = {
     "Shift+Left": "select_left",
     "Shift+Right": "select_right",

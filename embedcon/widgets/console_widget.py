@@ -17,7 +17,7 @@ from traitlets import Dict, Enum, Integer, Unicode
 from traitlets.config import LoggingConfigurable
 
 from ..models.history import History
-from ..models.keymap import KeyMap
+from ..models.keymap import NATIVE_KEYS, KeyMap
 from ..models.killring import KillRing
 from .editing import EditingCommands
 from .editing_tools import EditingTools
@@ -465,7 +465,9 @@ class ConsoleWidget(QtConsoleNames, EditingTools, EditingCommands, TranscriptWri
             handler = getattr(self, "cmd_" + command, None)
             if handler is not None:
                 result = handler()
-                return result is not False
+                if result is False:
+                    return self._native_key(command, ev)
+                return True
         self._history_needle = None
         if self._password is not None:
             return self._password_key(ev)
@@ -476,6 +478,22 @@ class ConsoleWidget(QtConsoleNames, EditingTools, EditingCommands, TranscriptWri
             self._ensure_editable_cursor()
             return False
         return False
+
+    def _native_key(self, command: str, ev: QtGui.QKeyEvent) -> bool:
+        """A command left the key to the editor: give it the key the editor
+        knows for the command (NATIVE_KEYS) when the chord was another one
+        (Ctrl+B for ``left``); True if it did, False to pass ``ev`` on."""
+        name = NATIVE_KEYS.get(command)
+        if name is None:
+            return False
+        key = getattr(QtCore.Qt.Key, "Key_" + name)
+        mods = ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier
+        if ev.key() == key and ev.modifiers() == mods:
+            return False
+        native = QtGui.QKeyEvent(ev.type(), key, mods)
+        QtWidgets.QPlainTextEdit.keyPressEvent(self._control, native)
+        self._after_default_key(native)
+        return True
 
     def _after_default_key(self, ev) -> None:
         """Hook after the editor handled a key itself (typing)."""
