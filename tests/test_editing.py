@@ -391,7 +391,14 @@ CTRL = Mod.ControlModifier
     ([(Key.Key_B, CTRL), (Key.Key_D, CTRL)], "z", "xz"),  # delete under the cursor
     ([(Key.Key_A, CTRL)], "z", "zxy"),  # line start
     ([(Key.Key_A, CTRL), (Key.Key_E, CTRL)], "z", "xyz"),  # line end
-], ids=["Ctrl+B", "Ctrl+F", "Ctrl+H", "Ctrl+D", "Ctrl+A", "Ctrl+E"])
+    ([(Key.Key_B, Mod.AltModifier)], "z", "zxy"),  # word left
+    ([(Key.Key_A, CTRL), (Key.Key_F, Mod.AltModifier)], "z", "xyz"),  # word right
+    ([(Key.Key_B, CTRL), (Key.Key_K, CTRL)], "z", "xz"),  # kill to the line's end
+    ([(Key.Key_B, CTRL), (Key.Key_U, CTRL)], "z", "zy"),  # kill to the line's start
+    ([(Key.Key_B, CTRL), (Key.Key_K, CTRL), (Key.Key_A, CTRL), (Key.Key_Y, CTRL)], "z",
+     "yzx"),  # yank
+], ids=["Ctrl+B", "Ctrl+F", "Ctrl+H", "Ctrl+D", "Ctrl+A", "Ctrl+E", "Alt+B", "Alt+F", "Ctrl+K",
+        "Ctrl+U", "Ctrl+Y"])
 def test_emacs_motion_and_deletion_chords_edit_the_input(console, chords, typed, want):
     """Every emacs chord of the default profile acts in the middle of a line
     (a command that leaves the key to the editor does nothing for a Ctrl+
