@@ -1,8 +1,10 @@
 """The Jupyter Qt Console guide's colours section: ``colors`` schemes (the
 kernel told too), style-sheet classes, fonts and zoom."""
 
+import re
+
 import pytest
-from qtpy import QtGui
+from qtpy import QtCore, QtGui
 
 from embedcon.models.stylesheet import console_classes
 
@@ -100,6 +102,198 @@ def test_nocolor_at_run_time_takes_the_colour_from_what_is_shown_and_back(kernel
     c.w.colors = "LightBG"
     assert colours() == shown
     assert _coloured_pixels(c.w.grab().toImage()) > 0
+
+
+# -- NoColor and rich outputs (HTML, Markdown, DataFrames) -------------------------------
+RICH_CELL = (
+    "from IPython.display import HTML, Markdown, display\n"
+    "display(HTML('<p><span style=\"color:red\">redspan</span> and "
+    "<font color=\"#0000ff\">bluefont</font> and "
+    "<span style=\"background:#00c000\">greenback</span></p>"
+    "<table border=\"1\"><tr><th style=\"background:#ff8000\">orangehead</th></tr>"
+    "<tr><td style=\"background:#ff0\">yellowcell</td></tr></table>'))\n"
+    "display(Markdown('A [mdlink](https://example.org/page) here.\\n\\n"
+    "```python\\ndef f():\\n    return 42\\n```\\n'))\n"
+    "try:\n"
+    "    import pandas as pd\n"
+    "    display(pd.DataFrame({'dfcol': [1, 2], 'b': [3.5, 4.5]}))\n"
+    "except ImportError:\n"
+    "    pass\n")
+
+
+def _rich_outputs(c):
+    """{marker text: block} of the cell's HTML and Markdown outputs, once built."""
+    c.qtbot.waitUntil(lambda: c.w._builder.pending == 0 and len(c.w.rich_blocks()) >= 2 and all(
+        b.kind == "doc" and not b.building for b in c.w.rich_blocks()), timeout=20000)
+    found = {}
+    for block in c.w.rich_blocks():
+        text = "".join(d.toPlainText() for d in block.all_docs())
+        for marker in ("redspan", "mdlink", "dfcol"):
+            if marker in text:
+                found[marker] = block
+    assert "redspan" in found and "mdlink" in found, found
+    return found
+
+
+def _block_rect(c, block) -> QtCore.QRect:
+    """Where ``block`` is drawn, in the console's grab() coordinates."""
+    edit = c.w._control
+    tb = c.w._doc.findBlock(block.cursor.position())
+    geo = edit.blockBoundingGeometry(tb).translated(edit.contentOffset())
+    size = block.size(*c.w._rich_metrics())
+    rect = QtCore.QRect(int(geo.left()), int(geo.top()), int(size.width()),
+                        int(min(size.height(), geo.height())))
+    rect = rect.intersected(edit.viewport().rect())
+    assert not rect.isEmpty(), "the output is not in view"
+    return rect.translated(edit.viewport().mapTo(c.w, QtCore.QPoint(0, 0)))
+
+
+def _count(image, rect, test) -> int:
+    r = image.devicePixelRatio()
+    rect = QtCore.QRect(int(rect.left() * r), int(rect.top() * r), int(rect.width() * r),
+                        int(rect.height() * r)).intersected(image.rect())
+    n = 0
+    for y in range(rect.top(), rect.bottom() + 1):
+        for x in range(rect.left(), rect.right() + 1):
+            if test(image.pixelColor(x, y)):
+                n += 1
+    return n
+
+
+def _saturated(c) -> bool:
+    return max(c.red(), c.green(), c.blue()) - min(c.red(), c.green(), c.blue()) > 40
+
+
+def _ink(background):
+    """Pixels far from the background: drawn text or rules."""
+    bg = background.lightness()
+    return lambda c: abs(c.lightness() - bg) > 80
+
+
+def _grab(c, qtbot):
+    qtbot.wait(50)
+    return c.w.grab().toImage()
+
+
+def _link_format(block, text):
+    doc = block.doc
+    found = doc.find(text)
+    cur = QtGui.QTextCursor(doc)
+    cur.setPosition(found.selectionStart() + 1)
+    return cur.charFormat()
+
+
+def _rich_parts(html: str) -> str:
+    """The rich outputs of an exported page."""
+    return "\n".join(re.findall(r'<div class="rich">(.*?)</div>\n', html, re.S))
+
+
+def test_nocolor_takes_the_colour_from_rich_outputs_and_back(kernel, make_console, qtbot):
+    km, kc = kernel
+    c = make_console(km, kc, colors="LightBG")
+    c.run_source(RICH_CELL)
+    outputs = _rich_outputs(c)
+    html, md = outputs["redspan"], outputs["mdlink"]
+    before = _grab(c, qtbot)
+    before.save("/tmp/embedcon-rich-lightbg.png")
+    coloured = {k: _count(before, _block_rect(c, b), _saturated) for k, b in outputs.items()}
+    assert coloured["redspan"] > 50 and coloured["mdlink"] > 5, coloured  # text, cells, link
+    html_area = before.copy(_block_rect(c, html))
+
+    c.w.colors = "NoColor"
+    image = _grab(c, qtbot)
+    image.save("/tmp/embedcon-rich-nocolor.png")
+    assert _coloured_pixels(image) == 0
+    bg = c.w.control.palette().color(QtGui.QPalette.ColorRole.Base)
+    for key, block in outputs.items():
+        rect = _block_rect(c, block)
+        assert _count(image, rect, _saturated) == 0, key
+        assert _count(image, rect, _ink(bg)) > 20, key  # still drawn: in the text colour
+    # a link is still a link: underlined, in the text colour
+    fmt = _link_format(md, "mdlink")
+    assert fmt.isAnchor() and fmt.fontUnderline()
+    assert not fmt.hasProperty(QtGui.QTextFormat.Property.ForegroundBrush)
+
+    # the exports of the session have none of the kernel's colours either
+    pages = [c.w.export_html(), c.w.export_xhtml(), c.w.export_html(theme="dark")]
+    for page in pages:
+        rich = _rich_parts(page)
+        for marker in ("redspan", "bluefont", "greenback", "orangehead", "yellowcell",
+                       "mdlink", "return"):
+            assert marker in rich, marker
+        for colour in ("color", "background", "bgcolor", "#ff0", "#0000ff", "red"):
+            assert colour not in rich.lower().replace("redspan", ""), (colour, rich)
+        assert "a[href] { text-decoration: underline" in page
+    printed = c.w.print_document()
+    source = printed.toHtml()
+    assert "redspan" in source and "yellowcell" in source
+    # the colours of Qt's formats (style and bgcolor attributes, not the input's text)
+    styled = [m for style in re.findall(r'(?:style|bgcolor)="([^"]*)"', source)
+              for m in re.findall(r"#[0-9a-fA-F]{6}", style)]
+    assert styled  # (Qt writes the text colour of every span)
+    for hex_colour in styled:
+        assert not _saturated(QtGui.QColor(hex_colour)), hex_colour
+    printed.deleteLater()
+
+    # and back: the colours as before
+    c.w.colors = "LightBG"
+    after = _grab(c, qtbot)
+    assert _count(after, _block_rect(c, md), _saturated) == coloured["mdlink"]
+    assert after.copy(_block_rect(c, html)) == html_area
+    assert _link_format(md, "mdlink").foreground().color().name() == c.w._link_colour()
+    assert "color:red" in _rich_parts(c.w.export_html()).replace(" ", "")
+
+
+def test_nocolor_takes_the_colour_from_a_long_table_laid_out_in_pieces(kernel, make_console,
+                                                                      qtbot):
+    """A table cut into pieces (ruled by TableGrid, drawn through the band cache)."""
+    km, kc = kernel
+    c = make_console(km, kc, colors="LightBG")
+    c.run_source(
+        "from IPython.display import HTML, display\n"
+        "rows = ''.join(f'<tr><td style=\"background:#{\"ff0\" if i % 2 else \"0cf\"}\">'"
+        "f'<font color=\"red\">cell{i}</font></td><td>{i * i}</td></tr>' for i in range(30))\n"
+        "display(HTML('<table border=\"1\" style=\"border-color:#ff0000\">"
+        "<thead><tr><th>n</th><th>sq</th></tr></thead><tbody>' + rows + '</tbody></table>'))\n")
+    c.qtbot.waitUntil(lambda: c.w._builder.pending == 0 and any(
+        b.kind == "doc" and not b.building and len(b.docs) > 1 for b in c.w.rich_blocks()),
+        timeout=20000)
+    block = next(b for b in c.w.rich_blocks() if len(b.docs) > 1)
+    assert any(d.grid is not None for d in block.all_docs())
+    before = _grab(c, qtbot)
+    assert _count(before, _block_rect(c, block), _saturated) > 200
+    c.w.colors = "NoColor"
+    image = _grab(c, qtbot)
+    image.save("/tmp/embedcon-rich-nocolor-long-table.png")
+    rect = _block_rect(c, block)
+    assert _count(image, rect, _saturated) == 0
+    assert _count(image, rect, _ink(c.w.control.palette().color(
+        QtGui.QPalette.ColorRole.Base))) > 100
+    c.w.colors = "LightBG"
+    assert _grab(c, qtbot).copy(_block_rect(c, block)) == before.copy(_block_rect(c, block))
+
+
+def test_rich_outputs_shown_under_nocolor_on_dark_get_colour_with_linux(kernel, make_console,
+                                                                        qtbot):
+    km, kc = kernel
+    c = make_console(km, kc, theme="dark", colors="NoColor")
+    c.run_source(RICH_CELL)
+    outputs = _rich_outputs(c)
+    assert c.w.theme_name == "dark"
+    image = _grab(c, qtbot)
+    image.save("/tmp/embedcon-rich-nocolor-dark.png")
+    assert _coloured_pixels(image) == 0
+    bg = c.w.control.palette().color(QtGui.QPalette.ColorRole.Base)
+    assert bg.lightness() < 80
+    for key, block in outputs.items():
+        rect = _block_rect(c, block)
+        assert _count(image, rect, _saturated) == 0, key
+        assert _count(image, rect, _ink(bg)) > 20, key
+    c.w.colors = "Linux"
+    image = _grab(c, qtbot)
+    image.save("/tmp/embedcon-rich-linux.png")
+    assert _count(image, _block_rect(c, outputs["redspan"]), _saturated) > 50
+    assert _count(image, _block_rect(c, outputs["mdlink"]), _saturated) > 5
 
 
 SHEET = """

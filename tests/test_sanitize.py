@@ -179,3 +179,29 @@ def test_unclosed_table_shows_its_rows_and_cells_in_qt(qapp):
 ])
 def test_implied_end_tags_let_nothing_unsafe_through(markup):
     _no_active_content(sanitize_html(markup))
+
+
+def test_no_color_drops_colours_and_keeps_the_rest():
+    """colors = NoColor: the kernel's colours go (attributes, style
+    declarations, the colour of border shorthands); layout and weight stay."""
+    markup = ('<p style="color: red; font-weight: bold; background: #ff0">a</p>'
+              '<font color="#00f" size="4">b</font>'
+              '<table bgcolor="yellow" border="1"><tr bgcolor="#0f0">'
+              '<td style="border: 1px solid rgb(255, 0, 0); padding: 2px; '
+              'background-color: hsl(120, 50%, 50%)">c</td>'
+              '<th style="border-top-color: blue; text-decoration: underline red">d</th></tr>'
+              '</table><a href="https://example.org" style="color:#f0f">e</a>')
+    out = sanitize_html(markup, no_color=True)
+    low = out.lower()
+    for gone in ("color", "bgcolor", "background", "red", "#ff0", "#00f", "yellow", "#0f0",
+                 "rgb(", "hsl(", "blue", "#f0f"):
+        assert gone not in low, (gone, out)
+    for kept in ("font-weight: bold", 'size="4"', 'border="1"', "border: 1px solid",
+                 "padding: 2px", "text-decoration: underline", 'href="https://example.org"'):
+        assert kept in out, (kept, out)
+    assert [t for t in re.split(r"<[^>]+>", out) if t] == list("abcde")
+    # without no_color the colours are kept, and dropping them is not reported as unsafe
+    assert 'style="color: red' in sanitize_html(markup)
+    report = SanitizeReport()
+    sanitize_html(markup, report, no_color=True)
+    assert not report, report.summary()

@@ -25,7 +25,9 @@ Colours: :class:`PageColours` holds the page's background, text, prompt,
 stderr, notice and link colours and the 16 ANSI colours; the pygments style of
 the inputs is ``HtmlOptions.style``.  ``PageColours.for_theme("light"|"dark")``
 gives a theme's colours (the same ones the console uses on screen); the
-console passes the colours it shows (see ``ExportMixin``).
+console passes the colours it shows (see ``ExportMixin``).  ``HtmlOptions.no_color``
+(``colors = NoColor``) leaves no colour in the outputs: ANSI colours dropped,
+a kernel's HTML and Markdown sanitized without theirs (``sanitize_html(no_color=True)``).
 """
 
 from __future__ import annotations
@@ -97,11 +99,11 @@ class PageColours:
         return is_dark(self.background)
 
     def without_colour(self) -> "PageColours":
-        """These colours for ``colors = NoColor``: prompts, stderr and notices
-        in the text colour (the page's background, text and links kept)."""
+        """These colours for ``colors = NoColor``: prompts, stderr, notices
+        and links in the text colour (the page's background and text kept)."""
         return PageColours(background=self.background, text=self.text, prompt=self.text,
                            out_prompt=self.text, stderr=self.text, notice=self.text,
-                           link=self.link, ansi=self.ansi)
+                           link=self.text, ansi=self.ansi)
 
     def palette(self, n: int) -> str:
         """The colour of ANSI colour number ``n`` (0-255)."""
@@ -122,8 +124,9 @@ class HtmlOptions:
     one costs ~150 ms, and looking up ``ipython3`` imports IPython); ``style``
     the pygments style of the inputs; ``colours`` the page's colours (the
     light theme's by default; ``palette`` and ``stderr_colour`` override
-    theirs); ``no_color`` drops the outputs' ANSI colours (``colors =
-    NoColor``: weight, slant and underline stay, as on screen)."""
+    theirs); ``no_color`` drops the outputs' ANSI colours and the colours
+    of rich outputs' HTML and Markdown (``colors = NoColor``: weight, slant
+    and underline stay, links are underlined, as on screen)."""
 
     def __init__(self, *, title: str = "embedcon session", lexer="python",
                  style: str = "default", in_prompt: str = "In [%i]: ",
@@ -484,12 +487,12 @@ class _Page:
         if not isinstance(value, str):
             return None
         if mime == "text/html":
-            return sanitize_html(value)
+            return sanitize_html(value, no_color=self.o.no_color)
         if mime == "text/markdown":
             if self.o.markdown is None:
                 return None
             try:
-                return sanitize_html(self.o.markdown(value))
+                return sanitize_html(self.o.markdown(value), no_color=self.o.no_color)
             except Exception:
                 return None
         if mime == "text/latex":
@@ -538,6 +541,8 @@ class _Page:
                       "stderr": o.stderr_colour, "text": c.text, "background": c.background,
                       "link": c.link, "prompt": c.prompt, "out_prompt": c.out_prompt,
                       "notice": c.notice, "rule": c.mix(0.3), "shade": c.mix(0.08)}
+        if o.no_color:  # links without their colour: underlined, whatever their style says
+            css += "a[href] { text-decoration: underline !important; }\n"
         if o.xhtml:
             head = ('<?xml version="1.0" encoding="utf-8"?>\n'
                     '<html xmlns="http://www.w3.org/1999/xhtml">\n<head>\n'

@@ -15,6 +15,10 @@ links, pictures).  Everything else is dropped:
   ``file:`` picture becomes its ``alt`` text); ``style`` attributes keep only
   declarations without ``url(``, ``expression``, ``@import`` or ``\\``.
 
+``no_color=True`` (``colors = NoColor``) drops colours too: ``color`` and
+``bgcolor`` attributes, and colour declarations of ``style`` attributes
+(``color``, ``background``..., and the colour of ``border`` shorthands).
+
 Text is re-escaped, comments, doctypes and processing instructions are dropped.
 End tags that HTML lets an author leave out are implied as a browser's parser
 implies them (``<p>a<p>b``, ``<li>`` without ``</li>``, unclosed ``<td>`` and
@@ -138,7 +142,33 @@ def _safe_image(url: str) -> bool:
     return bool(_DATA_IMAGE.match(url.strip()))
 
 
-def _safe_style(style: str) -> str | None:
+# CSS properties that are a colour (or paint one) and go under no_color
+_CSS_COLOUR = re.compile(r"(.*-)?colou?r|background(-.*)?|fill|stroke|(text|box)-shadow|filter|"
+                         r"outline|mix-blend-mode", re.I)
+# shorthands whose colour part goes (their width and style stay)
+_CSS_BORDER = re.compile(r"border(-(top|right|bottom|left|block|inline)(-(start|end))?)?|"
+                         r"column-rule|text-decoration", re.I)
+_CSS_NOT_COLOUR = re.compile(
+    r"[-+]?[\d.]+[a-z%]*|thin|medium|thick|none|hidden|dotted|dashed|solid|double|groove|"
+    r"ridge|inset|outset|inherit|initial|unset|currentcolor|underline|overline|line-through|"
+    r"blink|wavy", re.I)
+_CSS_TOKEN = re.compile(r"[a-z-]+\([^)]*\)|[^\s()]+", re.I)
+
+
+def _colourless(decl: str) -> str | None:
+    """A declaration without its colour: None if it is a colour, the
+    shorthand without its colour token(s) for ``border`` and the like."""
+    name, _, value = decl.partition(":")
+    name = name.strip()
+    if _CSS_BORDER.fullmatch(name):
+        kept = [t for t in _CSS_TOKEN.findall(value) if _CSS_NOT_COLOUR.fullmatch(t)]
+        return f"{name}: {' '.join(kept)}" if kept else None
+    if _CSS_COLOUR.fullmatch(name):
+        return None
+    return decl
+
+
+def _safe_style(style: str, no_color: bool = False) -> str | None:
     decls = []
     for decl in style.split(";"):
         decl = decl.strip()
@@ -146,13 +176,18 @@ def _safe_style(style: str) -> str | None:
             continue
         if _CSS_BAD.search(html.unescape(decl)):
             return None
+        if no_color:
+            decl = _colourless(decl)
+            if decl is None:
+                continue
         decls.append(decl)
     return "; ".join(decls) if decls else None
 
 
 class _Sanitizer(HTMLParser):
-    def __init__(self, report: SanitizeReport, max_depth: int):
+    def __init__(self, report: SanitizeReport, max_depth: int, no_color: bool = False):
         super().__init__(convert_charrefs=True)
+        self.no_color = no_color
         self.out: list[str] = []
         self.report = report
         self.skip = 0  # depth inside a dropped-with-content element
@@ -205,6 +240,8 @@ class _Sanitizer(HTMLParser):
             if name not in _COMMON_ATTRS and name not in allowed:
                 self.report.attr(name if not name.startswith("on") else "on*")
                 continue
+            if self.no_color and name in ("color", "bgcolor"):
+                continue  # colors = NoColor (not reported: nothing unsafe)
             if name == "href":
                 if safe_link(value) is None:
                     self.report.attr("href")
@@ -214,10 +251,12 @@ class _Sanitizer(HTMLParser):
                     self.report.attr("src")
                     return None
             elif name == "style":
-                value = _safe_style(value)
-                if value is None:
-                    self.report.attr("style")
+                clean = _safe_style(value, self.no_color)
+                if clean is None:
+                    if _safe_style(value) is None:  # unsafe, not only colour
+                        self.report.attr("style")
                     continue
+                value = clean
             elif name == "id" or name == "name":
                 value = re.sub(r"[^\w\-.:]", "", value)[:100]
             kept.append((name, value))
@@ -320,13 +359,14 @@ class _Sanitizer(HTMLParser):
 
 
 def sanitize_html(markup: str, report: SanitizeReport | None = None,
-                  max_depth: int = 200) -> str:
+                  max_depth: int = 200, no_color: bool = False) -> str:
     """Markup that keeps the text, tables, lists, links and inline pictures of
     ``markup`` and nothing that runs or loads from elsewhere (see the module
     docstring).  ``report`` collects what was removed.  Elements nested more
-    than ``max_depth`` deep lose their tags (their text stays)."""
+    than ``max_depth`` deep lose their tags (their text stays).  ``no_color``:
+    without colours (``colors = NoColor``)."""
     if not isinstance(markup, str):
         raise TypeError(f"markup must be str, not {type(markup).__name__}")
-    parser = _Sanitizer(report if report is not None else SanitizeReport(), max_depth)
+    parser = _Sanitizer(report if report is not None else SanitizeReport(), max_depth, no_color)
     parser.feed(markup)
     return parser.result()

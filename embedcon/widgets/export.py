@@ -221,8 +221,9 @@ class ExportMixin:
         that theme's (a syntax style made for the other kind of background
         gives way to ``default`` on light, ``monokai`` on dark).  With ``colors
         = NoColor`` there is no colour in any theme, as on screen: prompts,
-        stderr and notices in the text colour, inputs in pygments' ``bw``
-        (and the outputs' ANSI colours are dropped, see ``HtmlOptions``)."""
+        stderr, notices and links in the text colour, inputs in pygments'
+        ``bw`` (and the outputs' ANSI colours and the colours of rich HTML and
+        Markdown are dropped, see ``HtmlOptions``)."""
         if theme not in _THEMES:
             raise ValueError(f"theme must be one of {', '.join(_THEMES)}, not {theme!r}")
         no_color = self.writer.no_color
@@ -236,7 +237,7 @@ class ExportMixin:
                 # NoColor: stderr is not coloured on screen, whatever .error says
                 stderr=text if no_color else QtGui.QColor(self.writer.stderr_colour).name(),
                 notice=self._notice_format.foreground().color().name(),
-                link=self._link_colour(), ansi=self.writer.ansi_colours)
+                link=text if no_color else self._link_colour(), ansi=self.writer.ansi_colours)
             style = "bw" if no_color else \
                 getattr(self._highlighter, "_style_name", self.settings.syntax_style)
             return colours, style

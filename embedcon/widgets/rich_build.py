@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from qtpy import QtCore, QtGui
 
 from ..models.sanitize import SanitizeReport, sanitize_html
+from .rich_colour import neutral, set_no_color
 
 __all__ = ["recolour_math", "Builder", "SafeDocument", "RenderError", "Prepared", "prepare_rich", "split_tables",
            "lay_out_piece", "column_widths", "sample_table", "TableGrid",
@@ -57,6 +58,7 @@ class SafeDocument(QtGui.QTextDocument):
         self.math: dict[str, QtGui.QImage] = {}  # embedcon-math:N -> formula mask
         self.ink = "#000000"  # the colour formulas are drawn in
         self.grid: TableGrid | None = None  # the ruling of a cut table's piece
+        self.no_color = False  # colours taken out (colors = NoColor, see rich_colour)
 
     def loadResource(self, kind, url):  # noqa: N802 (Qt's name)
         text = url.toString()
@@ -292,10 +294,11 @@ def column_widths(doc: QtGui.QTextDocument) -> list[float]:
 
 
 def lay_out_piece(html: str, font: QtGui.QFont, width: float, math: dict,
-                  widths: list[float] | None, link: str, ink: str = "#000000"
-                  ) -> QtGui.QTextDocument:
+                  widths: list[float] | None, link: str, ink: str = "#000000",
+                  no_color: bool = False) -> QtGui.QTextDocument:
     """One piece of an HTML or Markdown output as a laid-out document (GUI
-    thread); ``widths`` (a cut table's) fixes its columns."""
+    thread); ``widths`` (a cut table's) fixes its columns; ``no_color``
+    (``colors = NoColor``): without its colours (:mod:`.rich_colour`)."""
     doc = _new_document(font, width)
     doc.math.update(math)
     doc.ink = ink
@@ -321,12 +324,16 @@ def lay_out_piece(html: str, font: QtGui.QFont, width: float, math: dict,
             fmt.setColumnWidthConstraints([QtGui.QTextLength(fixed, w) for w in widths])
         table.setFormat(fmt)
         doc.setDocumentMargin(0)
-    if "<a " in html:
+    if no_color:
+        set_no_color(doc, True)  # before the layout: laid out once
+    elif "<a " in html:
         colour_links(doc, link)
     doc.setTextWidth(width)
     doc.size()
     if ruled is not None:
         doc.grid = TableGrid(doc, table, ruled, spans="span" in html)
+        if no_color:
+            doc.grid.colour = neutral(ruled)
     return doc
 
 
@@ -343,6 +350,7 @@ class TableGrid:
         layout = doc.documentLayout()
         rows, cols = table.rows(), table.columns()
         self.colour = QtGui.QColor(colour)
+        self.original = QtGui.QColor(colour)  # colour is grey under NoColor (rich_colour)
         self.horizontal: list[QtCore.QRectF] = []
         self.vertical: list[QtCore.QRectF] = []
         self.bottom_line = QtCore.QRectF()

@@ -372,7 +372,8 @@ class RichJupyterWidget(ExportMixin, RichFind, RichSelection, RichView, ThemeMix
                     state["cost"] = time.perf_counter() - t1
                     continue
                 doc = rb.lay_out_piece(html, font, width, prep.math,
-                                       state["widths"] if cut else None, link, ink)
+                                       state["widths"] if cut else None, link, ink,
+                                       self.writer.no_color)
                 state["docs"].append((doc, state["y"]))
                 state["y"] += doc.size().height()
                 state["k"] = k + 1
@@ -381,6 +382,9 @@ class RichJupyterWidget(ExportMixin, RichFind, RichSelection, RichView, ThemeMix
                 timer.stop()
                 timer.deleteLater()
                 docs = state["docs"] or [(rb.build_plain("", font, width), 0.0)]
+                if any(d.no_color != self.writer.no_color for d, _ in state["docs"]):
+                    # ``colors`` changed while it was laid out: the pieces take it now
+                    self._restyle_docs([d for d, _ in docs], self.writer.no_color)
                 block.kind, block.doc = "doc", docs[0][0]
                 if len(docs) == 1 and not any(cut for _, cut in pieces):
                     # one document: laid out again at a new width (if that is quick)

@@ -16,8 +16,10 @@ time (see :class:`~embedcon.widgets.highlighter.InputHighlighter`).
 ``colors`` takes the Jupyter Qt Console guide's schemes: ``LightBG`` (the
 light theme), ``Linux`` (the dark theme) and ``NoColor`` (no colour at all:
 prompts, output escapes, tracebacks and input in the text colour, input
-highlighting with pygments' ``bw`` style; switched at run time, it applies to
-what is already shown too, and switching back gives the colours again).
+highlighting with pygments' ``bw`` style, rich outputs (HTML, Markdown,
+DataFrames) without their own colours, links underlined; switched at run
+time, it applies to what is already shown too, and switching back gives the
+colours again).
 An IPython kernel is told the same scheme (``%colors``, silently) when it
 connects and whenever ``colors`` changes, so its tracebacks and ``%colors``
 match.  A style sheet may style
@@ -185,15 +187,32 @@ class ThemeMixin:
         if (old and old != new) or no_color != was_no_color or forced:
             self._recolour({QtGui.QColor(a).rgb(): QtGui.QColor(b)
                             for a, b in zip(old, new) if a != b})
-        from .rich_build import colour_links, recolour_math
-        link, ink = self._link_colour(), self._text_colour().name()
+        self._restyle_rich(no_color)
+        edit.viewport().update()
+
+    def _restyle_rich(self, no_color: bool) -> None:
+        """Rich outputs already shown take the theme: links its link colour,
+        formulas the text colour, and under NoColor no colour at all (their
+        documents' colours are taken out, and given back after it: see
+        :mod:`.rich_colour`)."""
         for block in getattr(self, "_rich_blocks", {}).values():
             block._cache = None
             if block.kind == "doc" and block.mime != "text/plain":
-                for doc in block.all_docs():
-                    colour_links(doc, link)
-                    recolour_math(doc, ink)
-        edit.viewport().update()
+                self._restyle_docs(block.all_docs(), no_color)
+        cache = getattr(self, "_band_cache", None)
+        if cache is not None:
+            cache.clear()  # pictures of big outputs' bands (NoColor keeps the text colour)
+
+    def _restyle_docs(self, docs, no_color: bool) -> None:
+        """One rich output's documents in the current theme and ``colors``."""
+        from .rich_build import colour_links, recolour_math
+        from .rich_colour import set_no_color
+        link, ink = self._link_colour(), self._text_colour().name()
+        for doc in docs:
+            set_no_color(doc, no_color)
+            if not no_color:
+                colour_links(doc, link)
+            recolour_math(doc, ink)
 
     def _set_input_style(self) -> None:
         """The inputs' pygments style: ``syntax_style``, ``bw`` for NoColor,
