@@ -83,3 +83,28 @@ def test_inprocess_console_smoke(qapp, qtbot):
         assert ns["shared"] == [1, 2, 3, 6]
     finally:
         w.shutdown_kernel()
+
+
+def test_a_process_that_copied_rich_data_exits_cleanly_on_pyside6(tmp_path):
+    """A copy with HTML (a selection inside a rich output) leaves a QMimeData
+    made in Python on the clipboard; with PySide6, Qt deleted it after Python
+    had shut down and the process died at exit (SIGSEGV, status 139, after
+    every test passed: the whole PySide6 suite exited so, twice).  A test process that made
+    such a copy must exit with 0."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    import pytest
+
+    if importlib.util.find_spec("PySide6") is None:
+        pytest.skip("PySide6 is not installed (the `pyside6` extra)")
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, QT_API="pyside6", PYTEST_QT_API="pyside6", QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "",
+         os.path.join(here, "test_rich_select.py") +
+         "::test_context_menu_copy_takes_the_inner_selection"],
+        cwd=os.path.dirname(here), env=env, capture_output=True, text=True, timeout=300)
+    assert "1 passed" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert proc.returncode == 0, f"exit status {proc.returncode}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from qtpy import QtCore, QtGui, QtWidgets
 
+from .clipboard import new_mime
 from .output import FOLDED
 from .scrollbar import QuietScrollBar, install_groove_cache
 
@@ -149,7 +150,7 @@ class ConsoleEdit(QtWidgets.QPlainTextEdit):
 
     # clipboard ------------------------------------------------------------
     def createMimeDataFromSelection(self):
-        mime = QtCore.QMimeData()
+        mime = new_mime()
         mime.setText(self._console._selected_text(strip_prompts=True))
         return mime
 

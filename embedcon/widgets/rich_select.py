@@ -43,6 +43,7 @@ import time
 
 from qtpy import QtCore, QtGui, QtWidgets
 
+from .clipboard import new_mime, set_mime
 from .editor import key_chord
 from .rich_select_text import selection_text
 
@@ -231,12 +232,16 @@ class RichSelection:
         inner = self._inner
         if inner is None:
             return None
-        block = inner.block
-        if block.generation != inner.generation or block.kind != "doc" or \
-                self._rich_blocks.get(block.id) is not block or not block.valid_in(self._doc):
+        if not self._inner_shown(inner):
             self._inner = None
             return None
         return inner if inner.anchor != inner.focus else None
+
+    def _inner_shown(self, inner: InnerSelection) -> bool:
+        """Whether the output of ``inner`` is still shown, unchanged."""
+        block = inner.block
+        return block.generation == inner.generation and block.kind == "doc" and \
+            self._rich_blocks.get(block.id) is block and block.valid_in(self._doc)
 
     def _selections_for(self, block, index: int, doc) -> list:
         """What ``doc`` (document ``index`` of ``block``) paints as selected."""
@@ -457,10 +462,10 @@ class RichSelection:
         text = self.rich_selection_text()
         if self._live_inner() is None:
             return False
-        mime = QtCore.QMimeData()
+        mime = new_mime()
         mime.setText(text)
         mime.setHtml(self.rich_selection_html())
-        QtWidgets.QApplication.clipboard().setMimeData(mime)
+        set_mime(mime)
         return True
 
     def _selected_text(self, strip_prompts: bool = True) -> str:
@@ -502,12 +507,10 @@ class RichSelection:
         inner = self._inner
         if inner is None:
             return None
-        block = inner.block
-        if block.generation != inner.generation or block.kind != "doc" or \
-                self._rich_blocks.get(block.id) is not block or not block.valid_in(self._doc):
+        if not self._inner_shown(inner):
             self.clear_rich_selection()
             return None
-        return block
+        return inner.block
 
     def _inner_move(self, op, across: int = 0) -> bool:
         """Move the selection's free end by ``op`` (a QTextCursor move) in its

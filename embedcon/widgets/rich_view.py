@@ -22,6 +22,7 @@ from collections import OrderedDict
 from qtpy import QtCore, QtGui, QtWidgets
 
 from . import rich_build as rb
+from .clipboard import new_mime, set_mime
 from .rich_blocks import PROP_ID, PROP_SLICE, RICH_OBJECT, painter_dpr
 
 __all__ = ["RichView"]
@@ -380,10 +381,10 @@ class RichView:
             QtWidgets.QApplication.clipboard().setImage(img)
 
     def _copy_svg(self, block) -> None:
-        mime = QtCore.QMimeData()
+        mime = new_mime()
         mime.setData("image/svg+xml", block.source.encode("utf-8"))
         mime.setText(block.source)
-        QtWidgets.QApplication.clipboard().setMimeData(mime)
+        set_mime(mime)
 
     def save_image(self, block, path: str) -> bool:
         """Save a picture output: SVG source when ``path`` ends in .svg (SVG
