@@ -119,6 +119,61 @@ def test_picker_lists_the_servers_kernels_and_opens_tabs_there(jserver, embedcon
         jserver.api("DELETE", "kernels", running)
 
 
+def test_picker_finds_a_server_running_here_without_server_option(jserver, embedcon_app,  # noqa: F811
+                                                                     qtbot, monkeypatch):
+    """A Jupyter Server started on this computer (``jupyter server``/``jupyter lab``)
+    writes ``jpserver-<pid>.json`` into the runtime directory: the picker lists
+    it with no ``--server``, and a tab opens on it with the file's token."""
+    from embedcon.kernels.server.discover import running_servers
+
+    runtime = jserver.root / "runtime"
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    found = running_servers()
+    assert [s.url for s in found] == [jserver.url]
+    assert jserver.token not in repr(found)
+    app = embedcon_app("--no-confirm-exit")
+    win = app.window
+    wait_ready(qtbot, win.current_console)
+    assert win.servers == []  # none given
+    before = set(server_kernels(jserver))
+    seen, timer = drive_picker(qtbot, win, lambda d: _on_server(d.choices(), "python3",
+                                                               jserver))
+    press(qtbot, win, Key.Key_T, CTRL | QtCore.Qt.KeyboardModifier.AltModifier)
+    timer.stop()
+    qtbot.waitUntil(lambda: win.tabs.count() == 2, timeout=20000)
+    tab = win.current_console
+    new_id = win.handle_of(tab).manager.kernel_id
+    assert new_id in server_kernels(jserver) and new_id not in before
+    run(qtbot, tab, "print('found', 6 * 7)")
+    assert "found 42" in tab.export_text()
+
+
+def test_running_servers_skips_dead_foreign_and_remote_ones(tmp_path):
+    """Only loopback servers whose process runs, from well-formed files."""
+    import json as _json
+    import subprocess
+    import sys
+
+    from embedcon.kernels.server.discover import running_servers
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+
+    def write(name, **info):
+        path = tmp_path / f"jpserver-{name}.json"
+        path.write_text(_json.dumps(info))
+        os.chmod(path, 0o600)
+
+    write("live", url="http://127.0.0.1:8888/", token="t0k", pid=os.getpid())
+    write("dead", url="http://127.0.0.1:8889/", token="t1", pid=dead.pid)
+    write("remote", url="http://192.0.2.7:8890/", token="t2", pid=os.getpid())
+    write("junk", url=5, pid="x")
+    (tmp_path / "jpserver-broken.json").write_text("{not json")
+    found = running_servers(str(tmp_path))
+    assert [(s.url, s.token) for s in found] == [("http://127.0.0.1:8888", "t0k")]
+    assert "t0k" not in repr(found)
+
+
 def test_picker_says_when_the_server_cannot_be_reached(qapp, qtbot):
     from embedcon.application.picker import KernelPicker
     from embedcon.kernels.server import JupyterServer

@@ -2,7 +2,8 @@
 
 A mixin of :class:`~embedcon.application.window.MainWindow`.  ``servers``
 are the Jupyter Servers the window knows (the one of ``embedcon --server``);
-the kernel picker lists their kernelspecs and running kernels.  Starting or
+the kernel picker lists their kernelspecs and running kernels, and those of the
+Jupyter Servers running on this computer (``picker_servers``).  Starting or
 attaching asks the server off the GUI thread; the tab opens when it answers
 (a failure is one line in the status bar and a message box).  A tab on a
 server kernel has its own WebSocket and session, so a second tab on the same
@@ -13,12 +14,16 @@ shut down only after the close-last-tab question.
 
 from __future__ import annotations
 
+import logging
+
 from qtpy import QtWidgets
 
 from .kernels import KernelHandle
 from .picker import Background, KernelChoice
 
 __all__ = ["ServerTabs"]
+
+log = logging.getLogger(__name__)
 
 
 class ServerTabs:
@@ -28,6 +33,24 @@ class ServerTabs:
         self.servers: list = []  # JupyterServer objects the picker lists
         self._server_work = Background(self)
         self._server_requests = 0
+
+    def picker_servers(self) -> list:
+        """The servers the kernel picker lists: the window's, then the
+        Jupyter Servers running on this computer (their ``jpserver-*.json``
+        in the runtime directory; see :mod:`~embedcon.kernels.server.discover`)."""
+        servers = list(self.servers)
+        known = {s.base_url for s in servers}
+        try:
+            from ..kernels.server import JupyterServer
+            from ..kernels.server.discover import running_servers
+
+            for info in running_servers():
+                if info.url not in known:
+                    known.add(info.url)
+                    servers.append(JupyterServer(info.url, token=info.token or None))
+        except Exception:  # a bad file or runtime dir: the picker lists the rest
+            log.exception("could not list the Jupyter Servers running here")
+        return servers
 
     @property
     def server_requests_pending(self) -> int:

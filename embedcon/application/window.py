@@ -274,7 +274,7 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
         server's running kernel), then a new tab on it."""
         h = self.current_handle
         choice = pick_kernel(self, current=h.kernel_name if h is not None else "",
-                             servers=self.servers)
+                             servers=self.picker_servers())
         if choice is None:
             return None
         if choice.server is not None:
@@ -532,7 +532,7 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
         if console is None:
             return
         choice = pick_kernel(self, "Change kernel", old.kernel_name if old else "",
-                             servers=self.servers)
+                             servers=self.picker_servers())
         if choice is None:
             return
         if choice.server is not None:
