@@ -219,6 +219,33 @@ def test_completion_types_in_the_ncurses_columns(con):
     comp.hide()
 
 
+def test_search_line_and_completion_info_line_are_one_line_high(con):
+    """The Ctrl+R line and the ncurses columns' info line take one line of text:
+    the transcript keeps the rest of the console's height (they used to take a
+    share of it as large as the editor's)."""
+    c = con(gui_completion="ncurses")
+    w = c.w
+    c.run("import os")
+    most = w.control.fontMetrics().height() * 2 + 8
+    c.key(Key.Key_R, Mod.ControlModifier)
+    c.type("import")
+    bar = w.reverse_search
+    c.qtbot.wait(50)  # the layout settles
+    assert bar.isVisible() and bar.height() <= most, (bar.height(), most)
+    assert w.control.height() >= w.height() - most - 10
+    c.key(Key.Key_Escape)
+    c.key(Key.Key_Escape)
+    c.type("os.pa")
+    c.key(Key.Key_Tab)
+    c.qtbot.waitUntil(c.w.completer.isVisible, timeout=20000)
+    c.qtbot.wait(50)
+    cols = w.completion_widget
+    info = cols.info_line
+    assert info.isVisible() and info.height() <= most, (info.height(), most)
+    assert w.control.height() >= w.height() - cols.height() - most - 10
+    c.key(Key.Key_Escape)
+
+
 def _untyped():
     from embedcon.models.completion import Completions
 

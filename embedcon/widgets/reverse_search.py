@@ -36,6 +36,9 @@ class ReverseSearchBar(QtWidgets.QLabel):
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.setContentsMargins(4, 2, 4, 2)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        # one line high: a label's default policy takes a share of the console's height
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                           QtWidgets.QSizePolicy.Policy.Fixed)
         self.search: ReverseSearch | None = None
         self._asked_kernel = False  # the kernel's long history was asked for (once)
         console.layout().addWidget(self)
