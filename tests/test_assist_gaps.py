@@ -225,13 +225,15 @@ def test_search_line_and_completion_info_line_are_one_line_high(con):
     share of it as large as the editor's)."""
     c = con(gui_completion="ncurses")
     w = c.w
-    c.run("import os")
+    c.run_source("if True:\n    import os")
     most = w.control.fontMetrics().height() * 2 + 8
     c.key(Key.Key_R, Mod.ControlModifier)
     c.type("import")
     bar = w.reverse_search
     c.qtbot.wait(50)  # the layout settles
     assert bar.isVisible() and bar.height() <= most, (bar.height(), most)
+    # the line of the cell that matched, not the cell's first line
+    assert bar.text().endswith("`import': \u2026 import os"), bar.text()
     assert w.control.height() >= w.height() - most - 10
     c.key(Key.Key_Escape)
     c.key(Key.Key_Escape)
