@@ -248,6 +248,27 @@ def test_search_line_and_completion_info_line_are_one_line_high(con):
     c.key(Key.Key_Escape)
 
 
+def test_help_goes_to_the_pager_and_interactive_help_still_answers(con):
+    """help(obj) pages, as obj? does (it used to write hundreds of lines into
+    the transcript); the interactive help> loop still answers as it goes."""
+    c = con(paging="hsplit")
+    c.run("help(str)")
+    c.qtbot.waitUntil(c.w.pager.isVisible, timeout=10000)
+    paged = c.w.pager.view.toPlainText()
+    assert "class str(object)" in paged and "\b" not in paged  # pydoc's bold overstrikes gone
+    assert "class str(object)" not in c.text()
+    c.w.pager.close_page()
+    c.w.execute("help()")
+    c.wait_text("help> ")
+    c.type("len")
+    c.key(Key.Key_Return)
+    c.wait_text("Return the number of items")  # before help() returns
+    c.type("quit")
+    c.key(Key.Key_Return)
+    c.wait_prompt()
+    assert not c.w.pager.isVisible()
+
+
 def _untyped():
     from embedcon.models.completion import Completions
 
