@@ -219,6 +219,56 @@ def test_completion_types_in_the_ncurses_columns(con):
     comp.hide()
 
 
+def test_search_line_and_completion_info_line_are_one_line_high(con):
+    """The Ctrl+R line and the ncurses columns' info line take one line of text:
+    the transcript keeps the rest of the console's height (they used to take a
+    share of it as large as the editor's)."""
+    c = con(gui_completion="ncurses")
+    w = c.w
+    c.run_source("if True:\n    import os")
+    most = w.control.fontMetrics().height() * 2 + 8
+    c.key(Key.Key_R, Mod.ControlModifier)
+    c.type("import")
+    bar = w.reverse_search
+    c.qtbot.wait(50)  # the layout settles
+    assert bar.isVisible() and bar.height() <= most, (bar.height(), most)
+    # the line of the cell that matched, not the cell's first line
+    assert bar.text().endswith("`import': \u2026 import os"), bar.text()
+    assert w.control.height() >= w.height() - most - 10
+    c.key(Key.Key_Escape)
+    c.key(Key.Key_Escape)
+    c.type("os.pa")
+    c.key(Key.Key_Tab)
+    c.qtbot.waitUntil(c.w.completer.isVisible, timeout=20000)
+    c.qtbot.wait(50)
+    cols = w.completion_widget
+    info = cols.info_line
+    assert info.isVisible() and info.height() <= most, (info.height(), most)
+    assert w.control.height() >= w.height() - cols.height() - most - 10
+    c.key(Key.Key_Escape)
+
+
+def test_help_goes_to_the_pager_and_interactive_help_still_answers(con):
+    """help(obj) pages, as obj? does (it used to write hundreds of lines into
+    the transcript); the interactive help> loop still answers as it goes."""
+    c = con(paging="hsplit")
+    c.run("help(str)")
+    c.qtbot.waitUntil(c.w.pager.isVisible, timeout=10000)
+    paged = c.w.pager.view.toPlainText()
+    assert "class str(object)" in paged and "\b" not in paged  # pydoc's bold overstrikes gone
+    assert "class str(object)" not in c.text()
+    c.w.pager.close_page()
+    c.w.execute("help()")
+    c.wait_text("help> ")
+    c.type("len")
+    c.key(Key.Key_Return)
+    c.wait_text("Return the number of items")  # before help() returns
+    c.type("quit")
+    c.key(Key.Key_Return)
+    c.wait_prompt()
+    assert not c.w.pager.isVisible()
+
+
 def _untyped():
     from embedcon.models.completion import Completions
 

@@ -85,6 +85,23 @@ def test_lexer_comes_from_the_kernels_language_info(julia_console):
     wait_colour(julia_console, "function", style_colour("default", Keyword))
 
 
+def test_lexer_falls_back_to_the_language_name(qapp, make_console, tmp_path):
+    """No pygments_lexer in language_info: the language's name picks the lexer."""
+    info = {"status": "ok", "protocol_version": "5.3", "implementation": "fake",
+            "implementation_version": "0", "banner": "fake bash\n", "help_links": [],
+            "language_info": {"name": "bash", "version": "5", "mimetype": "text/x-sh",
+                              "file_extension": ".sh"}}
+    fk = FakeKernel(tmp_path, replies={"kernel_info_request": info})
+    kc = fk.client()
+    try:
+        c = make_console(None, kc)
+        c.qtbot.waitUntil(lambda: type(c.w._highlighter.lexer).__name__ == "BashLexer",
+                          timeout=5000)
+    finally:
+        kc.stop_channels()
+        fk.close()
+
+
 def test_cell_magic_body_is_lexed_in_its_language(console):
     builtin = style_colour("default", Name.Builtin)
     console.type("%%bash")

@@ -171,6 +171,26 @@ def test_reverse_search_type_repeat_backspace_and_new_entries():
     assert rs2.match == "zlib stuff" and not rs2.failing
 
 
+def test_reverse_search_line_shows_the_line_that_matched():
+    """A multi-line entry: the search line shows the line holding the query,
+    marked when there are more lines, not the entry's first line."""
+    cell = "def f(x):\n    y = x + 1\n    return print(y)"
+    rs = ReverseSearch(["a = 1", cell])
+    rs.type("print")
+    assert rs.match == cell
+    assert rs.match_line() == "\u2026 return print(y)"
+    rs.backspace()
+    rs.type("def")
+    assert rs.match_line() == "def f(x): \u2026"
+    rs.backspace()
+    rs.type("y =")
+    assert rs.match_line() == "\u2026 y = x + 1 \u2026"
+    assert ReverseSearch(["a = 1"]).match_line() == ""  # nothing typed: the draft
+    rs = ReverseSearch(["a = 1"], original="dr")
+    rs.type("a")
+    assert rs.match_line() == "a = 1"
+
+
 def test_reverse_search_10k_entries_is_fast():
     import time
 

@@ -56,6 +56,23 @@ class ReverseSearch:
         pos = self.match.rfind(self._state.query) if self._state.query else -1
         return pos if pos >= 0 else len(self.match)
 
+    def match_line(self) -> str:
+        """The line of :attr:`match` that holds the query, for the search line:
+        its indentation dropped, with "…" where the entry has lines before
+        or after it (a multi-line cell shows where the query is, not its first line)."""
+        match = self.match
+        at = self.match_offset
+        start = match.rfind("\n", 0, at) + 1
+        end = match.find("\n", at)
+        if end < 0:
+            end = len(match)
+        line = match[start:end].lstrip()
+        if start > 0:
+            line = "\u2026 " + line
+        if end < len(match):
+            line += " \u2026"
+        return line
+
     def prompt(self) -> str:
         """The search line, e.g. ``(reverse-i-search)`imp': import os``."""
         kind = "reverse-i-search" if self.backwards else "i-search"

@@ -21,6 +21,37 @@ from .reverse_search import ReverseSearchBar
 
 __all__ = ["AssistCommands", "AssistSettings"]
 
+# Run silently in an IPython kernel when it connects: pydoc's pager (help(obj),
+# help('topic')) sends its text to IPython's pager while a cell runs, so it
+# arrives as a ``page`` payload and goes where ``paging`` says, as obj? does.
+# Inside the interactive ``help>`` loop (whose payloads would wait for the
+# loop's end) and outside a cell (a host's own call into pydoc when the kernel
+# lives in its process) it writes the plain text to stdout, as pydoc's plain
+# pager did.  It runs in a namespace of its own: nothing is added to the user's.
+HELP_TO_PAGER = """
+import pydoc, sys
+def _install():
+    if getattr(pydoc.pager, "_embedcon_page", False):
+        return
+    from IPython.core import page
+    from IPython.core.interactiveshell import InteractiveShell
+    interact = pydoc.Helper.interact.__code__
+    run_code = InteractiveShell.run_code.__code__
+    def pager(text, title=""):
+        text = pydoc.plain(text)
+        f, in_cell = sys._getframe(1), False
+        while f is not None and f.f_code is not interact:
+            in_cell = in_cell or f.f_code is run_code
+            f = f.f_back
+        if f is None and in_cell:
+            page.page(text)
+        else:
+            sys.stdout.write(text)
+    pager._embedcon_page = True
+    pydoc.pager = pager
+_install()
+"""
+
 
 class AssistSettings(HasTraits):
     """The traits of these features (mixed into the widget's settings class)."""
@@ -127,6 +158,16 @@ class AssistCommands:
         return True
 
     # -- kernel replies --------------------------------------------------------
+    def _assist_kernel_info(self, content: dict) -> None:
+        """An IPython kernel answered kernel_info: help() is to page (HELP_TO_PAGER)."""
+        kc = self.kernel_client
+        if kc is None or content.get("implementation") != "ipython":
+            return
+        try:  # silent: no output, no execution count, nothing in the history
+            kc.execute(f"exec({HELP_TO_PAGER!r}, {{}})", silent=True, store_history=False)
+        except Exception as exc:  # a closed client: the next connect does it
+            self.log.debug("could not send help() to the pager: %s", exc)
+
     def _assist_reply(self, kind: str, msg_id: str, content: dict) -> None:
         if kind == "complete":
             self.completer.on_reply(msg_id, content)

@@ -232,6 +232,8 @@ class ColumnList(_ListBase):
         self.info_line = QtWidgets.QLabel(console)
         self.info_line.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.info_line.setContentsMargins(4, 0, 4, 0)
+        self.info_line.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                                     QtWidgets.QSizePolicy.Policy.Fixed)  # one line high
         self.info_line.hide()
         self.selectionModel().currentChanged.connect(self._current_changed)
 

@@ -651,3 +651,4 @@ class JupyterWidget(AssistCommands, SpareRestart, KernelSession, IOPubHandlers, 
             text = self.settings.banner + (banner if isinstance(banner, str) else "")
             self._insert_output(lambda c: c.insertText(text.rstrip("\n") + "\n", self._plain_format))
         self._set_state_from_startup()
+        self._assist_kernel_info(content)

@@ -36,6 +36,9 @@ class ReverseSearchBar(QtWidgets.QLabel):
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.setContentsMargins(4, 2, 4, 2)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        # one line high: a label's default policy takes a share of the console's height
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred,
+                           QtWidgets.QSizePolicy.Policy.Fixed)
         self.search: ReverseSearch | None = None
         self._asked_kernel = False  # the kernel's long history was asked for (once)
         console.layout().addWidget(self)
@@ -139,9 +142,8 @@ class ReverseSearchBar(QtWidgets.QLabel):
         search = self.search
         console = self._console
         match = search.match
-        first_line = match.split("\n", 1)[0]
-        self.setText(search.prompt() + (first_line if len(first_line) < 300
-                                        else first_line[:299] + "\u2026"))
+        line = search.match_line()  # the line holding the query, not the first
+        self.setText(search.prompt() + (line if len(line) < 300 else line[:299] + "\u2026"))
         if console.input_buffer != match:
             console.input_buffer = match
         # the cursor on the query in the match, as a shell does
