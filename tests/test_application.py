@@ -356,6 +356,22 @@ def test_restore_a_two_tab_session(window, qtbot, embedcon_app):
     assert c.input_buffer == "beta = 2"
 
 
+def test_restart_shows_no_start_up_noise_of_the_kernel(window, qtbot, monkeypatch):
+    """A kernel launched the usual way (a restart without a spare) writes what
+    its imports print to its stderr, as the first one does, not into the tab:
+    debugpy's frozen-modules warning on Python 3.11+ appeared after every
+    restart and every restart after a crash."""
+    monkeypatch.delenv("PYDEVD_DISABLE_FILE_VALIDATION", raising=False)
+    win = window("--no-confirm-exit")
+    c = win.current_console
+    win.actions["restart"].trigger()
+    qtbot.waitUntil(lambda: "Kernel restarted" in c.export_text(), timeout=10000)
+    wait_ready(qtbot, c)
+    run(qtbot, c, "print('after restart')")
+    after = c.export_text().split("Kernel restarted", 1)[1]
+    assert "Debugger warning" not in after and "frozen" not in after, after
+
+
 @pytest.mark.slow
 def test_quit_leaves_no_kernel_process_behind(window, qtbot):
     before = kernel_children()
