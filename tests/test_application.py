@@ -356,6 +356,27 @@ def test_restore_a_two_tab_session(window, qtbot, embedcon_app):
     assert c.input_buffer == "beta = 2"
 
 
+def test_shut_down_says_dead_and_restart_brings_the_kernel_back(window, qtbot):
+    """Kernel > Shut down: the tab and the status bar say the kernel is shut
+    down (not that it hangs, nor that its connection file vanished); Kernel >
+    Restart starts it again."""
+    win = window("--no-confirm-exit")
+    c = win.current_console
+    run(qtbot, c, "x = 5")
+    win.actions["shutdown"].trigger()
+    assert "The kernel was shut down" in c.export_text()
+    qtbot.wait(2500)  # longer than a heartbeat failure and the file watcher take
+    text = c.export_text()
+    assert "not responding" not in text and "was removed" not in text, text[-400:]
+    assert win.status.state_label.text() == "dead" and c.kernel_state == "dead"
+    win.actions["restart"].trigger()
+    wait_ready(qtbot, c)
+    run(qtbot, c, "print('back', 'x' in dir())")
+    assert "back False" in c.export_text()
+    qtbot.wait(300)
+    assert (win.status.state_label.text(), c.kernel_state) == ("idle", "idle")
+
+
 def test_restart_shows_no_start_up_noise_of_the_kernel(window, qtbot, monkeypatch):
     """A kernel launched the usual way (a restart without a spare) writes what
     its imports print to its stderr, as the first one does, not into the tab:

@@ -492,6 +492,7 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
                 return False
             for w in list(handle.widgets):
                 w.adopt_kernel(old, w.kernel_client)
+            self._watch(handle)  # again, after a shut down
         self.status.refresh()
         return True
 
@@ -521,9 +522,10 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
             for w in handle.widgets:
                 w.write_notice("Shutdown request sent to the kernel.")
             return
+        self._unwatch_file(handle.connection_file)  # its removal is no news
         handle.shutdown()
         for w in handle.widgets:
-            w.write_notice("The kernel was shut down. Restart it from the Kernel menu.")
+            w.kernel_shut_down("The kernel was shut down. Restart it from the Kernel menu.")
 
     def change_kernel(self) -> None:
         """Move the current tab to a new kernel of a chosen kernelspec (here
@@ -632,7 +634,8 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
         self.setWindowTitle(title)
 
     def _watch(self, handle) -> None:
-        if handle.connection_file and os.path.exists(handle.connection_file):
+        if handle.connection_file and os.path.exists(handle.connection_file) and \
+                handle.connection_file not in self._watcher.files():
             self._watcher.addPath(handle.connection_file)
 
     def _unwatch(self, handle) -> None:
