@@ -187,6 +187,22 @@ def test_two_tabs_on_one_kernel_see_each_others_inputs(window, qtbot):
     win.grab().save("/tmp/embedcon-app-shared.png")
 
 
+def test_tabs_on_one_kernel_keep_distinct_titles(window, qtbot):
+    """Another tab's inputs are labelled with its title, so no two tabs on one
+    kernel share a title, also after one of them was closed."""
+    win = window("--no-confirm-exit")
+    a = win.current_console
+    b = win.new_tab_same_kernel()
+    c = win.new_tab_same_kernel()
+    win.close_tab(win.tabs.indexOf(b))
+    d = win.new_tab_same_kernel()
+    titles = [win.tabs.tabText(win.tabs.indexOf(t)) for t in (a, c, d)]
+    assert len(set(titles)) == 3, titles
+    run(qtbot, d, "from_d = 1")
+    label = f"[tab {titles[2]}] In [1]: from_d = 1"
+    qtbot.waitUntil(lambda: label in c.export_text(), timeout=10000)
+
+
 def test_attach_dialog_lists_kernels_and_whether_they_answer(window, qtbot, runtime_dir):
     from embedcon.application.dialogs import AttachDialog
 

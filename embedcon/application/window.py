@@ -229,7 +229,7 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
             kc = handle.new_client()
         console.kernel_client = kc
         if title is None:
-            title = handle.label + (f" \u21c4{len(handle.widgets)}" if shared else "")
+            title = self._free_title(handle) if shared else handle.label
         index = self.tabs.addTab(console, title)
         self.tabs.setTabToolTip(index, handle.connection_file)
         if select:
@@ -238,6 +238,15 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
         self._follow_theme()
         self.tab_added.emit(console)
         return console
+
+    def _free_title(self, handle: KernelHandle) -> str:
+        """``label \u21c4n``, n the smallest from 2 that no other tab on the kernel
+        has (other tabs' inputs are labelled with their titles)."""
+        used = {self.tabs.tabText(self.tabs.indexOf(w)) for w in handle.widgets}
+        n = 2
+        while f"{handle.label} \u21c4{n}" in used:
+            n += 1
+        return f"{handle.label} \u21c4{n}"
 
     def start_kernel(self, kernel_name: str) -> tuple:
         """A kernel of ``kernel_name`` (a warm spare when there is one): (handle, client)."""
