@@ -328,6 +328,29 @@ def test_menus_show_shortcuts_and_shortcuts_trigger_them(window, qtbot):
     assert c.input_buffer == "%timeit "  # put in the input, not run
 
 
+def test_magic_menu_is_absent_for_a_kernel_that_is_not_ipython(window, qtbot, tmp_path):
+    """The Magic menu follows the current tab: an IPython kernel's %lsmagic, and
+    no menu at all on a kernel that does not answer it."""
+    from fake_kernel import FakeKernel
+
+    win = window("--no-confirm-exit")
+    ipy = win.current_console
+    qtbot.waitUntil(lambda: win.menus["Magic"].menuAction().isVisible(), timeout=10000)
+    with FakeKernel(tmp_path) as fk:
+        other = win.attach(fk.connection_file)
+        wait_ready(qtbot, other)
+        run(qtbot, other, "anything")
+        qtbot.wait(300)  # its (empty) answer to the %lsmagic question is in
+        assert not win.menus["Magic"].menuAction().isVisible()
+        assert "Magic" not in [a.text().replace("&", "") for a in win.menuBar().actions()
+                               if a.isVisible()]
+        win.tabs.setCurrentWidget(ipy)
+        assert win.menus["Magic"].menuAction().isVisible()
+        win.tabs.setCurrentWidget(other)
+        assert not win.menus["Magic"].menuAction().isVisible()
+        win.close_tab(win.tabs.indexOf(other))
+
+
 def test_status_bar_shows_kernel_state_queue_and_copies_existing_line(window, qtbot):
     win = window("--no-confirm-exit")
     c = win.current_console
