@@ -298,9 +298,11 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
         saved = self.window.state.tabs if (self.restore_session and km is not None and
                                            self.window.state is not None) else []
         self.widget = None
+        opened = {}  # saved kernel number -> its tab (restore_tabs)
         if saved and saved[0].kernel_name == km.kernel_name:
             self.widget = self.window.add_tab(handle, self.kernel_client, title=saved[0].title)
             self.widget.history.load(saved[0].history)
+            opened[saved[0].kernel] = self.widget
             saved = saved[1:]
         elif not saved:
             self.widget = self.window.add_tab(handle, self.kernel_client)
@@ -308,7 +310,7 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
             self.kernel_client.stop_channels()
             km.shutdown_kernel(now=True)
         if saved:
-            first = self.window.restore_tabs(saved)
+            first = self.window.restore_tabs(saved, opened)
             self.widget = self.widget or first
         self.window._current_changed(self.window.tabs.currentIndex())
         if spares is not None and km is not None:

@@ -395,6 +395,29 @@ def test_restore_a_two_tab_session(window, qtbot, embedcon_app):
     assert c.input_buffer == "beta = 2"
 
 
+def test_restore_keeps_tabs_that_shared_a_kernel_on_one_fresh_kernel(window, qtbot,
+                                                                     embedcon_app):
+    """Two tabs on one kernel come back as two tabs on one fresh kernel (their
+    titles say so), a tab on another kernel on its own; nothing runs."""
+    win = window("--no-confirm-exit")
+    a = win.current_console
+    b = win.new_tab_same_kernel()
+    c = win.new_tab()
+    run(qtbot, b, "in_b = 1")
+    run(qtbot, c, "in_c = 1")
+    titles = win.tab_titles()
+    win.close()
+    w2 = embedcon_app("--no-confirm-exit", "--restore").window
+    assert w2.tab_titles() == titles
+    a2, b2, c2 = w2.consoles()
+    assert w2.handle_of(a2) is w2.handle_of(b2) and w2.handle_of(c2) is not w2.handle_of(a2)
+    assert "in_b = 1" in b2.history.items and "in_c = 1" in c2.history.items
+    wait_ready(qtbot, b2)
+    run(qtbot, b2, "shared_again = 1")
+    run(qtbot, a2, "print(shared_again + 1)")
+    assert "2\n" in a2.export_text()
+
+
 def test_shut_down_says_dead_and_restart_brings_the_kernel_back(window, qtbot):
     """Kernel > Shut down: the tab and the status bar say the kernel is shut
     down (not that it hangs, nor that its connection file vanished); Kernel >
