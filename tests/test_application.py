@@ -439,6 +439,32 @@ def test_shut_down_says_dead_and_restart_brings_the_kernel_back(window, qtbot):
     assert (win.status.state_label.text(), c.kernel_state) == ("idle", "idle")
 
 
+def test_shutting_down_an_attached_kernel_asks_and_says_so(window, qtbot, runtime_dir):
+    """Kernel > Shut down on a kernel attached to asks first; then the kernel
+    ends and its tabs say it was shut down, not that it hangs or that its
+    connection file vanished."""
+    ext = KernelManager(kernel_name="python3",
+                        connection_file=str(runtime_dir / "kernel-ext.json"))
+    ext.start_kernel()
+    try:
+        win = window("--no-confirm-exit")
+        tab = win.attach(str(runtime_dir / "kernel-ext.json"))
+        run(qtbot, tab, "attached = 1")
+        seen, timer = answer_dialog(qtbot, "yes")
+        win.actions["shutdown"].trigger()
+        timer.stop()
+        assert seen and "not started here" in seen[0]
+        qtbot.waitUntil(lambda: not ext.is_alive(), timeout=10000)
+        qtbot.wait(2500)  # longer than a heartbeat failure and the file watcher take
+        text = tab.export_text()
+        assert "shut down" in text.lower()
+        assert "not responding" not in text and "was removed" not in text, text[-400:]
+        assert win.status.state_label.text() == "dead"
+    finally:
+        if ext.has_kernel:
+            ext.shutdown_kernel(now=True)
+
+
 def test_restart_shows_no_start_up_noise_of_the_kernel(window, qtbot, monkeypatch):
     """A kernel launched the usual way (a restart without a spare) writes what
     its imports print to its stderr, as the first one does, not into the tab:

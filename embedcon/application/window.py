@@ -527,9 +527,11 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
                 "may use it. Shut it down?")
             if answer != QtWidgets.QMessageBox.StandardButton.Yes:
                 return
+            self._unwatch_file(handle.connection_file)  # the kernel removes it
             self.current_console.kernel_client.shutdown()
+            handle.dead = True
             for w in handle.widgets:
-                w.write_notice("Shutdown request sent to the kernel.")
+                w.kernel_shut_down("The kernel was asked to shut down.")
             return
         self._unwatch_file(handle.connection_file)  # its removal is no news
         handle.shutdown()
