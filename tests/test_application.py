@@ -203,6 +203,49 @@ def test_tabs_on_one_kernel_keep_distinct_titles(window, qtbot):
     qtbot.waitUntil(lambda: label in c.export_text(), timeout=10000)
 
 
+def pick_local(qtbot, win, name="python3"):
+    """Answer the next kernel picker with this computer's kernelspec ``name``."""
+    timer = QtCore.QTimer()
+
+    def poll():
+        d = getattr(win, "_kernel_picker", None)
+        if d is None or not d.isVisible() or d.waiting:
+            return
+        timer.stop()
+        d.select(next(c for c in d.choices() if c.server is None and c.kernel_name == name))
+        d.findChild(QtWidgets.QDialogButtonBox).button(
+            QtWidgets.QDialogButtonBox.StandardButton.Ok).click()
+    timer.timeout.connect(poll)
+    timer.start(30)
+    return timer
+
+
+def test_picker_opens_a_tab_and_changes_the_kernel_of_a_tab(window, qtbot):
+    """File > New tab with kernel... and Kernel > Change kernel... with a local
+    kernelspec chosen in the picker."""
+    win = window("--no-confirm-exit")
+    first = win.current_console
+    run(qtbot, first, "old = 1")
+    old_km = win.handle_of(first).manager
+    timer = pick_local(qtbot, win)
+    press(qtbot, win, Key.Key_T, CTRL | Mod.AltModifier)  # New tab with kernel...
+    timer.stop()
+    assert win.tabs.count() == 2 and win.handle_of(win.current_console).manager is not old_km
+    win.tabs.setCurrentWidget(first)
+    timer = pick_local(qtbot, win)
+    win.actions["change_kernel"].trigger()
+    timer.stop()
+    assert win.handle_of(first).manager is not old_km
+    qtbot.waitUntil(lambda: not old_km.has_kernel, timeout=10000)  # its last tab left it
+    assert "Changed to a new Python 3 (ipykernel) kernel." in first.export_text()
+    run(qtbot, first, "print('old' in dir())")
+    assert "In [1]: old = 1" in first.export_text()  # the transcript stays
+    assert first.export_text().rstrip().endswith("False\nIn [2]:")
+    assert win.status.kernel_label.text() == "Python 3 (ipykernel)"
+    assert win.status.file_label.text().endswith(
+        f"{os.path.basename(win.handle_of(first).connection_file)}</a>")
+
+
 def test_attach_dialog_lists_kernels_and_whether_they_answer(window, qtbot, runtime_dir):
     from embedcon.application.dialogs import AttachDialog
 
