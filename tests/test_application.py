@@ -10,7 +10,7 @@ import time
 
 import pytest
 from jupyter_client import KernelManager
-from qtpy import QtCore, QtWidgets
+from qtpy import QtCore, QtGui, QtWidgets
 
 Key = QtCore.Qt.Key
 Mod = QtCore.Qt.KeyboardModifier
@@ -127,6 +127,46 @@ def test_tabs_new_kernel_same_kernel_move_rename_close(window, qtbot):
     press(qtbot, win, Key.Key_W, CTRL)  # the last one: --no-confirm-exit shuts it down
     qtbot.waitUntil(lambda: not km2.has_kernel, timeout=10000)
     assert win.consoles() == [first]
+
+
+def test_double_click_renames_a_tab_and_dragging_reorders_tabs(window, qtbot):
+    """The mouse on the tab bar: a double-click asks for the tab's name, a drag
+    moves the tab (and the other tabs' labels for its inputs follow its name)."""
+    win = window("--no-confirm-exit")
+    first = win.current_console
+    second = win.new_tab_same_kernel()
+    bar = win.tabs.tabBar()
+    timer = QtCore.QTimer()
+
+    def answer():
+        d = QtWidgets.QApplication.activeModalWidget()
+        if isinstance(d, QtWidgets.QInputDialog):
+            timer.stop()
+            d.setTextValue("mine")
+            d.accept()
+    timer.timeout.connect(answer)
+    timer.start(30)
+    qtbot.mouseDClick(bar, QtCore.Qt.MouseButton.LeftButton, pos=bar.tabRect(0).center())
+    timer.stop()
+    assert win.tab_titles()[0] == "mine"
+    # drag the first tab past the second
+    start, end = bar.tabRect(0).center(), bar.tabRect(1).center() + QtCore.QPoint(
+        bar.tabRect(1).width() // 2 - 2, 0)
+    qtbot.mousePress(bar, QtCore.Qt.MouseButton.LeftButton, pos=start)
+    for i in range(1, 11):
+        p = start + (end - start) * (i / 10)
+        ev = QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, QtCore.QPointF(p),
+                               QtCore.QPointF(bar.mapToGlobal(p)),
+                               QtCore.Qt.MouseButton.NoButton, QtCore.Qt.MouseButton.LeftButton,
+                               QtCore.Qt.KeyboardModifier.NoModifier)
+        QtWidgets.QApplication.sendEvent(bar, ev)
+        qtbot.wait(10)
+    qtbot.mouseRelease(bar, QtCore.Qt.MouseButton.LeftButton, pos=end)
+    qtbot.waitUntil(lambda: win.consoles() == [second, first], timeout=3000)
+    assert win.tab_titles()[1] == "mine"
+    run(qtbot, first, "from_mine = 1")
+    qtbot.waitUntil(lambda: "[tab mine] In [1]: from_mine = 1" in second.export_text(),
+                    timeout=10000)
 
 
 def test_kernel_that_lost_a_port_at_start_recovers_and_takes_a_second_tab(
