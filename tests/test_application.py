@@ -501,6 +501,24 @@ def test_restore_keeps_tabs_that_shared_a_kernel_on_one_fresh_kernel(window, qtb
     assert "2\n" in a2.export_text()
 
 
+def test_restore_of_a_kernelspec_that_is_gone_still_opens_a_tab(embedcon_app, qtbot,
+                                                                 tmp_path):
+    """A saved tab whose kernelspec was uninstalled since: a message names it,
+    and the window still has a working tab (on the default kernel), with the
+    saved input history."""
+    (tmp_path / "session.json").write_text(json.dumps({"tabs": [
+        {"title": "gone", "kernel_name": "no-such-kernelspec", "history": ["kept = 1"]}]}))
+    seen, timer = answer_dialog(qtbot, "ok")
+    win = embedcon_app("--no-confirm-exit", "--restore").window
+    timer.stop()
+    assert seen and "no-such-kernelspec" in seen[0]
+    assert win.tabs.count() == 1
+    c = win.current_console
+    assert "kept = 1" in c.history.items
+    run(qtbot, c, "print(6 * 7)")
+    assert "42" in c.export_text()
+
+
 def test_shut_down_says_dead_and_restart_brings_the_kernel_back(window, qtbot):
     """Kernel > Shut down: the tab and the status bar say the kernel is shut
     down (not that it hangs, nor that its connection file vanished); Kernel >
