@@ -298,17 +298,25 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
         saved = self.window.state.tabs if (self.restore_session and km is not None and
                                            self.window.state is not None) else []
         self.widget = None
+        opened = {}  # saved kernel number -> its tab (restore_tabs)
         if saved and saved[0].kernel_name == km.kernel_name:
             self.widget = self.window.add_tab(handle, self.kernel_client, title=saved[0].title)
             self.widget.history.load(saved[0].history)
+            opened[saved[0].kernel] = self.widget
             saved = saved[1:]
         elif not saved:
             self.widget = self.window.add_tab(handle, self.kernel_client)
-        else:  # the saved session starts with another kernelspec: this kernel is not needed
-            self.kernel_client.stop_channels()
-            km.shutdown_kernel(now=True)
         if saved:
-            first = self.window.restore_tabs(saved)
+            first = self.window.restore_tabs(saved, opened)
+            if self.widget is None and first is None:
+                # no saved tab could open (kernelspecs uninstalled since): this
+                # kernel's tab takes their input history
+                self.widget = self.window.add_tab(handle, self.kernel_client)
+                self.widget.history.load([h for t in saved for h in t.history])
+            elif self.widget is None:
+                # the session starts with another kernelspec: this kernel is not needed
+                self.kernel_client.stop_channels()
+                km.shutdown_kernel(now=True)
             self.widget = self.widget or first
         self.window._current_changed(self.window.tabs.currentIndex())
         if spares is not None and km is not None:

@@ -10,7 +10,7 @@ import time
 
 import pytest
 from jupyter_client import KernelManager
-from qtpy import QtCore, QtWidgets
+from qtpy import QtCore, QtGui, QtWidgets
 
 Key = QtCore.Qt.Key
 Mod = QtCore.Qt.KeyboardModifier
@@ -129,6 +129,46 @@ def test_tabs_new_kernel_same_kernel_move_rename_close(window, qtbot):
     assert win.consoles() == [first]
 
 
+def test_double_click_renames_a_tab_and_dragging_reorders_tabs(window, qtbot):
+    """The mouse on the tab bar: a double-click asks for the tab's name, a drag
+    moves the tab (and the other tabs' labels for its inputs follow its name)."""
+    win = window("--no-confirm-exit")
+    first = win.current_console
+    second = win.new_tab_same_kernel()
+    bar = win.tabs.tabBar()
+    timer = QtCore.QTimer()
+
+    def answer():
+        d = QtWidgets.QApplication.activeModalWidget()
+        if isinstance(d, QtWidgets.QInputDialog):
+            timer.stop()
+            d.setTextValue("mine")
+            d.accept()
+    timer.timeout.connect(answer)
+    timer.start(30)
+    qtbot.mouseDClick(bar, QtCore.Qt.MouseButton.LeftButton, pos=bar.tabRect(0).center())
+    timer.stop()
+    assert win.tab_titles()[0] == "mine"
+    # drag the first tab past the second
+    start, end = bar.tabRect(0).center(), bar.tabRect(1).center() + QtCore.QPoint(
+        bar.tabRect(1).width() // 2 - 2, 0)
+    qtbot.mousePress(bar, QtCore.Qt.MouseButton.LeftButton, pos=start)
+    for i in range(1, 11):
+        p = start + (end - start) * (i / 10)
+        ev = QtGui.QMouseEvent(QtCore.QEvent.Type.MouseMove, QtCore.QPointF(p),
+                               QtCore.QPointF(bar.mapToGlobal(p)),
+                               QtCore.Qt.MouseButton.NoButton, QtCore.Qt.MouseButton.LeftButton,
+                               QtCore.Qt.KeyboardModifier.NoModifier)
+        QtWidgets.QApplication.sendEvent(bar, ev)
+        qtbot.wait(10)
+    qtbot.mouseRelease(bar, QtCore.Qt.MouseButton.LeftButton, pos=end)
+    qtbot.waitUntil(lambda: win.consoles() == [second, first], timeout=3000)
+    assert win.tab_titles()[1] == "mine"
+    run(qtbot, first, "from_mine = 1")
+    qtbot.waitUntil(lambda: "[tab mine] In [1]: from_mine = 1" in second.export_text(),
+                    timeout=10000)
+
+
 def test_kernel_that_lost_a_port_at_start_recovers_and_takes_a_second_tab(
         window, qtbot, monkeypatch):
     """The first kernel's shell port is taken before it binds it: the watchdog
@@ -185,6 +225,65 @@ def test_two_tabs_on_one_kernel_see_each_others_inputs(window, qtbot):
     assert b.input_buffer == "typed here"
     assert b.export_text().rstrip().endswith("In [4]: typed here")
     win.grab().save("/tmp/embedcon-app-shared.png")
+
+
+def test_tabs_on_one_kernel_keep_distinct_titles(window, qtbot):
+    """Another tab's inputs are labelled with its title, so no two tabs on one
+    kernel share a title, also after one of them was closed."""
+    win = window("--no-confirm-exit")
+    a = win.current_console
+    b = win.new_tab_same_kernel()
+    c = win.new_tab_same_kernel()
+    win.close_tab(win.tabs.indexOf(b))
+    d = win.new_tab_same_kernel()
+    titles = [win.tabs.tabText(win.tabs.indexOf(t)) for t in (a, c, d)]
+    assert len(set(titles)) == 3, titles
+    run(qtbot, d, "from_d = 1")
+    label = f"[tab {titles[2]}] In [1]: from_d = 1"
+    qtbot.waitUntil(lambda: label in c.export_text(), timeout=10000)
+
+
+def pick_local(qtbot, win, name="python3"):
+    """Answer the next kernel picker with this computer's kernelspec ``name``."""
+    timer = QtCore.QTimer()
+
+    def poll():
+        d = getattr(win, "_kernel_picker", None)
+        if d is None or not d.isVisible() or d.waiting:
+            return
+        timer.stop()
+        d.select(next(c for c in d.choices() if c.server is None and c.kernel_name == name))
+        d.findChild(QtWidgets.QDialogButtonBox).button(
+            QtWidgets.QDialogButtonBox.StandardButton.Ok).click()
+    timer.timeout.connect(poll)
+    timer.start(30)
+    return timer
+
+
+def test_picker_opens_a_tab_and_changes_the_kernel_of_a_tab(window, qtbot):
+    """File > New tab with kernel... and Kernel > Change kernel... with a local
+    kernelspec chosen in the picker."""
+    win = window("--no-confirm-exit")
+    first = win.current_console
+    run(qtbot, first, "old = 1")
+    old_km = win.handle_of(first).manager
+    timer = pick_local(qtbot, win)
+    press(qtbot, win, Key.Key_T, CTRL | Mod.AltModifier)  # New tab with kernel...
+    timer.stop()
+    assert win.tabs.count() == 2 and win.handle_of(win.current_console).manager is not old_km
+    win.tabs.setCurrentWidget(first)
+    timer = pick_local(qtbot, win)
+    win.actions["change_kernel"].trigger()
+    timer.stop()
+    assert win.handle_of(first).manager is not old_km
+    qtbot.waitUntil(lambda: not old_km.has_kernel, timeout=10000)  # its last tab left it
+    assert "Changed to a new Python 3 (ipykernel) kernel." in first.export_text()
+    run(qtbot, first, "print('old' in dir())")
+    assert "In [1]: old = 1" in first.export_text()  # the transcript stays
+    assert first.export_text().rstrip().endswith("False\nIn [2]:")
+    assert win.status.kernel_label.text() == "Python 3 (ipykernel)"
+    assert win.status.file_label.text().endswith(
+        f"{os.path.basename(win.handle_of(first).connection_file)}</a>")
 
 
 def test_attach_dialog_lists_kernels_and_whether_they_answer(window, qtbot, runtime_dir):
@@ -312,6 +411,29 @@ def test_menus_show_shortcuts_and_shortcuts_trigger_them(window, qtbot):
     assert c.input_buffer == "%timeit "  # put in the input, not run
 
 
+def test_magic_menu_is_absent_for_a_kernel_that_is_not_ipython(window, qtbot, tmp_path):
+    """The Magic menu follows the current tab: an IPython kernel's %lsmagic, and
+    no menu at all on a kernel that does not answer it."""
+    from fake_kernel import FakeKernel
+
+    win = window("--no-confirm-exit")
+    ipy = win.current_console
+    qtbot.waitUntil(lambda: win.menus["Magic"].menuAction().isVisible(), timeout=10000)
+    with FakeKernel(tmp_path) as fk:
+        other = win.attach(fk.connection_file)
+        wait_ready(qtbot, other)
+        run(qtbot, other, "anything")
+        qtbot.wait(300)  # its (empty) answer to the %lsmagic question is in
+        assert not win.menus["Magic"].menuAction().isVisible()
+        assert "Magic" not in [a.text().replace("&", "") for a in win.menuBar().actions()
+                               if a.isVisible()]
+        win.tabs.setCurrentWidget(ipy)
+        assert win.menus["Magic"].menuAction().isVisible()
+        win.tabs.setCurrentWidget(other)
+        assert not win.menus["Magic"].menuAction().isVisible()
+        win.close_tab(win.tabs.indexOf(other))
+
+
 def test_status_bar_shows_kernel_state_queue_and_copies_existing_line(window, qtbot):
     win = window("--no-confirm-exit")
     c = win.current_console
@@ -354,6 +476,110 @@ def test_restore_a_two_tab_session(window, qtbot, embedcon_app):
     c.focusProxy().setFocus()
     qtbot.keyClick(c.focusProxy(), Key.Key_Up)
     assert c.input_buffer == "beta = 2"
+
+
+def test_restore_keeps_tabs_that_shared_a_kernel_on_one_fresh_kernel(window, qtbot,
+                                                                     embedcon_app):
+    """Two tabs on one kernel come back as two tabs on one fresh kernel (their
+    titles say so), a tab on another kernel on its own; nothing runs."""
+    win = window("--no-confirm-exit")
+    a = win.current_console
+    b = win.new_tab_same_kernel()
+    c = win.new_tab()
+    run(qtbot, b, "in_b = 1")
+    run(qtbot, c, "in_c = 1")
+    titles = win.tab_titles()
+    win.close()
+    w2 = embedcon_app("--no-confirm-exit", "--restore").window
+    assert w2.tab_titles() == titles
+    a2, b2, c2 = w2.consoles()
+    assert w2.handle_of(a2) is w2.handle_of(b2) and w2.handle_of(c2) is not w2.handle_of(a2)
+    assert "in_b = 1" in b2.history.items and "in_c = 1" in c2.history.items
+    wait_ready(qtbot, b2)
+    run(qtbot, b2, "shared_again = 1")
+    run(qtbot, a2, "print(shared_again + 1)")
+    assert "2\n" in a2.export_text()
+
+
+def test_restore_of_a_kernelspec_that_is_gone_still_opens_a_tab(embedcon_app, qtbot,
+                                                                 tmp_path):
+    """A saved tab whose kernelspec was uninstalled since: a message names it,
+    and the window still has a working tab (on the default kernel), with the
+    saved input history."""
+    (tmp_path / "session.json").write_text(json.dumps({"tabs": [
+        {"title": "gone", "kernel_name": "no-such-kernelspec", "history": ["kept = 1"]}]}))
+    seen, timer = answer_dialog(qtbot, "ok")
+    win = embedcon_app("--no-confirm-exit", "--restore").window
+    timer.stop()
+    assert seen and "no-such-kernelspec" in seen[0]
+    assert win.tabs.count() == 1
+    c = win.current_console
+    assert "kept = 1" in c.history.items
+    run(qtbot, c, "print(6 * 7)")
+    assert "42" in c.export_text()
+
+
+def test_shut_down_says_dead_and_restart_brings_the_kernel_back(window, qtbot):
+    """Kernel > Shut down: the tab and the status bar say the kernel is shut
+    down (not that it hangs, nor that its connection file vanished); Kernel >
+    Restart starts it again."""
+    win = window("--no-confirm-exit")
+    c = win.current_console
+    run(qtbot, c, "x = 5")
+    win.actions["shutdown"].trigger()
+    assert "The kernel was shut down" in c.export_text()
+    qtbot.wait(2500)  # longer than a heartbeat failure and the file watcher take
+    text = c.export_text()
+    assert "not responding" not in text and "was removed" not in text, text[-400:]
+    assert win.status.state_label.text() == "dead" and c.kernel_state == "dead"
+    win.actions["restart"].trigger()
+    wait_ready(qtbot, c)
+    run(qtbot, c, "print('back', 'x' in dir())")
+    assert "back False" in c.export_text()
+    qtbot.wait(300)
+    assert (win.status.state_label.text(), c.kernel_state) == ("idle", "idle")
+
+
+def test_shutting_down_an_attached_kernel_asks_and_says_so(window, qtbot, runtime_dir):
+    """Kernel > Shut down on a kernel attached to asks first; then the kernel
+    ends and its tabs say it was shut down, not that it hangs or that its
+    connection file vanished."""
+    ext = KernelManager(kernel_name="python3",
+                        connection_file=str(runtime_dir / "kernel-ext.json"))
+    ext.start_kernel()
+    try:
+        win = window("--no-confirm-exit")
+        tab = win.attach(str(runtime_dir / "kernel-ext.json"))
+        run(qtbot, tab, "attached = 1")
+        seen, timer = answer_dialog(qtbot, "yes")
+        win.actions["shutdown"].trigger()
+        timer.stop()
+        assert seen and "not started here" in seen[0]
+        qtbot.waitUntil(lambda: not ext.is_alive(), timeout=10000)
+        qtbot.wait(2500)  # longer than a heartbeat failure and the file watcher take
+        text = tab.export_text()
+        assert "shut down" in text.lower()
+        assert "not responding" not in text and "was removed" not in text, text[-400:]
+        assert win.status.state_label.text() == "dead"
+    finally:
+        if ext.has_kernel:
+            ext.shutdown_kernel(now=True)
+
+
+def test_restart_shows_no_start_up_noise_of_the_kernel(window, qtbot, monkeypatch):
+    """A kernel launched the usual way (a restart without a spare) writes what
+    its imports print to its stderr, as the first one does, not into the tab:
+    debugpy's frozen-modules warning on Python 3.11+ appeared after every
+    restart and every restart after a crash."""
+    monkeypatch.delenv("PYDEVD_DISABLE_FILE_VALIDATION", raising=False)
+    win = window("--no-confirm-exit")
+    c = win.current_console
+    win.actions["restart"].trigger()
+    qtbot.waitUntil(lambda: "Kernel restarted" in c.export_text(), timeout=10000)
+    wait_ready(qtbot, c)
+    run(qtbot, c, "print('after restart')")
+    after = c.export_text().split("Kernel restarted", 1)[1]
+    assert "Debugger warning" not in after and "frozen" not in after, after
 
 
 @pytest.mark.slow

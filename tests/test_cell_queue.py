@@ -100,3 +100,28 @@ def test_input_request_while_typing_ahead_keeps_the_typed_text(console, qtbot):
     assert w.input_buffer == "print(name)"
     console.key(Key.Key_Return)
     console.wait_text("ann\n")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_queued_cells_are_greyed_in_the_consoles_theme(kernel, make_console, qtbot, theme):
+    """The queue panel's cells are drawn in a grey between the console's text and
+    background colours, not in the text colour (the console's palette has no
+    distinct disabled text colour), and follow a theme switch."""
+    console = make_console(*kernel, theme=theme)
+    w = console.w
+    console.start_cell("import time; time.sleep(2)")
+    _queue(console, "a = 1")
+    panel = w._queue_panel
+
+    def distances():
+        pal = panel.palette()
+        text = pal.color(pal.ColorGroup.Active, pal.ColorRole.Text)
+        base = pal.color(pal.ColorGroup.Active, pal.ColorRole.Base)
+        item = panel.item(0).foreground().color()
+        return abs(item.lightness() - text.lightness()), abs(item.lightness() - base.lightness())
+
+    to_text, to_base = distances()
+    assert to_text >= 40 and to_base >= 40, (to_text, to_base)
+    w.settings.theme = "dark" if theme == "light" else "light"
+    to_text, to_base = distances()
+    assert to_text >= 40 and to_base >= 40, (to_text, to_base)

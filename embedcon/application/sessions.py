@@ -18,13 +18,13 @@ class SessionTabs:
     def session_tabs(self):
         from ..models.session_store import SavedTab
 
-        out = []
+        out, kernels = [], {}  # id(handle) -> its number in the saved session
         for c in self.consoles():
             h = self._handle_of.get(id(c))
             if h is None or not h.kernel_name or h.server is not None:
                 continue  # a server's kernel is not restored as a local one
             out.append(SavedTab(self.tabs.tabText(self.tabs.indexOf(c)), h.kernel_name,
-                                list(c.history.items)))
+                                list(c.history.items), kernels.setdefault(id(h), len(kernels))))
         return out
 
     def _save_state(self) -> None:
@@ -40,17 +40,25 @@ class SessionTabs:
         if self.state is not None and self.state.geometry:
             self.restoreGeometry(QtCore.QByteArray.fromBase64(self.state.geometry.encode()))
 
-    def restore_tabs(self, saved=None):
+    def restore_tabs(self, saved=None, opened=None):
         """Reopen saved tabs (default: the last session's) on fresh kernels of the
-        same kernelspecs, with their input history; nothing runs.  Returns the
-        first console opened (None when none could be)."""
+        same kernelspecs, with their input history; tabs that shared a kernel
+        share a fresh one; nothing runs.  Returns the first console opened
+        (None when none could be).  ``opened``: saved kernel number -> a console
+        already open on a fresh kernel for it (the application's first tab)."""
         if saved is None:
             saved = self.state.tabs if self.state is not None else []
         first = None
+        opened = dict(opened or {})  # saved kernel number -> a console on its fresh kernel
         for tab in saved:
-            console = self.new_tab(tab.kernel_name)
+            on = opened.get(tab.kernel) if tab.kernel >= 0 else None
+            handle = self._handle_of.get(id(on)) if on is not None else None
+            console = self.add_tab(handle) if handle is not None else \
+                self.new_tab(tab.kernel_name)
             if console is None:
                 continue
+            if tab.kernel >= 0:
+                opened.setdefault(tab.kernel, console)
             console.history.load(tab.history)
             self.rename_tab(self.tabs.indexOf(console), tab.title)
             first = first or console

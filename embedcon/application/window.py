@@ -229,7 +229,7 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
             kc = handle.new_client()
         console.kernel_client = kc
         if title is None:
-            title = handle.label + (f" \u21c4{len(handle.widgets)}" if shared else "")
+            title = self._free_title(handle) if shared else handle.label
         index = self.tabs.addTab(console, title)
         self.tabs.setTabToolTip(index, handle.connection_file)
         if select:
@@ -238,6 +238,15 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
         self._follow_theme()
         self.tab_added.emit(console)
         return console
+
+    def _free_title(self, handle: KernelHandle) -> str:
+        """``label \u21c4n``, n the smallest from 2 that no other tab on the kernel
+        has (other tabs' inputs are labelled with their titles)."""
+        used = {self.tabs.tabText(self.tabs.indexOf(w)) for w in handle.widgets}
+        n = 2
+        while f"{handle.label} \u21c4{n}" in used:
+            n += 1
+        return f"{handle.label} \u21c4{n}"
 
     def start_kernel(self, kernel_name: str) -> tuple:
         """A kernel of ``kernel_name`` (a warm spare when there is one): (handle, client)."""
@@ -492,6 +501,7 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
                 return False
             for w in list(handle.widgets):
                 w.adopt_kernel(old, w.kernel_client)
+            self._watch(handle)  # again, after a shut down
         self.status.refresh()
         return True
 
@@ -517,13 +527,16 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
                 "may use it. Shut it down?")
             if answer != QtWidgets.QMessageBox.StandardButton.Yes:
                 return
+            self._unwatch_file(handle.connection_file)  # the kernel removes it
             self.current_console.kernel_client.shutdown()
+            handle.dead = True
             for w in handle.widgets:
-                w.write_notice("Shutdown request sent to the kernel.")
+                w.kernel_shut_down("The kernel was asked to shut down.")
             return
+        self._unwatch_file(handle.connection_file)  # its removal is no news
         handle.shutdown()
         for w in handle.widgets:
-            w.write_notice("The kernel was shut down. Restart it from the Kernel menu.")
+            w.kernel_shut_down("The kernel was shut down. Restart it from the Kernel menu.")
 
     def change_kernel(self) -> None:
         """Move the current tab to a new kernel of a chosen kernelspec (here
@@ -632,7 +645,8 @@ class MainWindow(MagicMenu, SessionTabs, ServerTabs, ViewHelp, QtWidgets.QMainWi
         self.setWindowTitle(title)
 
     def _watch(self, handle) -> None:
-        if handle.connection_file and os.path.exists(handle.connection_file):
+        if handle.connection_file and os.path.exists(handle.connection_file) and \
+                handle.connection_file not in self._watcher.files():
             self._watcher.addPath(handle.connection_file)
 
     def _unwatch(self, handle) -> None:

@@ -23,11 +23,14 @@ HISTORY_KEPT = 1000  # input history entries saved per tab
 
 @dataclass
 class SavedTab:
-    """One tab: its title, the kernelspec it ran and its input history."""
+    """One tab: its title, the kernelspec it ran, its input history, and which
+    kernel it was on (tabs with the same ``kernel`` number shared one kernel;
+    -1: not known, a kernel of its own)."""
 
     title: str
     kernel_name: str
     history: list[str] = field(default_factory=list)
+    kernel: int = -1
 
 
 @dataclass
@@ -60,8 +63,10 @@ class SessionStore:
             if not isinstance(t, dict) or not isinstance(t.get("kernel_name"), str):
                 continue
             hist = [h for h in t.get("history") or [] if isinstance(h, str)]
+            kernel = t.get("kernel")
             tabs.append(SavedTab(str(t.get("title") or t["kernel_name"]), t["kernel_name"],
-                                 hist[-HISTORY_KEPT:]))
+                                 hist[-HISTORY_KEPT:],
+                                 kernel if type(kernel) is int and kernel >= 0 else -1))
         current = raw.get("current")
         answer = raw.get("close_answer")
         geometry = raw.get("geometry")

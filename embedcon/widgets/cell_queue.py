@@ -43,10 +43,25 @@ class QueuePanel(QtWidgets.QListWidget):
                         "Esc (on an empty input) or Ctrl+Z takes back the last one.")
         self.hide()
 
+    def grey(self) -> QtGui.QColor:
+        """Half-way between the text and the background: the console's palette
+        (its theme) gives disabled text the text colour, so that role is no grey."""
+        pal = self.palette()
+        text = pal.color(pal.ColorGroup.Active, pal.ColorRole.Text)
+        base = pal.color(pal.ColorGroup.Active, pal.ColorRole.Base)
+        return QtGui.QColor((text.red() + base.red()) // 2, (text.green() + base.green()) // 2,
+                            (text.blue() + base.blue()) // 2)
+
+    def changeEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(ev)
+        if ev.type() == QtCore.QEvent.Type.PaletteChange:  # a theme switch
+            grey = self.grey()
+            for i in range(self.count()):
+                self.item(i).setForeground(grey)
+
     def show_cells(self, cells) -> None:
         self.clear()
-        grey = self.palette().color(QtGui.QPalette.ColorGroup.Disabled,
-                                    QtGui.QPalette.ColorRole.Text)
+        grey = self.grey()
         for source in cells:
             lines = source.rstrip("\n").split("\n")
             text = "queued \u2502 " + lines[0] + (f"  \u2026 (+{len(lines) - 1} lines)"

@@ -264,6 +264,15 @@ class KernelSession:
             self._kernel_manager, "autorestart", False) else f"{reason}.")
         self._abort_execution("died")
 
+    def kernel_shut_down(self, message: str = "The kernel was shut down.") -> None:
+        """The kernel was stopped on purpose (the application's Kernel \u25b8 Shut
+        down): the state is ``dead``, the running cell and the queue end, and the
+        heartbeat that stops answering is not reported as a hang."""
+        self._hb_timer.stop()
+        self._set_state("dead")
+        self.write_notice(message)
+        self._abort_execution("was shut down")
+
     @guarded
     def _on_kernel_restarted(self) -> None:
         if self._follow_new_ports():

@@ -332,6 +332,10 @@ def _wait_for_arguments():
 
 # What ipykernel imports while it initialises (measured with ipykernel 7.4:
 # 0.06 s of its 0.09 s initialisation), imported before the arguments come.
+# Every launch imports them before ipykernel sends sys.stdout/stderr to the
+# frontends, so what an import prints (debugpy's frozen-modules warning on
+# Python 3.11+) goes to the kernel's stderr, not into the console, whether
+# the kernel had a head start or not.
 _AHEAD = ("ipykernel.ipkernel", "ipykernel.debugger", "IPython.core.completerlib",
           "tornado.platform.asyncio", "tornado.queues", "tornado.locks", "tornado.gen")
 
@@ -359,8 +363,8 @@ def main():
         sys.stderr.write("embedcon: %%matplotlib qt mapping not installed: %r\n" % (exc,))
     from ipykernel import kernelapp
 
+    _import_ahead()
     if head_start:
-        _import_ahead()
         args = _wait_for_arguments()
         if args is None:
             return

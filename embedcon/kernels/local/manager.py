@@ -382,6 +382,15 @@ class QtKernelManager(ManagerSignals, KernelManager):
         (not the watchdog's) starts a new run of failed starts: after giving
         up, the user's restart gets ``restart_limit`` retries again."""
         self.stop_restarter()
+        args = getattr(self, "_launch_args", None)
+        if args and getattr(args.get("stderr"), "closed", False):
+            # shut down before: its stderr file went with it; a new one
+            self._stderr_file = tempfile.TemporaryFile(prefix="embedcon-kernel-stderr-")
+            args["stderr"] = self._stderr_file
+        if self.context.closed:  # jupyter_client ended the context it made at shutdown
+            import zmq
+
+            self.context = zmq.Context()
         self._note_start()
         self._failed_starts = []  # the watchdog puts its own run back (_poll)
         super().restart_kernel(now=now, newports=newports, **kw)
