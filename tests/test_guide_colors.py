@@ -410,3 +410,20 @@ def test_text_on_an_ansi_background_reads_on_it(kernel, make_console, theme):
         assert contrast_ratio(fg.group(1) if fg else page_text, bg) >= 4.5, (theme, css)
     c.w.theme = "dark" if theme == "light" else "light"  # restyled: still readable
     check("switched")
+
+
+def test_font_family_and_mime_preference_traits(qtbot):
+    """font_family and font_size set the transcript's font, also at run time;
+    mime_preference decides which form is drawn (text/plain only: no rich block)."""
+    from embedcon.widgets import RichJupyterWidget
+
+    w = RichJupyterWidget(font_family="DejaVu Serif", font_size=15, mime_preference=["text/plain"])
+    qtbot.addWidget(w)
+    assert (w.control.font().family(), w.control.font().pointSize()) == ("DejaVu Serif", 15)
+    w._iopub_display_data({"data": {"text/html": "<b>H</b>", "text/plain": "PLAINFORM"}}, True)
+    assert not w.rich_blocks() and "PLAINFORM" in w.export_text()
+    w.font_family = "DejaVu Sans Mono"
+    assert w.control.font().family() == "DejaVu Sans Mono"
+    w.mime_preference = ["text/html", "text/plain"]
+    w._iopub_display_data({"data": {"text/html": "<b>H</b>", "text/plain": "PLAIN2"}}, True)
+    assert [b.mime for b in w.rich_blocks()] == ["text/html"]
