@@ -358,3 +358,72 @@ def test_zoom_keeps_pictures_in_proportion(console, qtbot):
     console.key(Key.Key_0, Mod.ControlModifier)
     assert editor.font().pointSizeF() == pytest.approx(pt0)
     assert block.size(*w._rich_metrics()).width() == pytest.approx(size0.width())
+
+
+def _with_background(doc):
+    """(text, foreground, background) of every fragment drawn on a background of its own."""
+    out = []
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            fmt = frag.charFormat()
+            if fmt.hasProperty(QtGui.QTextFormat.Property.BackgroundBrush) and frag.text().strip():
+                fg = fmt.foreground().color().name() if fmt.hasProperty(
+                    QtGui.QTextFormat.Property.ForegroundBrush) else None
+                out.append((frag.text(), fg, fmt.background().color().name()))
+            it += 1
+        block = block.next()
+    return out
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_text_on_an_ansi_background_reads_on_it(kernel, make_console, theme):
+    """Text on an ANSI background reads at 4.5:1 against that background, not only
+    against the console's: IPython 8 marks the failing expression of a traceback
+    with a 256-colour grey on ANSI yellow (38;5;241;43), which on the light theme's
+    yellow (#8c7200) was 1.3:1; a bare 43 on the dark theme put the light text
+    colour on a light yellow. The screen, the HTML export and a switch of theme."""
+    from embedcon.models.contrast import contrast_ratio
+
+    km, kc = kernel
+    c = make_console(km, kc, theme=theme)
+    c.run(r"print('\x1b[38;5;241;43mTBMARK\x1b[39;49m \x1b[43mONYELLOW\x1b[0m "
+          r"\x1b[30;40mSAME\x1b[0m \x1b[37;47mWHITE\x1b[0m \x1b[7mINVERSE\x1b[0m "
+          r"\x1b[97;103mBRIGHT\x1b[0m')")
+
+    def check(where):
+        text_colour = c.w.control.palette().color(QtGui.QPalette.ColorRole.Text).name()
+        spans = [s for s in _with_background(c.w.control.document())
+                 if s[0] in ("TBMARK", "ONYELLOW", "SAME", "WHITE", "INVERSE", "BRIGHT")]
+        assert len(spans) >= 6, spans
+        for text, fg, bg in spans:
+            assert contrast_ratio(fg or text_colour, bg) >= 4.5, (where, text, fg, bg)
+
+    check(theme)
+    body = c.w.export_html().split("<body", 1)[1]
+    page_text = re.search(r"color:\s*(#[0-9a-f]{6})", body).group(1)
+    for css in re.findall(r'<span style="([^"]*background-color[^"]*)"', body):
+        bg = re.search(r"background-color:(#[0-9a-f]{6})", css).group(1)
+        fg = re.search(r"(?:^|;)color:(#[0-9a-f]{6})", css)
+        assert contrast_ratio(fg.group(1) if fg else page_text, bg) >= 4.5, (theme, css)
+    c.w.theme = "dark" if theme == "light" else "light"  # restyled: still readable
+    check("switched")
+
+
+def test_font_family_and_mime_preference_traits(qtbot):
+    """font_family and font_size set the transcript's font, also at run time;
+    mime_preference decides which form is drawn (text/plain only: no rich block)."""
+    from embedcon.widgets import RichJupyterWidget
+
+    w = RichJupyterWidget(font_family="DejaVu Serif", font_size=15, mime_preference=["text/plain"])
+    qtbot.addWidget(w)
+    assert (w.control.font().family(), w.control.font().pointSize()) == ("DejaVu Serif", 15)
+    w._iopub_display_data({"data": {"text/html": "<b>H</b>", "text/plain": "PLAINFORM"}}, True)
+    assert not w.rich_blocks() and "PLAINFORM" in w.export_text()
+    w.font_family = "DejaVu Sans Mono"
+    assert w.control.font().family() == "DejaVu Sans Mono"
+    w.mime_preference = ["text/html", "text/plain"]
+    w._iopub_display_data({"data": {"text/html": "<b>H</b>", "text/plain": "PLAIN2"}}, True)
+    assert [b.mime for b in w.rich_blocks()] == ["text/html"]

@@ -484,3 +484,24 @@ def test_a_4000_pixel_picture_is_decoded_off_the_gui_thread(rich):
     assert meter.stop() < 1.0  # measured 25 ms alone on the machine; generous here
     assert block.image.width() <= 800 * 2  # decoded at the size shown, not 4000 wide
     assert rich.w.image(f"embedcon-image-{block.id}").width() == 4000  # copy/save: full size
+
+
+def test_text_form_of_a_table_without_one_keeps_rows_and_cells(rich):
+    """An HTML or Markdown output whose text/plain is only a default repr
+    (IPython's HTML and Markdown objects) is written by export_text() and copy
+    as the document shows it: a table as rows of tab-separated cells, not one
+    cell per line."""
+    rich.run_source(
+        "from IPython.display import HTML, Markdown, display\n"
+        "display(HTML('<table><thead><tr><th></th><th>planet</th><th>moons</th></tr></thead>'\n"
+        "             '<tbody><tr><th>0</th><td>Mercury</td><td>0</td></tr>'\n"
+        "             '<tr><th>2</th><td>Earth</td><td>1</td></tr></tbody></table>'))\n"
+        "display(Markdown('Intro\\n\\n| k | v |\\n|---|---|\\n| one | 1 |\\n'))\n")
+    wait_built(rich)
+    text = rich.text()
+    assert "\tplanet\tmoons\n0\tMercury\t0\n2\tEarth\t1" in text, text
+    assert "Intro\nk\tv\none\t1" in text, text
+    edit = rich.editor
+    edit.selectAll()
+    rich.w.cmd_copy_raw()
+    assert "0\tMercury\t0" in QtWidgets.QApplication.clipboard().text()

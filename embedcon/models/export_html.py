@@ -174,14 +174,13 @@ def _css(style: Style, palette, page: tuple[str, str] = ("#ffffff", "#202020")) 
         fg = bg = None
     elif style.inverse:  # the page's background and text colours where none is set
         fg, bg = (bg if bg is not None else page[0]), (fg if fg is not None else page[1])
-    out = []
-    for prop, c in (("color", fg), ("background-color", bg)):
-        if isinstance(c, int):
-            out.append(f"{prop}:{palette(c)}")
-        elif isinstance(c, tuple) and len(c) == 3:
-            out.append(f"{prop}:#%02x%02x%02x" % c)
-        elif isinstance(c, str):
-            out.append(f"{prop}:{c}")
+    fg, bg = _css_colour(fg, palette), _css_colour(bg, palette)
+    if bg is not None:  # text on a background of its own reads on it, as on screen
+        shown = fg or ("#808080" if style.faint else page[1])
+        if shown.startswith("#") and bg.startswith("#"):
+            fixed = readable(shown, bg)
+            fg = fixed if fixed != shown else fg
+    out = [f"{prop}:{c}" for prop, c in (("color", fg), ("background-color", bg)) if c]
     if style.bold:
         out.append("font-weight:bold")
     if style.italic:
@@ -191,6 +190,14 @@ def _css(style: Style, palette, page: tuple[str, str] = ("#ffffff", "#202020")) 
     if style.faint and fg is None and palette is not None:
         out.append("color:#808080")
     return ";".join(out)
+
+
+def _css_colour(c, palette) -> str | None:
+    if isinstance(c, int):
+        return palette(c)
+    if isinstance(c, tuple) and len(c) == 3:
+        return "#%02x%02x%02x" % c
+    return c if isinstance(c, str) else None
 
 
 def _take(spans: list, start: int, end: int | None) -> list:

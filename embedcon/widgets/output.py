@@ -25,6 +25,7 @@ from qtpy import QtCore, QtGui
 from ..models.ansi import (ANSI_COLOURS, AnsiParser, Backspace, CarriageReturn, CursorUp, EraseDisplay,
                            EraseLine, xterm_colour,
                            Style, Text)
+from ..models.contrast import readable
 
 __all__ = ["OutputWriter", "FOLDED", "ANSI_COLOURS"]
 
@@ -66,7 +67,9 @@ class OutputWriter:
         self.buffer_size = buffer_size
         self.stderr_colour = stderr_colour
         self.max_elided = max_elided
-        self.default_fg = None
+        # the text colour of the theme in use: what text without a colour of its
+        # own is drawn in (None: unknown), for text on an ANSI background
+        self.text_colour: str | None = None
         self.ansi_colours = list(ANSI_COLOURS)  # the theme sets colours readable on it
         self.no_color = False  # colors = NoColor: escapes keep weight/underline, lose colour
         self.elided: list[str] = []
@@ -109,19 +112,26 @@ class OutputWriter:
             colour = QtGui.QColor(self.stderr_colour)
         if fg == "bg":
             colour = QtGui.QColor("#ffffff")
-        if colour is not None:
-            fmt.setForeground(colour)
+        if style.faint and colour is None and not self.no_color:
+            colour = QtGui.QColor("#808080")
         bcolour = QtGui.QColor("#202020") if bg == "fg" else self._colour(bg)
         if bcolour is not None:
             fmt.setBackground(bcolour)
+            # text on a background of its own reads on that background (IPython's
+            # traceback marks grey on yellow; 30;40 would hide the text)
+            shown = colour.name() if colour is not None else self.text_colour
+            if shown is not None:
+                fixed = readable(shown, bcolour.name())
+                if fixed != shown:
+                    colour = QtGui.QColor(fixed)
+        if colour is not None:
+            fmt.setForeground(colour)
         if style.bold:
             fmt.setFontWeight(QtGui.QFont.Weight.Bold)
         if style.italic:
             fmt.setFontItalic(True)
         if style.underline:
             fmt.setFontUnderline(True)
-        if style.faint and colour is None and not self.no_color:
-            fmt.setForeground(QtGui.QColor("#808080"))
         self._formats[key] = fmt
         return fmt
 

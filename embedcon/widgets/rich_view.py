@@ -24,6 +24,7 @@ from qtpy import QtCore, QtGui, QtWidgets
 from . import rich_build as rb
 from .clipboard import new_mime, set_mime
 from .rich_blocks import PROP_ID, PROP_SLICE, RICH_OBJECT, painter_dpr
+from .rich_select_text import selection_text
 
 __all__ = ["RichView"]
 
@@ -44,6 +45,13 @@ def _draw_svg(renderer, whole: QtCore.QSizeF, dpr: float) -> QtGui.QImage:
 
 
 _DEFAULT_REPR = re.compile(r"<[\w.]+ object( at 0x[0-9a-fA-F]+)?>\Z")
+
+
+def _document_text(doc: QtGui.QTextDocument) -> str:
+    """A document's text as it shows it (see :mod:`.rich_select_text`)."""
+    cursor = QtGui.QTextCursor(doc)
+    cursor.movePosition(QtGui.QTextCursor.MoveOperation.End, QtGui.QTextCursor.MoveMode.KeepAnchor)
+    return selection_text(cursor).strip("\n")
 
 
 class RichView:
@@ -286,8 +294,8 @@ class RichView:
         text = block.plain.rstrip("\n")
         if text and not _DEFAULT_REPR.match(text):
             return text
-        if block.kind == "doc" and block.all_docs():
-            return "\n".join(d.toPlainText() for d in block.all_docs())
+        if block.kind == "doc" and block.all_docs():  # as shown: tables as rows of cells
+            return "\n".join(_document_text(d) for d in block.all_docs())
         size = block.pixel_size if not block.pixel_size.isEmpty() else block.logical.toSize()
         return f"[{block.mime} {size.width()}\u00d7{size.height()}]"
 
