@@ -358,3 +358,56 @@ def test_zoom_keeps_pictures_in_proportion(console, qtbot):
     console.key(Key.Key_0, Mod.ControlModifier)
     assert editor.font().pointSizeF() == pytest.approx(pt0)
     assert block.size(*w._rich_metrics()).width() == pytest.approx(size0.width())
+
+
+def _on_backgrounds(console):
+    """(text, foreground, background) of every fragment drawn on an ANSI
+    background; the foreground is the text colour when the fragment sets none."""
+    doc = console.w.control.document()
+    text = console.w.control.palette().color(QtGui.QPalette.ColorRole.Text).name()
+    out = []
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            fmt = frag.charFormat()
+            if fmt.hasProperty(QtGui.QTextFormat.Property.BackgroundBrush) and frag.text().strip():
+                fg = fmt.foreground().color().name() if fmt.hasProperty(
+                    QtGui.QTextFormat.Property.ForegroundBrush) else text
+                out.append((frag.text(), fg, fmt.background().color().name()))
+            it += 1
+        block = block.next()
+    return out
+
+
+def test_text_on_an_ansi_background_stays_readable(kernel, make_console, qtbot):
+    """Found in the guide's picture (session-light.png): IPython marks the failing
+    expression of a traceback in grey on yellow (``38;5;241;43``); the light
+    theme's yellow, made dark enough to read as *text* on white, drew it grey on
+    dark olive (contrast 1.3:1), and default-coloured text on a yellow background
+    was light on yellow on the dark theme.  Text on an ANSI background reads at
+    4.5:1 in both themes, also after a run-time switch."""
+    from embedcon.models.contrast import contrast_ratio
+
+    km, kc = kernel
+    c = make_console(km, kc, colors="LightBG")
+    qtbot.waitUntil(lambda: _kernel_colors(c) == "LightBG", timeout=10000)
+    c.run("1 / 0")
+    c.run("print('\\x1b[43m default on yellow \\x1b[0m \\x1b[30;47m black on white \\x1b[0m "
+          "\\x1b[37;40m white on black \\x1b[0m \\x1b[97;44m bright on blue \\x1b[0m')")
+    for scheme in ("LightBG", "Linux", "LightBG"):
+        c.w.colors = scheme
+        qtbot.wait(50)
+        frags = _on_backgrounds(c)
+        assert any(t.strip() == "0" for t, _, _ in frags), frags  # the traceback's mark
+        assert any("default on yellow" in t for t, _, _ in frags), frags
+        poor = [(t, fg, bg, round(contrast_ratio(fg, bg), 2)) for t, fg, bg in frags
+                if contrast_ratio(fg, bg) < 4.5]
+        assert not poor, (scheme, poor)
+        for theme in ("screen", "light", "dark"):  # the HTML export too
+            pairs = re.findall(r'style="[^"]*?color:(#[0-9a-f]{6});background-color:'
+                               r'(#[0-9a-f]{6})', c.w.export_html(theme=theme))
+            assert len(pairs) >= 4, (theme, pairs)
+            poor = [(fg, bg) for fg, bg in pairs if contrast_ratio(fg, bg) < 4.5]
+            assert not poor, (scheme, theme, poor)

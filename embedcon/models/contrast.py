@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import colorsys
 
-__all__ = ["contrast_ratio", "readable", "ansi_palette", "BASE_ANSI", "THEMES", "MIN_CONTRAST"]
+__all__ = ["contrast_ratio", "readable", "ansi_palette", "ink_on", "BASE_ANSI", "THEMES",
+           "MIN_CONTRAST"]
 
 MIN_CONTRAST = 4.5
 
@@ -87,3 +88,16 @@ def readable(colour: str, background: str, ratio: float = MIN_CONTRAST + 0.1) ->
 def ansi_palette(background: str) -> list[str]:
     """The 16 ANSI colours made readable on ``background``."""
     return [readable(c, background) for c in BASE_ANSI]
+
+
+def ink_on(colour: str, background: str) -> str:
+    """The colour of text drawn on an ANSI *background* (SGR 40-47, 100-107,
+    48;5;n, 48;2;r;g;b): ``colour`` (the span's own, or the text colour when it
+    sets none) made readable on that background.
+
+    The backgrounds themselves are the base colours (:data:`BASE_ANSI`, not a
+    theme's palette: that one is made for text on the console's background, and
+    its yellow is a dark olive on the light theme), so text on them has to be
+    checked against them, not against the console's background: IPython marks
+    the failing expression of a traceback grey on yellow (``38;5;241;43``)."""
+    return readable(colour, background, MIN_CONTRAST)

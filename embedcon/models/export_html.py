@@ -41,7 +41,7 @@ from typing import Callable, Iterable
 
 from .ansi import (AnsiParser, Backspace, CarriageReturn, CursorUp, EraseDisplay, EraseLine,
                    Style, Text, xterm_colour)
-from .contrast import THEMES, ansi_palette, is_dark, readable
+from .contrast import THEMES, ansi_palette, ink_on, is_dark, readable
 from .sanitize import sanitize_html
 from .sanitize_svg import sanitize_svg
 from .transcript import Cell, ErrorOutput, NoticeOutput, RichOutput, StreamOutput, Transcript
@@ -175,22 +175,40 @@ def _css(style: Style, palette, page: tuple[str, str] = ("#ffffff", "#202020")) 
     elif style.inverse:  # the page's background and text colours where none is set
         fg, bg = (bg if bg is not None else page[0]), (fg if fg is not None else page[1])
     out = []
+    if bg is not None:  # text on a background of its own is read against it (ink_on)
+        back, ink = _hex_of(bg, xterm_colour), _hex_of(fg, xterm_colour) or page[1]
+        if back:
+            ink_here = ink_on(ink, back)
+            colour = [f"color:{ink_here}"] if fg is not None or ink_here != ink else []
+            return ";".join(colour + [f"background-color:{back}"] + _css_font(style))
     for prop, c in (("color", fg), ("background-color", bg)):
-        if isinstance(c, int):
-            out.append(f"{prop}:{palette(c)}")
-        elif isinstance(c, tuple) and len(c) == 3:
-            out.append(f"{prop}:#%02x%02x%02x" % c)
-        elif isinstance(c, str):
+        c = _hex_of(c, palette)
+        if c:
             out.append(f"{prop}:{c}")
+    out += _css_font(style)
+    if style.faint and fg is None and palette is not None:
+        out.append("color:#808080")
+    return ";".join(out)
+
+
+def _hex_of(c, palette) -> str | None:
+    """An ANSI colour (index, (r, g, b) or a colour name) as CSS; None for none."""
+    if isinstance(c, int):
+        return palette(c)
+    if isinstance(c, tuple) and len(c) == 3:
+        return "#%02x%02x%02x" % c
+    return c if isinstance(c, str) else None
+
+
+def _css_font(style: Style) -> list:
+    out = []
     if style.bold:
         out.append("font-weight:bold")
     if style.italic:
         out.append("font-style:italic")
     if style.underline:
         out.append("text-decoration:underline")
-    if style.faint and fg is None and palette is not None:
-        out.append("color:#808080")
-    return ";".join(out)
+    return out
 
 
 def _take(spans: list, start: int, end: int | None) -> list:

@@ -25,6 +25,7 @@ from qtpy import QtCore, QtGui
 from ..models.ansi import (ANSI_COLOURS, AnsiParser, Backspace, CarriageReturn, CursorUp, EraseDisplay,
                            EraseLine, xterm_colour,
                            Style, Text)
+from ..models.contrast import ink_on
 
 __all__ = ["OutputWriter", "FOLDED", "ANSI_COLOURS"]
 
@@ -67,6 +68,7 @@ class OutputWriter:
         self.stderr_colour = stderr_colour
         self.max_elided = max_elided
         self.default_fg = None
+        self.text_colour = None  # the theme's text colour, for text on ANSI backgrounds
         self.ansi_colours = list(ANSI_COLOURS)  # the theme sets colours readable on it
         self.no_color = False  # colors = NoColor: escapes keep weight/underline, lose colour
         self.elided: list[str] = []
@@ -111,7 +113,7 @@ class OutputWriter:
             colour = QtGui.QColor("#ffffff")
         if colour is not None:
             fmt.setForeground(colour)
-        bcolour = QtGui.QColor("#202020") if bg == "fg" else self._colour(bg)
+        bcolour = QtGui.QColor("#202020") if bg == "fg" else self._colour(bg, base=True)
         if bcolour is not None:
             fmt.setBackground(bcolour)
         if style.bold:
@@ -122,16 +124,24 @@ class OutputWriter:
             fmt.setFontUnderline(True)
         if style.faint and colour is None and not self.no_color:
             fmt.setForeground(QtGui.QColor("#808080"))
+        if bcolour is not None:  # text on a background of its own is read against it
+            if isinstance(fg, int) and fg < 16:
+                fmt.setForeground(QtGui.QColor(ANSI_COLOURS[fg]))
+            ink = fmt.foreground().color().name() if fmt.hasProperty(
+                QtGui.QTextFormat.Property.ForegroundBrush) else self.text_colour
+            if ink:
+                fmt.setForeground(QtGui.QColor(ink_on(ink, bcolour.name())))
         self._formats[key] = fmt
         return fmt
 
-    def _colour(self, c):
+    def _colour(self, c, base: bool = False):
         if c is None or isinstance(c, str):
             return None
         if isinstance(c, tuple):
             return QtGui.QColor(*c)
-        if c < 16:  # the 16 standard colours follow the theme
-            return QtGui.QColor(self.ansi_colours[c])
+        if c < 16:  # the 16 standard colours of text follow the theme; backgrounds
+            # (``base``) keep the base colours (models/contrast.py: ink_on)
+            return QtGui.QColor(ANSI_COLOURS[c] if base else self.ansi_colours[c])
         return QtGui.QColor(_xterm_colour(c))
 
     @property

@@ -176,6 +176,7 @@ class ThemeMixin:
         w = self.writer
         w.ansi_colours = new[:16]
         w.stderr_colour = new[18]
+        w.text_colour = edit.palette().color(QtGui.QPalette.ColorRole.Text).name()
         w.no_color = no_color
         w._formats.clear()
         self._prompt_format.setForeground(QtGui.QColor(new[16]))
