@@ -95,6 +95,7 @@ def test_ten_tunnels_in_a_row_all_reach_the_kernel_and_end_when_closed(qapp, ssh
             finally:
                 tunnel.close()
             assert not tunnel.alive()
+            assert not os.path.exists(path)  # the file of a tunnel goes with it
         assert _ssh_processes(sshd.port) == []
     finally:
         stop_kernel(km, kc)
