@@ -326,3 +326,26 @@ def test_embedcon_existing_ssh_to_a_wrong_host_is_one_line_within_10_s(qapp, tmp
     assert out.returncode == 1
     errors = [ln for ln in out.stderr.splitlines() if ln.startswith("embedcon: error:")]
     assert errors and "unknown host" in errors[0], out.stderr[-1500:]
+
+
+@pytest.mark.slow
+def test_the_app_says_in_its_tab_when_its_tunnel_drops(embedcon_app, qtbot, sshd):
+    """``embedcon --existing FILE --ssh HOST``: the tunnel dies (ssh killed) and the
+    tab says so in one line within 10 s."""
+    km, kc = start_kernel()
+    try:
+        argv = ["--existing", km.connection_file, "--ssh", sshd.server,
+                "--sshkey", str(sshd.user_key)]
+        argv += [f"--EmbedconApp.ssh_options={opt}" for opt in sshd.options]
+        app = embedcon_app(*argv)
+        w = app.widget
+        qtbot.waitUntil(lambda: w._handshake_done, timeout=20000)
+        assert app.tunnel.alive()
+        t0 = time.monotonic()
+        os.kill(app.tunnel.process.pid, 9)
+        qtbot.waitUntil(lambda: "SSH tunnel" in w.export_text(), timeout=10000)
+        assert time.monotonic() - t0 < 10
+        lines = [ln for ln in w.export_text().splitlines() if "SSH tunnel" in ln]
+        assert len(lines) == 1 and f"the SSH tunnel to {sshd.server} closed" in lines[0], lines
+    finally:
+        stop_kernel(km, kc)
