@@ -158,3 +158,41 @@ def test_exit_in_an_existing_console_closes_it_and_leaves_the_kernel(embedcon_ap
         assert "42" in "".join(got)
     finally:
         kc.stop_channels()
+
+
+def test_the_copied_existing_line_attaches_from_any_directory(embedcon_app, qtbot, tmp_path,
+                                                               monkeypatch):
+    """Kernel ▸ Copy connection info and the status bar copy ``embedcon --existing
+    …``: for a file outside the runtime directory (a copied remote file, its
+    ``-ssh.json``) the bare file name found nothing when pasted elsewhere."""
+    import shlex
+
+    from qtpy import QtWidgets
+
+    from embedcon.connect import find_connection_file
+
+    runtime, elsewhere, other_cwd = tmp_path / "rt", tmp_path / "downloads", tmp_path / "cwd"
+    for d in (runtime, elsewhere, other_cwd):
+        d.mkdir()
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    km = KernelManager(kernel_name="python3", connection_file=str(elsewhere / "kernel-1.json"))
+    km.start_kernel()
+    try:
+        app = embedcon_app("--existing", km.connection_file)
+        app.window.status.file_label.linkActivated.emit("copy")
+        line = QtWidgets.QApplication.clipboard().text().strip()
+        argv = shlex.split(line)
+        assert argv[:2] == ["embedcon", "--existing"], line
+        monkeypatch.chdir(other_cwd)
+        found = find_connection_file(argv[2], [".", str(runtime)])
+        assert os.path.samefile(found, km.connection_file)
+    finally:
+        km.shutdown_kernel(now=True)
+    # a file in the runtime directory keeps its short form
+    km = KernelManager(kernel_name="python3", connection_file=str(runtime / "kernel-2.json"))
+    km.write_connection_file()
+    from embedcon.application.kernels import KernelHandle
+
+    handle = KernelHandle(connection_info={}, connection_file=km.connection_file,
+                          kernel_name="python3", owned=False, client_factory=None)
+    assert handle.existing_line() == "embedcon --existing kernel-2.json"
