@@ -225,8 +225,10 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
         atexit.register(self.tunnel.close)
         self.connection_file = path
         self.load_connection_file(path)
+        from .application.kernels import existing_argument
+
         self.log.info("To connect another client through this tunnel: --existing %s",
-                      os.path.basename(path))
+                      existing_argument(path))
 
     tunnel = None
 
