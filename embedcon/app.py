@@ -193,7 +193,11 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
         """--ssh / --sshkey: all five channels through one SSH connection
         (embedcon.ssh_tunnel), which ends with the application; passwords and
         key passphrases are asked in a dialog (application/ssh_password.py)."""
-        if not self.existing or (not self.sshserver and not self.sshkey):
+        if not self.sshserver and not self.sshkey:
+            return
+        if not self.existing:  # not ignored: a local kernel is not what was asked for
+            self._fail("--ssh tunnels to the kernel of a connection file: give it with "
+                       "--existing FILE (copied from the remote host)")
             return
         from .connect import ConnectionFileError
         from .ssh_tunnel import SSHTunnelError, tunnelled_connection_file
@@ -221,8 +225,10 @@ class EmbedconApp(JupyterApp, JupyterConsoleApp, ServerOptions):
         atexit.register(self.tunnel.close)
         self.connection_file = path
         self.load_connection_file(path)
+        from .application.kernels import existing_argument
+
         self.log.info("To connect another client through this tunnel: --existing %s",
-                      os.path.basename(path))
+                      existing_argument(path))
 
     tunnel = None
 

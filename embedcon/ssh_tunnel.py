@@ -538,22 +538,38 @@ class KernelTunnel:
         """End the tunnel (closing its stdin ends the remote session; then kill)."""
         self._closing = True
         proc, self.process = self.process, None
-        if proc is None:
+        if proc is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    pass
+        self._remove_written_file()
+
+    #: the tunnelled connection file written for this tunnel (tunnelled_connection_file)
+    written_file: Optional[str] = None
+
+    def _remove_written_file(self) -> None:
+        """The file that names this tunnel's local ports goes with the tunnel (left
+        behind, it would be the "most recent kernel" of a later ``--existing``, on
+        ports nobody listens on); not if another tunnel has rewritten it since."""
+        path, self.written_file = self.written_file, None
+        if not path:
             return
         try:
-            proc.stdin.close()
-        except OSError:
+            with open(path) as f:
+                ours = json.load(f).get("shell_port") == self.local_ports.get("shell_port")
+            if ours:
+                os.remove(path)
+        except (OSError, ValueError, AttributeError):
             pass
-        try:
-            proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        # keep self.process for alive() checks? No: closed tunnels are gone.
-        self.process = None
 
     def __enter__(self):
         return self
@@ -571,7 +587,7 @@ def tunnelled_connection_file(path: str, server: str, keyfile: Optional[str] = N
 
     Returns the path of the tunnelled connection file (``<name>-ssh.json``
     next to ``path``, mode 0600) and the :class:`KernelTunnel`, which the
-    caller closes when done.  Raises :class:`SSHTunnelError`.
+    caller closes when done (closing it removes that file).  Raises :class:`SSHTunnelError`.
     ``password_callback`` answers password and passphrase prompts (see
     :class:`KernelTunnel`); without it a login that needs one fails."""
     from .connect import check_connection_file
@@ -586,4 +602,5 @@ def tunnelled_connection_file(path: str, server: str, keyfile: Optional[str] = N
     with os.fdopen(fd, "w") as f:
         json.dump(new, f, indent=1)
     os.chmod(new_path, 0o600)
+    tunnel.written_file = new_path
     return new_path, tunnel

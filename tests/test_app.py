@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from jupyter_client import KernelManager
+from jupyter_client import BlockingKernelClient, KernelManager
 from qtpy import QtWidgets
 
 
@@ -132,6 +132,47 @@ def test_exit_on_a_kernel_started_here_asks_first(app_factory, qtbot, button, al
         assert km.is_alive()
     else:
         qtbot.waitUntil(lambda: not km.has_kernel or not km.is_alive(), timeout=10000)
+
+
+@pytest.mark.parametrize("word", ["exit", "quit()"])
+def test_exit_then_keep_leaves_the_same_kernel_with_its_variables(app_factory, qtbot, word):
+    """"Keep" must keep: ipykernel stops itself on a bare ``exit`` before the
+    frontend's question is answered (its ``ask_exit`` sets ``exit_now``), so the
+    window's watchdog restarted a fresh kernel and the user's variables were gone."""
+    from qtpy import QtCore
+    app = app_factory()
+    km, w = app.kernel_manager, app.widget
+    pid = km.provisioner.process.pid
+    w.execute("kept_value = 6 * 7")
+    qtbot.waitUntil(lambda: w._prompt_kind == "input" and "In [2]" in w._prompt_text(),
+                    timeout=20000)
+    seen = []
+
+    def answer():
+        box = QtWidgets.QApplication.activeModalWidget()
+        if isinstance(box, QtWidgets.QMessageBox):
+            timer.stop()
+            seen.append(box.text())
+            [b for b in box.buttons() if "keep" in b.text().lower()][0].click()
+    timer = QtCore.QTimer()
+    timer.timeout.connect(answer)
+    timer.start(30)
+    _type_exit(app, qtbot, word)
+    qtbot.waitUntil(lambda: bool(seen) and not app.window.isVisible(), timeout=10000)
+    qtbot.wait(1000)  # ipykernel stopped its loop 0.1 s after a bare exit
+    assert km.is_alive() and km.provisioner.process.pid == pid
+    kc = BlockingKernelClient(connection_file=km.connection_file)
+    kc.load_connection_file()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=20)
+        got = []
+        kc.execute_interactive("print(kept_value)", timeout=20,
+                               output_hook=lambda m: got.append(m["content"].get("text", "")))
+        assert "42" in "".join(got)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
 
 
 def test_exit_keep_kernel_never_asks_and_leaves_the_kernel(app_factory, qtbot):

@@ -427,3 +427,36 @@ def test_font_family_and_mime_preference_traits(qtbot):
     w.mime_preference = ["text/html", "text/plain"]
     w._iopub_display_data({"data": {"text/html": "<b>H</b>", "text/plain": "PLAIN2"}}, True)
     assert [b.mime for b in w.rich_blocks()] == ["text/html"]
+
+
+def test_text_on_an_ansi_background_stays_readable(kernel, make_console, qtbot):
+    """Found in the guide's picture (session-light.png): IPython marks the failing
+    expression of a traceback in grey on yellow (``38;5;241;43``); the light
+    theme's yellow, made dark enough to read as *text* on white, drew it grey on
+    dark olive (contrast 1.3:1), and default-coloured text on a yellow background
+    was light on yellow on the dark theme.  Text on an ANSI background reads at
+    4.5:1 in both themes, also after a run-time switch."""
+    from embedcon.models.contrast import contrast_ratio
+
+    km, kc = kernel
+    c = make_console(km, kc, colors="LightBG")
+    qtbot.waitUntil(lambda: _kernel_colors(c) == "LightBG", timeout=10000)
+    c.run("1 / 0")
+    c.run("print('\\x1b[43m default on yellow \\x1b[0m \\x1b[30;47m black on white \\x1b[0m "
+          "\\x1b[37;40m white on black \\x1b[0m \\x1b[97;44m bright on blue \\x1b[0m')")
+    for scheme in ("LightBG", "Linux", "LightBG"):
+        c.w.colors = scheme
+        qtbot.wait(50)
+        text = c.w.control.palette().color(QtGui.QPalette.ColorRole.Text).name()
+        frags = [(t, fg or text, bg) for t, fg, bg in _with_background(c.w.control.document())]
+        assert any(t.strip() == "0" for t, _, _ in frags), frags  # the traceback's mark
+        assert any("default on yellow" in t for t, _, _ in frags), frags
+        poor = [(t, fg, bg, round(contrast_ratio(fg, bg), 2)) for t, fg, bg in frags
+                if contrast_ratio(fg, bg) < 4.5]
+        assert not poor, (scheme, poor)
+        for theme in ("screen", "light", "dark"):  # the HTML export too
+            pairs = re.findall(r'style="[^"]*?color:(#[0-9a-f]{6});background-color:'
+                               r'(#[0-9a-f]{6})', c.w.export_html(theme=theme))
+            assert len(pairs) >= 4, (theme, pairs)
+            poor = [(fg, bg) for fg, bg in pairs if contrast_ratio(fg, bg) < 4.5]
+            assert not poor, (scheme, theme, poor)

@@ -95,6 +95,7 @@ def test_ten_tunnels_in_a_row_all_reach_the_kernel_and_end_when_closed(qapp, ssh
             finally:
                 tunnel.close()
             assert not tunnel.alive()
+            assert not os.path.exists(path)  # the file of a tunnel goes with it
         assert _ssh_processes(sshd.port) == []
     finally:
         stop_kernel(km, kc)
@@ -251,7 +252,9 @@ def check():
         check.sent = True
         w.execute("print('via', 'ssh')")
     if "via ssh" in w.export_text():
-        print(json.dumps({"connection_file": app.connection_file}), flush=True)
+        print(json.dumps({"connection_file": app.connection_file,
+                          "exists": os.path.exists(app.connection_file)}), flush=True)
+        timer.stop()  # the widget goes with the window (PyQt6 aborts on a deleted one)
         app.window.owns_kernel = False
         app.window.close()
 
@@ -275,15 +278,37 @@ def test_embedcon_existing_ssh_runs_through_one_tunnel_that_ends_with_the_app(qa
                              env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
         lines = out.stdout.strip().splitlines()
         assert lines, out.stderr[-2000:]
-        used = json.loads(lines[-1])["connection_file"]
+        assert out.returncode == 0, out.stderr[-2000:]  # quit, not killed
+        report = json.loads(lines[-1])
+        used = report["connection_file"]
         assert used.endswith("-ssh.json"), used
-        assert os.path.exists(used)
-        # a second console can reuse the tunnelled file only while a tunnel runs;
-        # this one ended with the application
+        assert report["exists"]  # a second console can reuse it while the tunnel runs
+        # the tunnel ended with the application, and so did the file that named its
+        # ports: left behind, it was "the most recent kernel" of a later
+        # `embedcon --existing`, which then waited on ports nobody listens on
         time.sleep(0.5)
         assert _ssh_processes(sshd.port) == []
+        assert not os.path.exists(used)
+        assert os.path.exists(km.connection_file)
     finally:
         stop_kernel(km, kc)
+
+
+def test_ssh_without_existing_is_one_line_not_a_local_kernel(qapp, tmp_path):
+    """``--ssh`` tunnels to the kernel of a connection file (``--existing``):
+    without one, it was ignored, and a local kernel started as if nothing was
+    asked."""
+    for argv in (["--ssh", "me@server.example.org"], ["--sshkey", "~/.ssh/id_ed25519"]):
+        t0 = time.monotonic()
+        out = subprocess.run([sys.executable, "-m", "embedcon", *argv], capture_output=True,
+                             text=True, timeout=60, cwd=tmp_path,
+                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen",
+                                  "JUPYTER_RUNTIME_DIR": str(tmp_path)})
+        assert out.returncode == 1, (argv, out.stderr[-1500:])
+        errors = [ln for ln in out.stderr.splitlines() if ln.startswith("embedcon: error:")]
+        assert errors and "--existing" in errors[0], out.stderr[-1500:]
+        assert time.monotonic() - t0 < 10
+        assert not list(tmp_path.glob("kernel-*.json"))  # no kernel was started
 
 
 def test_embedcon_existing_ssh_to_a_wrong_host_is_one_line_within_10_s(qapp, tmp_path):
@@ -301,3 +326,26 @@ def test_embedcon_existing_ssh_to_a_wrong_host_is_one_line_within_10_s(qapp, tmp
     assert out.returncode == 1
     errors = [ln for ln in out.stderr.splitlines() if ln.startswith("embedcon: error:")]
     assert errors and "unknown host" in errors[0], out.stderr[-1500:]
+
+
+@pytest.mark.slow
+def test_the_app_says_in_its_tab_when_its_tunnel_drops(embedcon_app, qtbot, sshd):
+    """``embedcon --existing FILE --ssh HOST``: the tunnel dies (ssh killed) and the
+    tab says so in one line within 10 s."""
+    km, kc = start_kernel()
+    try:
+        argv = ["--existing", km.connection_file, "--ssh", sshd.server,
+                "--sshkey", str(sshd.user_key)]
+        argv += [f"--EmbedconApp.ssh_options={opt}" for opt in sshd.options]
+        app = embedcon_app(*argv)
+        w = app.widget
+        qtbot.waitUntil(lambda: w._handshake_done, timeout=20000)
+        assert app.tunnel.alive()
+        t0 = time.monotonic()
+        os.kill(app.tunnel.process.pid, 9)
+        qtbot.waitUntil(lambda: "SSH tunnel" in w.export_text(), timeout=10000)
+        assert time.monotonic() - t0 < 10
+        lines = [ln for ln in w.export_text().splitlines() if "SSH tunnel" in ln]
+        assert len(lines) == 1 and f"the SSH tunnel to {sshd.server} closed" in lines[0], lines
+    finally:
+        stop_kernel(km, kc)

@@ -287,8 +287,10 @@ def tick():
         w.execute("print('via', 'ssh', 6 * 7)")
     if "via ssh 42" in w.export_text():
         state["done"] = True
+        with open(app.connection_file) as f:  # the tunnelled file, while the tunnel runs
+            text = f.read()
         print(json.dumps({"connection_file": app.connection_file, "asked": state["asked"],
-                          "prompts": state["prompts"]}), flush=True)
+                          "prompts": state["prompts"], "file_text": text}), flush=True)
         timer.stop()  # the widget goes with the window
         if ACTION != "stay":  # "stay": left running (for the test to kill)
             app.window.owns_kernel = False

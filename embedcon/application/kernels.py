@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 
-__all__ = ["KernelHandle", "kernel_specs", "display_name", "kernel_name_of_file"]
+__all__ = ["KernelHandle", "kernel_specs", "display_name", "kernel_name_of_file", "existing_argument"]
 
 log = logging.getLogger("embedcon.application")
 
@@ -127,8 +128,9 @@ class KernelHandle:
         if self.server is not None:
             return f"embedcon --server {self.server.base_url} --kernel-id " \
                    f"{self.manager.kernel_id}"
-        return f"embedcon --existing {os.path.basename(self.connection_file)}" \
-            if self.connection_file else ""
+        if not self.connection_file:
+            return ""
+        return f"embedcon --existing {shlex.quote(existing_argument(self.connection_file))}"
 
     def alive(self) -> bool:
         km = self.manager
@@ -149,3 +151,15 @@ class KernelHandle:
                 log.exception("could not shut the kernel down")
         self.dead = True
 
+
+def existing_argument(path: str) -> str:
+    """What ``--existing`` needs to find ``path`` from any directory: its name
+    when it is in the Jupyter runtime directory, else the whole path."""
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    try:
+        if os.path.samefile(os.path.dirname(os.path.abspath(path)), jupyter_runtime_dir()):
+            return os.path.basename(path)
+    except OSError:
+        pass
+    return os.path.abspath(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codeop
 import contextlib
+import re
 import warnings
 
 from qtpy import QtCore, QtGui
@@ -24,6 +25,13 @@ from .kernel_session import KernelSession
 from .spare_restart import SpareRestart, SpareSettings
 
 __all__ = ["JupyterWidget", "JupyterSettings", "KERNEL_STATES"]
+
+# a cell that is only ``exit`` or ``quit`` (with or without ``()``): ipykernel ends
+# itself 0.1 s after it (``ask_exit`` sets ``exit_now``), before the console has
+# asked whether to keep the kernel, and also when the kernel is someone else's;
+# an IPython kernel is sent ``exit(keep_kernel=True)`` instead, and the console
+# decides as for a plain exit (_do_execute, _handle_payload)
+_BARE_EXIT = re.compile(r"\s*(exit|quit)\s*(?:\(\s*\))?\s*;?\s*")
 
 
 KERNEL_STATES = ("starting", "idle", "busy", "dead", "restarting", "not responding",
@@ -96,6 +104,8 @@ class JupyterWidget(AssistCommands, SpareRestart, KernelSession, IOPubHandlers, 
         self._activity = "idle"  # the last busy/idle the kernel reported
         self._banner_shown = False
         self._language = "python"
+        self._implementation = ""  # kernel_info's (ipython: see _BARE_EXIT)
+        self._bare_exit = False  # the cell running is a bare exit sent as a keeping one
         self.keep_kernel_on_exit = False
         #: When set, restart_kernel() calls ``kernel_restarter(self)`` (-> bool)
         #: instead of restarting through the kernel manager; the application
@@ -466,9 +476,14 @@ class JupyterWidget(AssistCommands, SpareRestart, KernelSession, IOPubHandlers, 
         self._assist_reset()
         self._finish_input()
         self.history.append(source.rstrip("\n"))
+        sent = source
+        bare = _BARE_EXIT.fullmatch(source) if self._implementation == "ipython" else None
+        self._bare_exit = bare is not None
+        if bare is not None:  # the kernel must not end itself before the console decides
+            sent = f"{bare.group(1)}(keep_kernel=True)"
         deferred = getattr(kc, "deferred", None)  # in-process: run on the next turn, once
         with deferred() if deferred is not None else contextlib.nullcontext():  # the id is known
-            msg_id = kc.execute(source, silent=False, store_history=True, allow_stdin=True)
+            msg_id = kc.execute(sent, silent=False, store_history=True, allow_stdin=True)
         self._requests[msg_id] = "user"
         self._executing_id = msg_id
         self._reply = None
@@ -554,7 +569,9 @@ class JupyterWidget(AssistCommands, SpareRestart, KernelSession, IOPubHandlers, 
     def _handle_payload(self, payload: dict) -> None:
         source = payload.get("source")
         if source == "ask_exit":
-            self.keep_kernel_on_exit = bool(payload.get("keepkernel", False))
+            # a bare exit was sent as exit(keep_kernel=True): the user asked a plain one
+            self.keep_kernel_on_exit = bool(payload.get("keepkernel", False)) and \
+                not self._bare_exit
             self.exit_requested.emit(self)
         elif source == "set_next_input":
             text = payload.get("text", "")
@@ -640,6 +657,8 @@ class JupyterWidget(AssistCommands, SpareRestart, KernelSession, IOPubHandlers, 
 
     def _on_kernel_info(self, content: dict, show_banner: bool) -> None:
         info = content.get("language_info") or {}
+        implementation = content.get("implementation")
+        self._implementation = implementation if isinstance(implementation, str) else ""
         lexer = info.get("pygments_lexer") or info.get("name") or "python"
         if isinstance(lexer, str):
             self._language = info.get("name", "python")

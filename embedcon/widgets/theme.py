@@ -176,8 +176,8 @@ class ThemeMixin:
         w = self.writer
         w.ansi_colours = new[:16]
         w.stderr_colour = new[18]
-        w.no_color = no_color
         w.text_colour = edit.palette().color(QtGui.QPalette.ColorRole.Text).name()
+        w.no_color = no_color
         w._formats.clear()
         self._prompt_format.setForeground(QtGui.QColor(new[16]))
         self._out_prompt_format.setForeground(QtGui.QColor(new[17]))
