@@ -13,7 +13,9 @@ from __future__ import annotations
 __all__ = ["DEFAULT_MIME_PREFERENCE", "RENDERABLE", "choose_mime", "unshown_types",
            "payload_text"]
 
-#: The order the console looks for forms in, richest first.
+#: The order the console looks for forms in, richest first: vectors before
+#: bitmaps (sharp at any zoom), HTML and Markdown before LaTeX (a DataFrame that
+#: also offers LaTeX sends a ``tabular``, which a formula renderer cannot draw).
 DEFAULT_MIME_PREFERENCE: tuple[str, ...] = (
     "image/svg+xml",
     "image/png",
