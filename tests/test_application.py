@@ -532,12 +532,15 @@ def test_shut_down_says_dead_and_restart_brings_the_kernel_back(window, qtbot):
     text = c.export_text()
     assert "not responding" not in text and "was removed" not in text, text[-400:]
     assert win.status.state_label.text() == "dead" and c.kernel_state == "dead"
+    # no link to copy an --existing line for a connection file that is gone
+    assert win.status.file_label.text() == ""
     win.actions["restart"].trigger()
     wait_ready(qtbot, c)
     run(qtbot, c, "print('back', 'x' in dir())")
     assert "back False" in c.export_text()
     qtbot.wait(300)
     assert (win.status.state_label.text(), c.kernel_state) == ("idle", "idle")
+    assert "kernel-" in win.status.file_label.text()
 
 
 def test_shutting_down_an_attached_kernel_asks_and_says_so(window, qtbot, runtime_dir):

@@ -8,6 +8,7 @@ dark theme chosen at run time).
 
 from __future__ import annotations
 
+import os
 import time
 
 from qtpy import QtCore, QtWidgets
@@ -47,7 +48,7 @@ class StatusBar(QtWidgets.QStatusBar):
             else:
                 self._busy_since.pop(id(c), None)
             if c is self._console:
-                self._refresh_state()
+                self.refresh()  # the file link too: a shut-down kernel's file is gone
         console.kernel_state_changed.connect(changed)
         queue_changed = getattr(console, "queue_changed", None)
         if queue_changed is not None:
@@ -67,7 +68,8 @@ class StatusBar(QtWidgets.QStatusBar):
         h = self._handle
         self.kernel_label.setText(h.label if h is not None else "")
         line = h.existing_line() if h is not None else ""
-        if line:
+        gone = h is not None and h.server is None and not os.path.exists(h.connection_file or "")
+        if line and not gone:
             name = line.rsplit(" ", 1)[-1]
             self.file_label.setText(f'<a href="copy">{name}</a>')
         else:
@@ -101,7 +103,7 @@ class StatusBar(QtWidgets.QStatusBar):
             self.file_label.setText(text)
 
     def _copy_existing(self, _link=None) -> None:
-        if self._handle is None:
+        if self._handle is None or not self.file_label.text():
             return
         line = self._handle.existing_line()
         QtWidgets.QApplication.clipboard().setText(line)
