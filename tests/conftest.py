@@ -107,6 +107,26 @@ class Console:
         return head.rsplit("In [", 1)[-1]
 
 
+def kernel_children() -> set[int]:
+    """Kernel processes that are children of this process (read from /proc)."""
+    me, out = os.getpid(), set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            if ppid != me:
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"_kernel_entry" in cmd or b"ipykernel" in cmd:
+            out.add(int(pid))
+    return out
+
+
 def start_kernel(**kw):
     km = QtKernelManager(kernel_name="python3", **kw)
     km.start_kernel()
@@ -128,6 +148,27 @@ def kernel(qapp):
     km, kc = start_kernel()
     yield km, kc
     stop_kernel(km, kc)
+
+
+@pytest.fixture(scope="module")
+def shared_kernel(qapp):
+    """One kernel for a module's tests: (km, kc); each test's console attaches to
+    it (``shared_console``), so a module pays for one kernel start."""
+    km, kc = start_kernel()
+    yield km, kc
+    stop_kernel(km, kc)
+
+
+@pytest.fixture
+def shared_console(shared_kernel, make_console):
+    """A console on the module's kernel, at its prompt and ready; detached at the
+    end, so that the next test's console alone hears the kernel."""
+    km, kc = shared_kernel
+    c = make_console(km, kc, wait=False)
+    c.wait_prompt()
+    c.wait_ready()
+    yield c
+    c.w.kernel_client = None
 
 
 @pytest.fixture

@@ -12,29 +12,11 @@ import pytest
 from jupyter_client import KernelManager
 from qtpy import QtCore, QtGui, QtWidgets
 
+from conftest import kernel_children
+
 Key = QtCore.Qt.Key
 Mod = QtCore.Qt.KeyboardModifier
 CTRL, SHIFT = Mod.ControlModifier, Mod.ShiftModifier
-
-
-def kernel_children() -> set[int]:
-    """Kernel processes that are children of this process (read from /proc)."""
-    me, out = os.getpid(), set()
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            if ppid != me:
-                continue
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read()
-        except (OSError, ValueError, IndexError):
-            continue
-        if b"_kernel_entry" in cmd or b"ipykernel" in cmd:
-            out.add(int(pid))
-    return out
 
 
 def wait_ready(qtbot, console, timeout=30000):

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def shared_kernel(qapp, tmp_path_factory):
+def history_kernel(qapp, tmp_path_factory):
     """One kernel for the tests of this module, with a history database of its
     own (IPYTHONDIR); each console gets its own client."""
     env = dict(os.environ, IPYTHONDIR=str(tmp_path_factory.mktemp("ipython")))
@@ -26,12 +26,12 @@ def shared_kernel(qapp, tmp_path_factory):
 
 
 @pytest.fixture
-def con(shared_kernel, make_console):
+def con(history_kernel, make_console):
     """A console on the shared kernel, waiting at its prompt."""
     made = []
 
     def make(**traits):
-        kc = shared_kernel.client()
+        kc = history_kernel.client()
         kc.start_channels()
         c = make_console(None, kc, wait=False, **traits)
         c.wait_prompt()

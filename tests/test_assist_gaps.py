@@ -7,37 +7,10 @@ import os
 import pytest
 from conftest import Key, Mod
 from qtpy import QtWidgets
-from test_assist import _kernel_with_env
+# one kernel per module with its own history database, a console on it per test
+from test_assist import con, history_kernel  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def shared_kernel(qapp, tmp_path_factory):
-    env = dict(os.environ, IPYTHONDIR=str(tmp_path_factory.mktemp("ipython")))
-    km, kc = _kernel_with_env(env)
-    kc.stop_channels()
-    yield km
-    if km.has_kernel:
-        km.shutdown_kernel(now=True)
-
-
-@pytest.fixture
-def con(shared_kernel, make_console):
-    made = []
-
-    def make(**traits):
-        kc = shared_kernel.client()
-        kc.start_channels()
-        c = make_console(None, kc, wait=False, **traits)
-        c.wait_prompt()
-        c.wait_ready()
-        made.append(kc)
-        return c
-
-    yield make
-    for kc in made:
-        kc.stop_channels()
 
 
 # -- call tip and focus -------------------------------------------------------------

@@ -8,24 +8,12 @@ One kernel for the module: each test gets a fresh widget on it.
 import pytest
 from qtpy import QtGui, QtWidgets
 
-from conftest import Key, Mod, start_kernel, stop_kernel
-
-
-@pytest.fixture(scope="module")
-def shared_kernel(qapp):
-    km, kc = start_kernel()
-    yield km, kc
-    stop_kernel(km, kc)
+from conftest import Key, Mod
 
 
 @pytest.fixture
-def con(shared_kernel, make_console):
-    km, kc = shared_kernel
-    c = make_console(km, kc, wait=False)
-    c.wait_prompt()
-    c.wait_ready()
-    yield c
-    c.w.kernel_client = None  # the next test's widget alone hears the kernel
+def con(shared_console):
+    return shared_console
 
 
 def _select(w, start, end):

@@ -12,26 +12,12 @@ import time
 import pytest
 from qtpy import QtCore, QtGui, QtWidgets
 
-from conftest import start_kernel, stop_kernel
-
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def shared_kernel(qapp):
-    km, kc = start_kernel()
-    yield km, kc
-    stop_kernel(km, kc)
-
-
 @pytest.fixture
-def rich(shared_kernel, make_console):
-    km, kc = shared_kernel
-    c = make_console(km, kc, wait=False)
-    c.wait_prompt()
-    c.wait_ready()
-    yield c
-    c.w.kernel_client = None
+def rich(shared_console):
+    return shared_console
 
 
 class StallMeter:

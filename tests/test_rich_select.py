@@ -10,7 +10,7 @@ One kernel serves the module (each test has its own console on it)."""
 import pytest
 from qtpy import QtCore, QtGui, QtWidgets
 
-from conftest import Console, start_kernel, stop_kernel
+from conftest import Console
 
 pytestmark = pytest.mark.slow
 
@@ -23,13 +23,6 @@ SHOW = (
     "import pandas as pd\n"
     "display(pd.DataFrame({'alpha': [1, 2], 'beta': ['apple pie', 'cherry tart']}))\n"
     "display(Markdown('The quick brown fox jumps over the **lazy** dog.'))\n")
-
-
-@pytest.fixture(scope="module")
-def shared_kernel(qapp):
-    km, kc = start_kernel()
-    yield km, kc
-    stop_kernel(km, kc)
 
 
 def _show_outputs(c):

@@ -17,30 +17,10 @@ import time
 import pytest
 from qtpy import QtCore, QtWidgets
 
-from conftest import Console
+from conftest import Console, kernel_children
 
 Key = QtCore.Qt.Key
 Mod = QtCore.Qt.KeyboardModifier
-
-
-def kernel_children() -> set[int]:
-    """Kernel processes that are children of this process (read from /proc)."""
-    me, out = os.getpid(), set()
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            if ppid != me:
-                continue
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read()
-        except (OSError, ValueError, IndexError):
-            continue
-        if b"_kernel_entry" in cmd or b"ipykernel" in cmd:
-            out.add(int(pid))
-    return out
 
 
 def test_off_by_default_in_the_library(qapp):
