@@ -28,7 +28,12 @@ def _app() -> QtWidgets.QApplication:
 def _stop_on_quit(console) -> None:
     def stop():
         try:
-            console.shutdown_kernel()
+            if getattr(console, "keep_kernel_on_exit", False):  # exit(keep_kernel=True)
+                kc = console.kernel_client
+                if kc is not None:
+                    kc.stop_channels()
+            else:
+                console.shutdown_kernel()
         except RuntimeError:  # widget already deleted
             pass
     _app().aboutToQuit.connect(stop)

@@ -5,7 +5,7 @@ Every test runs the real RichJupyterWidget on a real ipykernel subprocess.
 
 import pytest
 from conftest import Key, Mod
-from qtpy import QtGui
+from qtpy import QtGui, QtWidgets
 
 
 def test_banner_and_prompts(console):
@@ -169,6 +169,45 @@ def test_exit_and_quit_emit_exit_requested(console, word):
     with console.qtbot.waitSignal(console.w.exit_requested, timeout=10000):
         console.type(word)
         console.key(Key.Key_Return)
+
+
+@pytest.mark.parametrize("how", ["exit", "ctrl-d"])
+def test_exit_with_no_host_listening_closes_a_console_window_and_its_kernel(console, how):
+    """A console that is a window of its own (the one-call API's) and whose
+    exit_requested nobody handles closes on exit / Ctrl+D, and stops its kernel
+    (before, the window stayed and the kernel lived on, or ended and restarted)."""
+    km = console.km
+    assert console.w.isWindow() and console.w.isVisible()
+    if how == "exit":
+        console.type("exit")
+        console.key(Key.Key_Return)
+    else:
+        console.key(Key.Key_D, Mod.ControlModifier)
+    console.qtbot.waitUntil(lambda: not console.w.isVisible(), timeout=10000)
+    console.qtbot.waitUntil(lambda: not km.is_alive(), timeout=10000)
+
+
+def test_exit_keep_kernel_with_no_host_listening_leaves_the_kernel(console):
+    km = console.km
+    console.type("exit(keep_kernel=True)")
+    console.key(Key.Key_Return)
+    console.qtbot.waitUntil(lambda: not console.w.isVisible(), timeout=10000)
+    console.qtbot.wait(500)
+    assert km.is_alive()
+
+
+def test_exit_in_a_console_inside_a_host_window_says_the_host_decides(console):
+    host = QtWidgets.QWidget()
+    console.qtbot.addWidget(host)
+    QtWidgets.QVBoxLayout(host).addWidget(console.w)
+    host.show()
+    console.type("exit")
+    console.key(Key.Key_Return)
+    console.qtbot.waitUntil(lambda: "the kernel keeps running" in console.text(), timeout=10000)
+    assert console.w.isVisible() and console.km.is_alive()
+    console.run("'still here'")
+    assert "'still here'" in console.text()
+    console.w.setParent(None)  # the fixture closes it; the host goes with this test
 
 
 def test_ctrl_d_on_empty_input_requests_exit(console):

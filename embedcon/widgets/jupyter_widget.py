@@ -15,6 +15,7 @@ from qtpy import QtCore, QtGui
 from traitlets import Bool, Float, Integer, Unicode
 
 from .. import __version__
+from ..qt_compat import signal_connected
 from .assist import AssistCommands, AssistSettings
 from .console_widget import ConsoleSettings, ConsoleWidget
 from .editor import key_chord, settings_properties
@@ -391,7 +392,7 @@ class JupyterWidget(AssistCommands, SpareRestart, KernelSession, IOPubHandlers, 
             return True
         if self._prompt_kind == "input" and not self.input_buffer:
             self.keep_kernel_on_exit = False
-            self.exit_requested.emit(self)
+            self._request_exit()
             return True
         return self.cmd_delete()
 
@@ -566,13 +567,34 @@ class JupyterWidget(AssistCommands, SpareRestart, KernelSession, IOPubHandlers, 
         except (TypeError, ValueError):
             return template
 
+    def _request_exit(self) -> None:
+        """``exit``, ``quit`` or Ctrl+D: ``exit_requested`` lets the host decide.
+        With nothing connected to it, a console that is a window of its own on
+        a kernel process it started closes (the kernel stopped, unless
+        ``exit(keep_kernel=True)``); any other says that the application closes
+        it (a kernel in the host's own process is never ended by user code)."""
+        heard = signal_connected(self, "exit_requested")  # before: a receiver may disconnect
+        self.exit_requested.emit(self)
+        if heard:
+            return
+        km = self._kernel_manager
+        own_process = km is not None and getattr(km, "owns_kernel", True) and \
+            getattr(km, "kernel", None) is None  # an in-process manager holds its kernel
+        if self.isWindow() and own_process:
+            if not self.keep_kernel_on_exit:
+                self.shutdown_kernel()
+            self.close()
+        else:
+            self.write_notice("exit: the application this console is part of decides "
+                              "when it closes; the kernel keeps running.")
+
     def _handle_payload(self, payload: dict) -> None:
         source = payload.get("source")
         if source == "ask_exit":
             # a bare exit was sent as exit(keep_kernel=True): the user asked a plain one
             self.keep_kernel_on_exit = bool(payload.get("keepkernel", False)) and \
                 not self._bare_exit
-            self.exit_requested.emit(self)
+            self._request_exit()
         elif source == "set_next_input":
             text = payload.get("text", "")
             if isinstance(text, str):
